@@ -1,0 +1,46 @@
+"""The CME domain: cases, notifications, statuses and the rules of moving between them."""
+
+from missing_education.domain.case import (
+    SYSTEM,
+    Case,
+    Child,
+    HistoryEntry,
+    Outcome,
+    case_reference,
+)
+from missing_education.domain.errors import (
+    CaseNotFound,
+    DecisionRefused,
+    DomainError,
+    IllegalTransition,
+    InvalidNotification,
+)
+from missing_education.domain.notification import (
+    NOTIFICATION_COLUMNS,
+    REQUIRED_COLUMNS,
+    Notification,
+    parse_notification,
+)
+from missing_education.domain.states import OPEN_STATUSES, TRANSITIONS, Status, can_move
+
+__all__ = [
+    "NOTIFICATION_COLUMNS",
+    "OPEN_STATUSES",
+    "REQUIRED_COLUMNS",
+    "SYSTEM",
+    "TRANSITIONS",
+    "Case",
+    "CaseNotFound",
+    "Child",
+    "DecisionRefused",
+    "DomainError",
+    "HistoryEntry",
+    "IllegalTransition",
+    "InvalidNotification",
+    "Notification",
+    "Outcome",
+    "Status",
+    "can_move",
+    "case_reference",
+    "parse_notification",
+]

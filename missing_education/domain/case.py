@@ -1,0 +1,106 @@
+"""A CME case: the child, where the case stands, and its append-only history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from missing_education.domain.errors import IllegalTransition
+from missing_education.domain.states import TRANSITIONS, Status
+
+
+class Outcome(StrEnum):
+    """How a case closed (shared/DOMAIN.md section 4, closure outcomes)."""
+
+    ON_ROLL_HERE = "on_roll_here"
+    ON_ROLL_ELSEWHERE = "on_roll_elsewhere_england"
+    MOVED_WITHIN_UK = "moved_wales_scotland_ni"
+    MOVED_ABROAD = "moved_abroad"
+    EHE = "elective_home_education"
+    ALTERNATIVE_PROVISION = "alternative_provision"
+    CUSTODY = "custody"
+    PAST_CSA = "past_compulsory_school_age"
+    DIED = "died"
+    NOT_CME = "not_cme"
+    WHEREABOUTS_UNKNOWN = "whereabouts_unknown"
+
+
+SYSTEM = "system"
+
+
+def case_reference(case_id: int) -> str:
+    """The reference printed on letters and shown to people, e.g. CME-000123."""
+    return f"CME-{case_id:06d}"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One transition: when, who (a user or "system"), why. Never edited once written."""
+
+    at: datetime
+    who: str
+    from_status: Status | None
+    to_status: Status
+    why: str
+
+
+@dataclass(frozen=True)
+class Child:
+    """The child a case is about (personal data: stays in the case database)."""
+
+    forename: str
+    surname: str
+    date_of_birth: date
+    sex: str = ""
+    upn: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    town: str = ""
+    postcode: str = ""
+
+
+@dataclass
+class Case:
+    """A child missing education (or thought to be) and the work done to find them."""
+
+    id: int
+    status: Status
+    child: Child
+    opened_on: date
+    referral_date: date
+    school_urn: str = ""
+    school_name: str = ""
+    reason: str = ""
+    vulnerabilities: tuple[str, ...] = ()
+    safeguarding: bool = False
+    csa_needs_review: bool = False
+    outcome: Outcome | None = None
+    closed_on: date | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+    new_history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def reference(self) -> str:
+        """The case reference, e.g. CME-000123."""
+        return case_reference(self.id)
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the case is still being worked."""
+        return self.status is not Status.CLOSED
+
+    def move_to(self, to_status: Status, *, at: datetime, who: str, why: str) -> None:
+        """Move the case on, or raise IllegalTransition; the move is appended to the history."""
+        if (self.status, to_status) not in TRANSITIONS:
+            raise IllegalTransition(self.reference, self.status, to_status)
+        entry = HistoryEntry(at=at, who=who, from_status=self.status, to_status=to_status, why=why)
+        self.status = to_status
+        self.history.append(entry)
+        self.new_history.append(entry)
+
+    def close(self, outcome: Outcome, *, on: date, at: datetime, who: str, why: str) -> None:
+        """Close the case with an outcome (a closure always says why)."""
+        self.move_to(Status.CLOSED, at=at, who=who, why=f"{outcome.value}: {why}")
+        self.outcome = outcome
+        self.closed_on = on

@@ -1,0 +1,438 @@
+"""SQL repositories: cases, notifications, deadlines and the calendar, on one connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from missing_education.clock import now
+from missing_education.domain import (
+    OPEN_STATUSES,
+    Case,
+    CaseNotFound,
+    Child,
+    HistoryEntry,
+    Notification,
+    Outcome,
+    Status,
+    case_reference,
+)
+from missing_education.domain.deadline import Deadline, Step
+from missing_education.persistence.tables import (
+    calendar_periods,
+    case_history,
+    cases,
+    deadlines,
+    notifications,
+)
+from missing_education.ports import CaseSummary, NotificationRecord
+from missing_education.rules.calendar import CalendarPeriod
+from missing_education.rules.school_age import compulsory_school_age
+
+_OPEN = [s.value for s in OPEN_STATUSES]
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def identity_key(forename: str, surname: str, date_of_birth: date) -> str:
+    """The folded name and birth date used to find a child's open case."""
+    fold = lambda text: " ".join(text.casefold().split())  # noqa: E731
+    return f"{fold(forename)}|{fold(surname)}|{date_of_birth.isoformat()}"
+
+
+class SqlCaseRepository:
+    """Cases and their append-only history."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, notification: Notification, *, status: Status, opened_on: date) -> Case:
+        """Open a case for the child in a notification."""
+        n = notification
+        school_age = compulsory_school_age(n.date_of_birth)
+        values: dict[str, Any] = {
+            "status": status.value,
+            "forename": n.forename,
+            "surname": n.surname,
+            "date_of_birth": n.date_of_birth,
+            "sex": n.sex,
+            "upn": n.upn,
+            "address_line1": n.address_line1,
+            "address_line2": n.address_line2,
+            "town": n.town,
+            "postcode": n.postcode,
+            "parent_name": n.parent_name,
+            "parent_phone": n.parent_phone,
+            "parent_email": n.parent_email,
+            "school_urn": n.school_urn,
+            "school_name": n.school_name,
+            "date_last_attended": n.date_last_attended,
+            "reason": n.reason,
+            "vulnerabilities": ";".join(n.vulnerabilities),
+            "safeguarding": n.safeguarding,
+            "referrer_name": n.referrer_name,
+            "referrer_organisation": n.referrer_organisation,
+            "referrer_email": n.referrer_email,
+            "identity_key": identity_key(n.forename, n.surname, n.date_of_birth),
+            "referral_date": n.referral_date,
+            "opened_on": opened_on,
+            "csa_starts": school_age.starts,
+            "csa_ends": school_age.ends,
+            "csa_needs_review": school_age.needs_review,
+            "notes": n.notes,
+            "created_at": now(),
+        }
+        case_id = self.connection.execute(insert(cases).values(**values)).inserted_primary_key[0]
+        case = self._case_from_row({**values, "id": case_id, "outcome": None, "closed_on": None})
+        return case
+
+    def get(self, case_id: int) -> Case:
+        """The case with its history, or CaseNotFound."""
+        row = self.connection.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+        if row is None:
+            raise CaseNotFound(case_id)
+        case = self._case_from_row(row)
+        history = self.connection.execute(
+            select(case_history)
+            .where(case_history.c.case_id == case_id)
+            .order_by(case_history.c.id)
+        ).mappings()
+        case.history = [
+            HistoryEntry(
+                at=_aware(h["at"]),
+                who=h["who"],
+                from_status=Status(h["from_status"]) if h["from_status"] else None,
+                to_status=Status(h["to_status"]),
+                why=h["why"],
+            )
+            for h in history
+        ]
+        return case
+
+    @staticmethod
+    def _case_from_row(row: RowMapping | dict[str, Any]) -> Case:
+        return Case(
+            id=row["id"],
+            status=Status(row["status"]),
+            child=Child(
+                forename=row["forename"],
+                surname=row["surname"],
+                date_of_birth=row["date_of_birth"],
+                sex=row["sex"],
+                upn=row["upn"],
+                address_line1=row["address_line1"],
+                address_line2=row["address_line2"],
+                town=row["town"],
+                postcode=row["postcode"],
+            ),
+            opened_on=row["opened_on"],
+            referral_date=row["referral_date"],
+            school_urn=row["school_urn"],
+            school_name=row["school_name"],
+            reason=row["reason"],
+            vulnerabilities=tuple(v for v in row["vulnerabilities"].split(";") if v),
+            safeguarding=row["safeguarding"],
+            csa_needs_review=row["csa_needs_review"],
+            outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+            closed_on=row["closed_on"],
+        )
+
+    def save(self, case: Case) -> None:
+        """Write the case's status and outcome, and append its new history entries."""
+        self.connection.execute(
+            update(cases)
+            .where(cases.c.id == case.id)
+            .values(
+                status=case.status.value,
+                outcome=case.outcome.value if case.outcome else None,
+                closed_on=case.closed_on,
+            )
+        )
+        if case.new_history:
+            self.connection.execute(
+                insert(case_history),
+                [
+                    {
+                        "case_id": case.id,
+                        "at": entry.at,
+                        "who": entry.who,
+                        "from_status": entry.from_status.value if entry.from_status else None,
+                        "to_status": entry.to_status.value,
+                        "why": entry.why,
+                    }
+                    for entry in case.new_history
+                ],
+            )
+            case.new_history.clear()
+
+    def find_open(self, notification: Notification) -> int | None:
+        """The open case of the same child: same UPN, or same name and date of birth."""
+        n = notification
+        conditions = [
+            cases.c.identity_key == identity_key(n.forename, n.surname, n.date_of_birth)
+        ]
+        if n.upn:
+            conditions.insert(0, cases.c.upn == n.upn)
+        for condition in conditions:
+            found = self.connection.execute(
+                select(cases.c.id)
+                .where(condition, cases.c.status.in_(_OPEN))
+                .order_by(cases.c.id)
+                .limit(1)
+            ).scalar()
+            if found is not None:
+                return int(found)
+        return None
+
+    def summaries(self, status: Status | None = None) -> list[CaseSummary]:
+        """Every case (or those in one status) with the date its current step is due."""
+        next_due = (
+            select(
+                deadlines.c.case_id,
+                func.min(deadlines.c.due).label("due"),
+            )
+            .where(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
+            .group_by(deadlines.c.case_id)
+            .subquery()
+        )
+        query = (
+            select(cases.c.id, cases.c.status, cases.c.opened_on, next_due.c.due)
+            .select_from(cases.outerjoin(next_due, next_due.c.case_id == cases.c.id))
+            .order_by(cases.c.id)
+        )
+        if status is not None:
+            query = query.where(cases.c.status == status.value)
+        rows = self.connection.execute(query).all()
+        steps = self._next_steps([r.id for r in rows if r.due is not None])
+        return [
+            CaseSummary(
+                case_id=r.id,
+                reference=case_reference(r.id),
+                status=Status(r.status),
+                deadline=r.due if r.status != Status.CLOSED else None,
+                deadline_step=steps.get(r.id) if r.status != Status.CLOSED else None,
+                opened_on=r.opened_on,
+            )
+            for r in rows
+        ]
+
+    def _next_steps(self, case_ids: list[int]) -> dict[int, str]:
+        if not case_ids:
+            return {}
+        rows = self.connection.execute(
+            select(deadlines.c.case_id, deadlines.c.step, deadlines.c.due)
+            .where(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
+            .order_by(deadlines.c.case_id, deadlines.c.due, deadlines.c.id)
+        ).all()
+        wanted, first = set(case_ids), {}
+        for row in rows:
+            if row.case_id in wanted and row.case_id not in first:
+                first[row.case_id] = row.step
+        return first
+
+    def open_case_ids(self) -> list[int]:
+        """Ids of every open case."""
+        return list(
+            self.connection.execute(
+                select(cases.c.id).where(cases.c.status.in_(_OPEN)).order_by(cases.c.id)
+            ).scalars()
+        )
+
+
+class SqlNotificationRepository:
+    """Notifications, each stored once."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def seen(self, fingerprint: str) -> bool:
+        """Whether this exact notification was ingested before."""
+        found = self.connection.execute(
+            select(notifications.c.id).where(notifications.c.fingerprint == fingerprint)
+        ).first()
+        return found is not None
+
+    def add(
+        self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
+    ) -> None:
+        """Keep the notification against its case."""
+        self.connection.execute(
+            insert(notifications).values(
+                case_id=case_id,
+                fingerprint=notification.fingerprint,
+                source=source,
+                row_number=row,
+                received_at=now(),
+                referral_date=notification.referral_date,
+                referrer_organisation=notification.referrer_organisation,
+                disposition=disposition,
+                extra=json.dumps(dict(notification.extra), ensure_ascii=False),
+            )
+        )
+
+    def for_case(self, case_id: int) -> list[NotificationRecord]:
+        """Every notification about the case, oldest first."""
+        rows = self.connection.execute(
+            select(notifications)
+            .where(notifications.c.case_id == case_id)
+            .order_by(notifications.c.id)
+        ).mappings()
+        return [
+            NotificationRecord(
+                case_id=r["case_id"],
+                source=r["source"],
+                row_number=r["row_number"],
+                referral_date=r["referral_date"],
+                referrer_organisation=r["referrer_organisation"],
+                disposition=r["disposition"],
+            )
+            for r in rows
+        ]
+
+
+def _deadline_from_row(row: RowMapping) -> Deadline:
+    return Deadline(
+        case_id=row["case_id"],
+        step=Step(row["step"]),
+        base_date=row["base_date"],
+        due=row["due"],
+        school_days=row["school_days"],
+        calendar_days=row["calendar_days"],
+        school_urn=row["school_urn"],
+        round=row["round"],
+        met_on=row["met_on"],
+        acted_on=row["acted_on"],
+    )
+
+
+class SqlDeadlineRepository:
+    """Deadlines of the cases' steps."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, deadline: Deadline) -> bool:
+        """Record a deadline once; False when that step and round already has one."""
+        values = {
+            "case_id": deadline.case_id,
+            "step": deadline.step.value,
+            "round": deadline.round,
+            "base_date": deadline.base_date,
+            "school_days": deadline.school_days,
+            "calendar_days": deadline.calendar_days,
+            "school_urn": deadline.school_urn,
+            "due": deadline.due,
+        }
+        exists = self.connection.execute(
+            select(deadlines.c.id).where(
+                deadlines.c.case_id == deadline.case_id,
+                deadlines.c.step == deadline.step.value,
+                deadlines.c.round == deadline.round,
+            )
+        ).first()
+        if exists is not None:
+            return False
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(insert(deadlines).values(**values))
+        except IntegrityError:
+            # Another process recorded it between our look and our insert.
+            return False
+        return True
+
+    def for_case(self, case_id: int) -> list[Deadline]:
+        """Every deadline of the case, in due order."""
+        rows = self.connection.execute(
+            select(deadlines)
+            .where(deadlines.c.case_id == case_id)
+            .order_by(deadlines.c.due, deadlines.c.id)
+        ).mappings()
+        return [_deadline_from_row(r) for r in rows]
+
+    def open(self) -> list[Deadline]:
+        """Every deadline not yet met or acted on."""
+        rows = self.connection.execute(
+            select(deadlines)
+            .where(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
+            .order_by(deadlines.c.id)
+        ).mappings()
+        return [_deadline_from_row(r) for r in rows]
+
+    def update_due(self, deadline: Deadline, due: date) -> None:
+        """Move a deadline's due date (the calendar changed)."""
+        self.connection.execute(
+            update(deadlines)
+            .where(
+                deadlines.c.case_id == deadline.case_id,
+                deadlines.c.step == deadline.step.value,
+                deadlines.c.round == deadline.round,
+            )
+            .values(due=due)
+        )
+
+    def meet(self, case_id: int, step: Step, on: date) -> None:
+        """Mark every open deadline of that step as met."""
+        self.connection.execute(
+            update(deadlines)
+            .where(
+                and_(
+                    deadlines.c.case_id == case_id,
+                    deadlines.c.step == step.value,
+                    deadlines.c.met_on.is_(None),
+                    deadlines.c.acted_on.is_(None),
+                )
+            )
+            .values(met_on=on)
+        )
+
+
+class SqlCalendarRepository:
+    """Term and closure dates for the council and each school."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def periods(self) -> list[CalendarPeriod]:
+        """Every period, council default first."""
+        rows = self.connection.execute(
+            select(calendar_periods).order_by(
+                calendar_periods.c.school_urn, calendar_periods.c.start_date
+            )
+        ).mappings()
+        return [
+            CalendarPeriod(
+                school_urn=r["school_urn"] or None,
+                start_date=r["start_date"],
+                end_date=r["end_date"],
+                kind=r["kind"],
+            )
+            for r in rows
+        ]
+
+    def replace(self, school_urns: Iterable[str], periods: Sequence[CalendarPeriod]) -> None:
+        """Replace the periods of the schools named ("" = council default) with these."""
+        urns = list(school_urns)
+        self.connection.execute(
+            calendar_periods.delete().where(calendar_periods.c.school_urn.in_(urns))
+        )
+        if periods:
+            self.connection.execute(
+                insert(calendar_periods),
+                [
+                    {
+                        "school_urn": p.school_urn or "",
+                        "start_date": p.start_date,
+                        "end_date": p.end_date,
+                        "kind": p.kind,
+                    }
+                    for p in periods
+                ],
+            )

@@ -1,0 +1,123 @@
+"""The case database's tables (SQLAlchemy Core); Alembic migrations create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(32), nullable=False, index=True),
+    Column("forename", String(100), nullable=False),
+    Column("surname", String(100), nullable=False),
+    Column("date_of_birth", Date, nullable=False),
+    Column("sex", String(1), nullable=False, default=""),
+    Column("upn", String(13), nullable=False, default="", index=True),
+    Column("address_line1", String(2000), nullable=False, default=""),
+    Column("address_line2", String(2000), nullable=False, default=""),
+    Column("town", String(2000), nullable=False, default=""),
+    Column("postcode", String(10), nullable=False, default=""),
+    Column("parent_name", String(100), nullable=False, default=""),
+    Column("parent_phone", String(2000), nullable=False, default=""),
+    Column("parent_email", String(2000), nullable=False, default=""),
+    Column("school_urn", String(7), nullable=False, default=""),
+    Column("school_name", String(2000), nullable=False, default=""),
+    Column("date_last_attended", Date, nullable=True),
+    Column("reason", String(2000), nullable=False, default=""),
+    Column("vulnerabilities", String(2000), nullable=False, default=""),
+    Column("safeguarding", Boolean, nullable=False, default=False),
+    Column("referrer_name", String(100), nullable=False, default=""),
+    Column("referrer_organisation", String(2000), nullable=False, default=""),
+    Column("referrer_email", String(2000), nullable=False, default=""),
+    # Folded forename|surname|date of birth: finds the open case of a child without a UPN.
+    Column("identity_key", String(256), nullable=False, index=True),
+    Column("referral_date", Date, nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("csa_starts", Date, nullable=False),
+    Column("csa_ends", Date, nullable=False),
+    Column("csa_needs_review", Boolean, nullable=False, default=False),
+    Column("outcome", String(64), nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    # The same notification ingested twice has the same fingerprint: one row, one case.
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("source", String(500), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("referral_date", Date, nullable=False),
+    Column("referrer_organisation", String(2000), nullable=False),
+    Column("disposition", String(16), nullable=False),  # opened | linked
+    Column("extra", Text, nullable=False, default="{}"),  # extra columns, kept as notes (JSON)
+)
+
+case_history = Table(
+    "case_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", String(200), nullable=False),
+    Column("from_status", String(32), nullable=True),
+    Column("to_status", String(32), nullable=False),
+    Column("why", Text, nullable=False),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("step", String(48), nullable=False),
+    Column("round", Integer, nullable=False, default=1),
+    Column("base_date", Date, nullable=False),
+    Column("school_days", Integer, nullable=True),
+    Column("calendar_days", Integer, nullable=True),
+    Column("school_urn", String(7), nullable=False, default=""),
+    Column("due", Date, nullable=False),
+    Column("met_on", Date, nullable=True),
+    Column("acted_on", Date, nullable=True),
+    UniqueConstraint("case_id", "step", "round", name="uq_deadlines_case_step_round"),
+    Index("ix_deadlines_open_due", "met_on", "acted_on", "due"),
+)
+
+calendar_periods = Table(
+    "calendar_periods",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("school_urn", String(7), nullable=False, default=""),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("description", String(200), nullable=False, default=""),
+)

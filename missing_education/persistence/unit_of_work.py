@@ -1,0 +1,57 @@
+"""The SQL unit of work: one connection, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from missing_education.persistence.database import ensure_schema
+from missing_education.persistence.repository import (
+    SqlCalendarRepository,
+    SqlCaseRepository,
+    SqlDeadlineRepository,
+    SqlNotificationRepository,
+)
+
+
+class SqlUnitOfWork:
+    """`with SqlUnitOfWork(url) as uow: ...; uow.commit()`; leaving without commit rolls back."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        self._engine = ensure_schema(self.url)
+        self._connection = self._engine.connect()
+        self._connection.begin()
+        self.cases = SqlCaseRepository(self._connection)
+        self.notifications = SqlNotificationRepository(self._connection)
+        self.deadlines = SqlDeadlineRepository(self._connection)
+        self.calendar = SqlCalendarRepository(self._connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None
+        self.rollback()
+        self._connection.close()
+        self._connection = None
+
+    def commit(self) -> None:
+        """Make the work permanent and start a new transaction."""
+        assert self._connection is not None
+        self._connection.commit()
+        self._connection.begin()
+
+    def rollback(self) -> None:
+        """Throw away uncommitted work."""
+        assert self._connection is not None
+        self._connection.rollback()

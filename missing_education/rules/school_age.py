@@ -1,0 +1,94 @@
+"""Compulsory school age: when it starts and ends for a child, and which year group they are in.
+
+The rules follow DOMAIN.md section 2: Education Act 1996 s8, the Education (Start of Compulsory
+School Age) Order 1998 and the Education (School Leaving Date) Order 1997. A school year runs
+from 1 September to 31 August.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Education (Start of Compulsory School Age) Order 1998: the prescribed days, as (month, day).
+PRESCRIBED_DAYS: tuple[tuple[int, int], ...] = ((3, 31), (8, 31), (12, 31))
+
+# A 16th birthday from 1 September for this many days (1-7 September inclusive) may fall
+# before the first day of the autumn term, so "before the beginning of the next school year"
+# in the School Leaving Date Order 1997 art 2(a) depends on the school's term dates [?].
+# We apply the 31 August cut-off and flag the child for a person to confirm.
+AMBIGUOUS_WINDOW_DAYS = 7
+
+_FRIDAY = 4
+_AMBIGUOUS_REASON = (
+    "16th birthday falls in early September, possibly before the autumn term starts; "
+    "leaving date assumes the 31 August cut-off (School Leaving Date Order 1997): "
+    "confirm against the school's term dates"
+)
+
+
+@dataclass(frozen=True)
+class SchoolAge:
+    """The span of compulsory school age for one child, both ends inclusive."""
+
+    starts: date
+    ends: date
+    needs_review: bool
+    review_reason: str | None
+
+
+def compulsory_school_age(date_of_birth: date) -> SchoolAge:
+    """Return when compulsory school age starts and ends for a child born on `date_of_birth`."""
+    fifth = _birthday(date_of_birth, 5)
+    sixteenth = _birthday(date_of_birth, 16)
+    # School Leaving Date Order 1997 art 2(a)-(c) reduce to the last Friday in June of the
+    # school year in which the child turns 16.
+    ends = last_friday_in_june(school_year_start(sixteenth) + 1)
+    window_opens = date(sixteenth.year, 9, 1)
+    ambiguous = window_opens <= sixteenth < window_opens + timedelta(days=AMBIGUOUS_WINDOW_DAYS)
+    return SchoolAge(
+        starts=_next_prescribed_day(fifth),
+        ends=ends,
+        needs_review=ambiguous,
+        review_reason=_AMBIGUOUS_REASON if ambiguous else None,
+    )
+
+
+def is_of_compulsory_school_age(date_of_birth: date, on: date) -> bool:
+    """Return True when a child born on `date_of_birth` is of compulsory school age on `on`."""
+    span = compulsory_school_age(date_of_birth)
+    return span.starts <= on <= span.ends
+
+
+def year_group(date_of_birth: date, on: date) -> int:
+    """Return the national curriculum year on `on` (0 = Reception; may be negative or above 11)."""
+    cohort = date_of_birth.year if date_of_birth.month >= 9 else date_of_birth.year - 1
+    return school_year_start(on) - cohort - 5
+
+
+def last_friday_in_june(year: int) -> date:
+    """Return the last Friday in June of `year`, the school leaving date."""
+    end_of_june = date(year, 6, 30)
+    return end_of_june - timedelta(days=(end_of_june.weekday() - _FRIDAY) % 7)
+
+
+def school_year_start(on: date) -> int:
+    """Return the year Y whose school year (1 September Y to 31 August Y+1) contains `on`."""
+    return on.year if on.month >= 9 else on.year - 1
+
+
+def _birthday(date_of_birth: date, age: int) -> date:
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + age)
+    except ValueError:
+        # Born on 29 February: the birthday is 1 March in a common year (DOMAIN.md section 2).
+        return date(date_of_birth.year + age, 3, 1)
+
+
+def _next_prescribed_day(day: date) -> date:
+    # 31 December is always a candidate, so a prescribed day in the same year always exists.
+    return min(
+        candidate
+        for candidate in (date(day.year, month, dom) for month, dom in PRESCRIBED_DAYS)
+        if candidate >= day
+    )

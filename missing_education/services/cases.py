@@ -1,0 +1,121 @@
+"""Looking at cases: the coordinator's list, one case in full, and school-age answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from missing_education.domain import Status
+from missing_education.ports import UnitOfWork
+from missing_education.rules.school_age import (
+    compulsory_school_age,
+    is_of_compulsory_school_age,
+    year_group,
+)
+
+
+def list_cases(uow: UnitOfWork, status: Status | None = None) -> list[dict[str, Any]]:
+    """Every case (or those in one status) with the date its current step is due."""
+    with uow:
+        return [
+            {
+                "case_id": s.case_id,
+                "reference": s.reference,
+                "status": s.status.value,
+                "deadline": s.deadline.isoformat() if s.deadline else None,
+                "deadline_step": s.deadline_step,
+                "opened_on": s.opened_on.isoformat(),
+            }
+            for s in uow.cases.summaries(status)
+        ]
+
+
+def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any]:
+    """One case in full: child, status, deadlines, history, notifications and letters."""
+    with uow:
+        case = uow.cases.get(case_id)
+        deadlines = uow.deadlines.for_case(case_id)
+        notifications = uow.notifications.for_case(case_id)
+    school_age = compulsory_school_age(case.child.date_of_birth)
+    open_deadlines = [d for d in deadlines if d.is_open]
+    child = case.child
+    return {
+        "case_id": case.id,
+        "reference": case.reference,
+        "status": case.status.value,
+        "deadline": open_deadlines[0].due.isoformat() if open_deadlines and case.is_open else None,
+        "deadline_step": open_deadlines[0].step.value if open_deadlines and case.is_open else None,
+        "child": {
+            "forename": child.forename,
+            "surname": child.surname,
+            "date_of_birth": child.date_of_birth.isoformat(),
+            "sex": child.sex,
+            "upn": child.upn,
+            "address": [
+                x for x in (child.address_line1, child.address_line2, child.town, child.postcode) if x
+            ],
+            "year_group": year_group(child.date_of_birth, today),
+            "compulsory_school_age": {
+                "starts": school_age.starts.isoformat(),
+                "ends": school_age.ends.isoformat(),
+                "needs_review": school_age.needs_review,
+            },
+        },
+        "school": {"urn": case.school_urn, "name": case.school_name},
+        "reason": case.reason,
+        "vulnerabilities": list(case.vulnerabilities),
+        "safeguarding": case.safeguarding,
+        "referral_date": case.referral_date.isoformat(),
+        "opened_on": case.opened_on.isoformat(),
+        "outcome": case.outcome.value if case.outcome else None,
+        "closed_on": case.closed_on.isoformat() if case.closed_on else None,
+        "deadlines": [
+            {
+                "step": d.step.value,
+                "round": d.round,
+                "due": d.due.isoformat(),
+                "counted_in": "school days" if d.school_days is not None else "days",
+                "met_on": d.met_on.isoformat() if d.met_on else None,
+                "acted_on": d.acted_on.isoformat() if d.acted_on else None,
+            }
+            for d in deadlines
+        ],
+        "history": [
+            {
+                "at": h.at.isoformat(timespec="seconds"),
+                "who": h.who,
+                "from": h.from_status.value if h.from_status else None,
+                "to": h.to_status.value,
+                "why": h.why,
+            }
+            for h in case.history
+        ],
+        "notifications": [
+            {
+                "source": n.source,
+                "row": n.row_number,
+                "referral_date": n.referral_date.isoformat(),
+                "referrer_organisation": n.referrer_organisation,
+                "disposition": n.disposition,
+            }
+            for n in notifications
+        ],
+        "letters": [],
+    }
+
+
+def school_age_report(date_of_birth: date, *, on: date | None, today: date) -> dict[str, Any]:
+    """When compulsory school age starts and ends, the year group, and (on a date) whether CSA."""
+    school_age = compulsory_school_age(date_of_birth)
+    report: dict[str, Any] = {
+        "starts": school_age.starts.isoformat(),
+        "ends": school_age.ends.isoformat(),
+        "year_group": year_group(date_of_birth, on or today),
+        "needs_review": school_age.needs_review,
+    }
+    if school_age.review_reason:
+        report["review_reason"] = school_age.review_reason
+    if on is not None:
+        report["on"] = on.isoformat()
+        report["of_compulsory_school_age"] = is_of_compulsory_school_age(date_of_birth, on)
+    return report

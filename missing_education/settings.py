@@ -1,0 +1,155 @@
+"""Runtime settings, read once from the environment and an optional TOML file (`CME_CONFIG`).
+
+Every setting has one home here. Precedence: environment variable, then the config file,
+then the default. The config file is `CME_CONFIG`, or `CME_HOME/cme.toml` when it exists.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Timescales:
+    """The procedure's time limits (shared/DOMAIN.md section 4); school days unless named `_days`."""
+
+    school_enquiry_reply: int = 10  # [L] reply due in 10 school days
+    home_visit: int = 5  # [L] visit within 5 school days of assignment
+    secure_place: int = 7  # [L] family found: 7 school days to secure a place or evidence EHE
+    admissions_decision: int = 15  # [S] School Admissions Code: in-year decision in 15 school days
+    fair_access_place: int = 20  # [L] Fair Access Protocol: place within 20 school days
+    not_located_escalation: int = 20  # [L] not located within 20 school days: escalate
+    handover_confirmation: int = 20  # [?] other council confirms roll within 20 school days
+    s437_notice_days: int = 15  # [S] Education Act 1996 s437(1): at least 15 days (calendar)
+    calling_card_callback_days: int = 5  # [L] family asked to call back within N days (calendar)
+    monitoring_interval_days: int = 28  # [?] "monthly" review of whereabouts-unknown cases
+    reminder_grace: int = 5  # [L] school days after a reminder before escalating to the manager
+
+
+@dataclass(frozen=True)
+class CouncilDetails:
+    """The letterhead and the officer contact that letters show."""
+
+    council_name: str = "Synthetic County Council"
+    service_name: str = "Children Missing Education Service"
+    address_lines: tuple[str, ...] = ("County Hall", "Smedley Street", "Matlock", "DE4 3AG")
+    phone: str = "01629 000000"
+    email: str = "cme@synthetic-county.example"
+    signatory_name: str = "Alex Morgan"
+    signatory_role: str = "Children Missing Education Coordinator"
+    logo_path: str = ""
+    # Postcode districts (e.g. "DE4") that are "in the area" for triage; empty means all.
+    postcode_districts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mail:
+    """SMTP delivery of letters to schools, councils and agencies."""
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    sender: str = "cme@synthetic-county.example"
+    max_attempts: int = 8
+    retry_base_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service needs to know about where it runs and how the council works."""
+
+    home: Path = Path("cme-data")
+    database_url: str = ""
+    timescales: Timescales = field(default_factory=Timescales)
+    council: CouncilDetails = field(default_factory=CouncilDetails)
+    mail: Mail = field(default_factory=Mail)
+    retention_years: int = 7
+    intake_batch_size: int = 500
+
+    @property
+    def effective_database_url(self) -> str:
+        """The SQLAlchemy URL: CME_DATABASE_URL, or a SQLite file under CME_HOME."""
+        return self.database_url or f"sqlite:///{(self.home / 'cme.sqlite3').resolve()}"
+
+    @property
+    def letters_dir(self) -> Path:
+        """Where rendered letters are kept as evidence."""
+        return self.home / "letters"
+
+    @property
+    def inbox_dir(self) -> Path:
+        """Where schools' and agencies' notification files arrive."""
+        return self.home / "inbox"
+
+
+# Environment variables for the flat settings; sections use CME_<SECTION>_<NAME>.
+_SECTIONS = {"timescales": Timescales, "council": CouncilDetails, "mail": Mail}
+
+
+def _coerce(value: Any, default: Any, name: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, tuple):
+            if isinstance(value, list | tuple):
+                return tuple(str(v) for v in value)
+            return tuple(part.strip() for part in str(value).split("|") if part.strip())
+        if isinstance(default, Path):
+            return Path(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"setting {name} cannot be {value!r}") from None
+
+
+def _section(cls: type[Any], table: dict[str, Any], prefix: str) -> Any:
+    instance = cls()
+    changes: dict[str, Any] = {}
+    known = {f.name for f in fields(cls)}
+    for key in table:
+        if key not in known:
+            raise SettingsError(f"unknown setting [{prefix.lower()}] {key}")
+    for f in fields(cls):
+        env_name = f"CME_{prefix}_{f.name}".upper()
+        if env_name in os.environ:
+            changes[f.name] = _coerce(os.environ[env_name], getattr(instance, f.name), env_name)
+        elif f.name in table:
+            changes[f.name] = _coerce(table[f.name], getattr(instance, f.name), f.name)
+    return replace(instance, **changes)
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment and the config file."""
+    home = Path(os.environ.get("CME_HOME", "cme-data"))
+    config_path = Path(os.environ.get("CME_CONFIG", home / "cme.toml"))
+    table: dict[str, Any] = {}
+    if config_path.is_file():
+        try:
+            table = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise SettingsError(f"{config_path} is not valid TOML: {error}") from None
+    elif "CME_CONFIG" in os.environ:
+        raise SettingsError(f"CME_CONFIG names {config_path}, which does not exist")
+    sections = {name: _section(cls, table.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    return Settings(
+        home=home,
+        database_url=os.environ.get("CME_DATABASE_URL", str(table.get("database_url", ""))),
+        retention_years=int(os.environ.get("CME_RETENTION_YEARS", table.get("retention_years", 7))),
+        intake_batch_size=int(
+            os.environ.get("CME_INTAKE_BATCH_SIZE", table.get("intake_batch_size", 500))
+        ),
+        **sections,
+    )
