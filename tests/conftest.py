@@ -1,0 +1,64 @@
+"""Shared test fixtures: an isolated CME_HOME per test and throwaway case databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+POSTGRES_ADMIN = os.environ.get("CME_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own CME_HOME and no settings leak in from the environment."""
+    for name in list(os.environ):
+        if name.startswith("CME_") and name != "CME_TEST_POSTGRES":
+            monkeypatch.delenv(name)
+    home = tmp_path / "cme-home"
+    monkeypatch.setenv("CME_HOME", str(home))
+    monkeypatch.setenv("CME_TODAY", "2026-11-25")
+    return home
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database made for this test session and dropped after it."""
+    name = f"cme_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+    # FORCE ends the pooled connections the tests left open.
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    from missing_education.persistence.database import ensure_schema
+    from missing_education.persistence.tables import metadata
+
+    engine = ensure_schema(url)
+    with engine.begin() as connection:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh, empty case database: a SQLite file, then the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{isolated_home / 'cme.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _truncate_postgres(url)
+    monkeypatch.setenv("CME_DATABASE_URL", url)
+    return url
