@@ -17,8 +17,6 @@ if connection is not None:
 else:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.begin() as own_connection:
-        context.configure(
-            connection=own_connection, target_metadata=metadata, render_as_batch=True
-        )
+        context.configure(connection=own_connection, target_metadata=metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

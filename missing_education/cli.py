@@ -182,7 +182,8 @@ def case_show(
 @calendar_app.command("import")
 def calendar_import(
     file: Annotated[
-        Path, typer.Argument(help="CSV with school_urn (blank = council), start_date, end_date, kind.")
+        Path,
+        typer.Argument(help="CSV with school_urn (blank = council), start_date, end_date, kind."),
     ],
 ) -> None:
     """Load term and closure dates; replaces those of each school in the file.

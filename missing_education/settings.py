@@ -19,7 +19,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Timescales:
-    """The procedure's time limits (shared/DOMAIN.md section 4); school days unless named `_days`."""
+    """The procedure's time limits (DOMAIN.md section 4): school days unless named `_days`."""
 
     school_enquiry_reply: int = 10  # [L] reply due in 10 school days
     home_visit: int = 5  # [L] visit within 5 school days of assignment

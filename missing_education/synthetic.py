@@ -14,18 +14,82 @@ from pathlib import Path
 from missing_education.domain import NOTIFICATION_COLUMNS
 
 FORENAMES = (
-    "Oliver", "Amelia", "Muhammad", "Isla", "Noah", "Ava", "Leo", "Freya", "Jack", "Lily",
-    "Aisha", "Mohammed", "Zainab", "Oskar", "Zofia", "Jakub", "Maja", "Chukwuemeka", "Adaeze",
-    "Priya", "Arjun", "Siobhán", "Seán", "Zoë", "Mei", "Wei", "Yusuf", "Fatima", "Kacper",
-    "Ruby", "Alfie", "Grace", "Harry", "Sophie", "Charlie", "Poppy", "Ibrahim", "Hana",
+    "Oliver",
+    "Amelia",
+    "Muhammad",
+    "Isla",
+    "Noah",
+    "Ava",
+    "Leo",
+    "Freya",
+    "Jack",
+    "Lily",
+    "Aisha",
+    "Mohammed",
+    "Zainab",
+    "Oskar",
+    "Zofia",
+    "Jakub",
+    "Maja",
+    "Chukwuemeka",
+    "Adaeze",
+    "Priya",
+    "Arjun",
+    "Siobhán",
+    "Seán",
+    "Zoë",
+    "Mei",
+    "Wei",
+    "Yusuf",
+    "Fatima",
+    "Kacper",
+    "Ruby",
+    "Alfie",
+    "Grace",
+    "Harry",
+    "Sophie",
+    "Charlie",
+    "Poppy",
+    "Ibrahim",
+    "Hana",
 )
 SURNAMES = (
-    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Khan",
-    "Ahmed", "Hussain", "Begum", "Patel", "Singh", "Kowalski", "Nowak", "Okafor", "Adeyemi",
-    "O'Neill", "Murphy", "Smith-Jones", "Wright", "Li", "Chen", "Popescu", "Ionescu",
-    "Lee", "Walker", "Hughes", "Price", "Marshall", "Hall",
+    "Smith",
+    "Jones",
+    "Williams",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Khan",
+    "Ahmed",
+    "Hussain",
+    "Begum",
+    "Patel",
+    "Singh",
+    "Kowalski",
+    "Nowak",
+    "Okafor",
+    "Adeyemi",
+    "O'Neill",
+    "Murphy",
+    "Smith-Jones",
+    "Wright",
+    "Li",
+    "Chen",
+    "Popescu",
+    "Ionescu",
+    "Lee",
+    "Walker",
+    "Hughes",
+    "Price",
+    "Marshall",
+    "Hall",
 )
 TOWNS = (("Matlock", "DE4"), ("Chesterfield", "S40"), ("Buxton", "SK17"), ("Ilkeston", "DE7"))
+STREETS = ("Park", "Mill", "Church", "Station", "Bank", "Dale")
+UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 REASONS = (
     "deleted_from_roll_ground_i",
     "did_not_arrive",
@@ -35,8 +99,19 @@ REASONS = (
     "permanently_excluded",
     "ehe_unsuitable",
 )
-VULNERABILITIES = ("", "", "", "", "sen", "young_carer", "grt", "asylum", "looked_after",
-                   "child_protection", "child_in_need")
+VULNERABILITIES = (
+    "",
+    "",
+    "",
+    "",
+    "sen",
+    "young_carer",
+    "grt",
+    "asylum",
+    "looked_after",
+    "child_protection",
+    "child_in_need",
+)
 REFERRERS = (
     ("Matlock Primary School", "office@matlock-primary.example", "112233"),
     ("Chesterfield Academy", "admin@chesterfield-academy.example", "144556"),
@@ -69,12 +144,16 @@ def autumn_2026_calendar() -> list[dict[str, str]]:
         ("2026-11-27", "2026-11-27", "closure"),
     ]
     rows = [{"school_urn": "", "start_date": s, "end_date": e, "kind": k} for s, e, k in council]
-    rows += [{"school_urn": "144556", "start_date": s, "end_date": e, "kind": k} for s, e, k in academy]
+    rows += [
+        {"school_urn": "144556", "start_date": s, "end_date": e, "kind": k} for s, e, k in academy
+    ]
     return rows
 
 
 def _upn(rng: random.Random) -> str:
-    return rng.choice("ABCDEFGHJKLMNPQRTUVWXYZ") + "".join(rng.choice("0123456789") for _ in range(12))
+    return rng.choice("ABCDEFGHJKLMNPQRTUVWXYZ") + "".join(
+        rng.choice("0123456789") for _ in range(12)
+    )
 
 
 def synthetic_notifications(count: int, *, seed: int, referral_date: date) -> list[dict[str, str]]:
@@ -94,9 +173,9 @@ def synthetic_notifications(count: int, *, seed: int, referral_date: date) -> li
             date_of_birth=born.isoformat() if i % 4 else born.strftime("%d/%m/%Y"),
             sex=rng.choice("MF"),
             upn=_upn(rng) if rng.random() < 0.7 else "",
-            address_line1=f"{rng.randint(1, 180)} {rng.choice(('Park', 'Mill', 'Church', 'Station'))} Road",
+            address_line1=f"{rng.randint(1, 180)} {rng.choice(STREETS)} Road",
             town=town,
-            postcode=f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+            postcode=f"{district} {rng.randint(1, 9)}{''.join(rng.choices(UNIT_LETTERS, k=2))}",
             parent_name=f"{rng.choice(FORENAMES)} {surname}",
             parent_phone=f"07{rng.randint(100000000, 999999999)}",
             school_urn=urn,
@@ -118,7 +197,9 @@ def synthetic_notifications(count: int, *, seed: int, referral_date: date) -> li
         linked.update(referrer_organisation="Housing Options", notes="family seen at a new address")
         rows.append(linked)  # a second notification about an open case
         too_old = dict(rows[2])
-        too_old.update(forename="Older", date_of_birth=(referral_date - timedelta(days=17 * 365)).isoformat())
+        too_old.update(
+            forename="Older", date_of_birth=(referral_date - timedelta(days=17 * 365)).isoformat()
+        )
         rows.append(too_old)  # past compulsory school age: opened and closed as not CME
         rows.append({**rows[3], "date_of_birth": "2016-02-30", "forename": "Misdated"})
         rows.append({**rows[4], "forename": ""})

@@ -53,8 +53,11 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CME_", "PREFECT_API"))}
     env.update(CME_HOME=str(home), CME_TODAY=START.isoformat())
 
-    calendar = write_csv(home / "council-calendar.csv", autumn_2026_calendar(),
-                         ("school_urn", "start_date", "end_date", "kind"))
+    calendar = write_csv(
+        home / "council-calendar.csv",
+        autumn_2026_calendar(),
+        ("school_urn", "start_date", "end_date", "kind"),
+    )
     rows = synthetic_notifications(options.notifications, seed=2026, referral_date=START)
     notifications = write_csv(home / "inbox-sample.csv", rows, NOTIFICATION_COLUMNS)
 

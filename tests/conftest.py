@@ -10,7 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-POSTGRES_ADMIN = os.environ.get("CME_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN = os.environ.get(
+    "CME_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(autouse=True)

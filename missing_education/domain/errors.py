@@ -1,10 +1,10 @@
 """Errors the domain raises; messages name fields and case references, never a child's details.
 
-    DomainError
-    ├── IllegalTransition      a case cannot move from its status to the one asked for
-    ├── InvalidNotification    a notification row is unusable (names the field and the problem)
-    ├── CaseNotFound           no case has that id
-    └── DecisionRefused        a decision does not fit the case as it stands
+DomainError
+├── IllegalTransition      a case cannot move from its status to the one asked for
+├── InvalidNotification    a notification row is unusable (names the field and the problem)
+├── CaseNotFound           no case has that id
+└── DecisionRefused        a decision does not fit the case as it stands
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def can_move(from_status: Status, to_status: Status) -> bool:
 
 
 def _check_table() -> None:
-    reachable = {Status.RECEIVED}
+    reachable: set[Status] = {Status.RECEIVED}
     frontier = [Status.RECEIVED]
     while frontier:
         here = frontier.pop()
@@ -78,7 +78,8 @@ def _check_table() -> None:
     if unreachable:
         raise AssertionError(f"unreachable statuses: {sorted(unreachable)}")
     for status in OPEN_STATUSES:
-        seen, frontier = {status}, [status]
+        seen: set[Status] = {status}
+        frontier = [status]
         while frontier:
             here = frontier.pop()
             for a, b in TRANSITIONS:

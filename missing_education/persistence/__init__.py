@@ -1,4 +1,4 @@
-"""The case database: SQLAlchemy tables, repositories and the unit of work (only SQLAlchemy user)."""
+"""The case database: tables, repositories and the unit of work (the only SQLAlchemy user)."""
 
 from missing_education.persistence.database import ensure_schema, head_revision, upgrade
 from missing_education.persistence.unit_of_work import SqlUnitOfWork

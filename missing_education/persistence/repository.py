@@ -44,8 +44,11 @@ def _aware(value: datetime) -> datetime:
 
 def identity_key(forename: str, surname: str, date_of_birth: date) -> str:
     """The folded name and birth date used to find a child's open case."""
-    fold = lambda text: " ".join(text.casefold().split())  # noqa: E731
-    return f"{fold(forename)}|{fold(surname)}|{date_of_birth.isoformat()}"
+    return f"{_fold(forename)}|{_fold(surname)}|{date_of_birth.isoformat()}"
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 class SqlCaseRepository:
@@ -90,7 +93,9 @@ class SqlCaseRepository:
             "notes": n.notes,
             "created_at": now(),
         }
-        case_id = self.connection.execute(insert(cases).values(**values)).inserted_primary_key[0]
+        inserted = self.connection.execute(insert(cases).values(**values)).inserted_primary_key
+        assert inserted is not None
+        case_id = inserted[0]
         case = self._case_from_row({**values, "id": case_id, "outcome": None, "closed_on": None})
         return case
 
@@ -176,9 +181,7 @@ class SqlCaseRepository:
     def find_open(self, notification: Notification) -> int | None:
         """The open case of the same child: same UPN, or same name and date of birth."""
         n = notification
-        conditions = [
-            cases.c.identity_key == identity_key(n.forename, n.surname, n.date_of_birth)
-        ]
+        conditions = [cases.c.identity_key == identity_key(n.forename, n.surname, n.date_of_birth)]
         if n.upn:
             conditions.insert(0, cases.c.upn == n.upn)
         for condition in conditions:

@@ -14,10 +14,21 @@ from missing_education.persistence.repository import (
     SqlDeadlineRepository,
     SqlNotificationRepository,
 )
+from missing_education.ports import (
+    CalendarRepository,
+    CaseRepository,
+    DeadlineRepository,
+    NotificationRepository,
+)
 
 
 class SqlUnitOfWork:
     """`with SqlUnitOfWork(url) as uow: ...; uow.commit()`; leaving without commit rolls back."""
+
+    cases: CaseRepository
+    notifications: NotificationRepository
+    deadlines: DeadlineRepository
+    calendar: CalendarRepository
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -52,7 +52,9 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
             "sex": child.sex,
             "upn": child.upn,
             "address": [
-                x for x in (child.address_line1, child.address_line2, child.town, child.postcode) if x
+                x
+                for x in (child.address_line1, child.address_line2, child.town, child.postcode)
+                if x
             ],
             "year_group": year_group(child.date_of_birth, today),
             "compulsory_school_age": {

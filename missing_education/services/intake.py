@@ -1,4 +1,4 @@
-"""Intake: a file of notifications becomes cases, each row opened, linked or rejected with a reason."""
+"""Intake: a file of notifications becomes cases; each row is opened, linked or rejected."""
 
 from __future__ import annotations
 

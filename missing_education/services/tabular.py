@@ -67,5 +67,6 @@ def read_csv(path: Path) -> CsvTable:
                 (row_number, f"has {len(values)} values but the header has {len(header)} columns")
             )
             continue
-        rows.append((row_number, dict(zip(header, values + [""] * (len(header) - len(values))))))
+        padded = values + [""] * (len(header) - len(values))
+        rows.append((row_number, dict(zip(header, padded, strict=True))))
     return CsvTable(header=header, rows=rows)
