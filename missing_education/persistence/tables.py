@@ -121,3 +121,98 @@ calendar_periods = Table(
     Column("kind", String(8), nullable=False),
     Column("description", String(200), nullable=False, default=""),
 )
+
+schools = Table(
+    "schools",
+    metadata,
+    Column("urn", String(7), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False, default=""),
+    Column("address_line1", String(200), nullable=False, default=""),
+    Column("town", String(100), nullable=False, default=""),
+    Column("postcode", String(10), nullable=False, default=""),
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("email", String(320), nullable=False, default=""),
+    Column("phone", String(40), nullable=False, default=""),
+    Column("areas", String(500), nullable=False, default=""),  # postcode districts, ";"
+    Column("capacity", Integer, nullable=False, default=25),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+home_visits = Table(
+    "home_visits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("round", Integer, nullable=False, default=1),
+    Column("officer_id", Integer, ForeignKey("officers.id"), nullable=True, index=True),
+    Column("requested_on", Date, nullable=False),
+    Column("assigned_on", Date, nullable=True),
+    Column("outcome", String(48), nullable=True),
+    Column("visited_on", Date, nullable=True),
+    UniqueConstraint("case_id", "round", name="uq_home_visits_case_round"),
+)
+
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    # What step produced the letter: re-running that step finds this letter, not a new one.
+    Column("step_key", String(100), nullable=False),
+    Column("letter_type", String(40), nullable=False),
+    Column("recipient_role", String(40), nullable=False),
+    Column("recipient", String(300), nullable=False),
+    Column("recipient_email", String(320), nullable=False, default=""),
+    Column("channel", String(8), nullable=False),  # email | post
+    Column("template_version", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("path", String(1000), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("replaces_letter_id", Integer, ForeignKey("letters.id"), nullable=True),
+    Column("status", String(12), nullable=False, index=True),  # queued sending sent failed posted
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("last_error", String(500), nullable=False, default=""),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("message_id", String(200), nullable=False, default=""),
+    Column("print_batch_id", Integer, ForeignKey("print_batches.id"), nullable=True),
+    UniqueConstraint("case_id", "step_key", name="uq_letters_case_step"),
+)
+
+print_batches = Table(
+    "print_batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("pdf_path", String(1000), nullable=False),
+    Column("manifest_path", String(1000), nullable=False),
+    Column("letters", Integer, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=True),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),  # school_reply, home_visit, admissions, ...
+    Column("round", Integer, nullable=False, default=1),
+    Column("requested_on", Date, nullable=False),
+    Column("answer", String(64), nullable=True),
+    Column("details", Text, nullable=False, default="{}"),  # JSON: dates, choices, notes
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("flow_run_id", String(64), nullable=True),
+    UniqueConstraint("case_id", "kind", "round", name="uq_decisions_case_kind_round"),
+)

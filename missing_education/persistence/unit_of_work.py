@@ -18,7 +18,15 @@ from missing_education.ports import (
     CalendarRepository,
     CaseRepository,
     DeadlineRepository,
+    DecisionRepository,
+    DirectoryRepository,
+    LetterRepository,
     NotificationRepository,
+)
+from missing_education.persistence.casework_repository import (
+    SqlDecisionRepository,
+    SqlDirectoryRepository,
+    SqlLetterRepository,
 )
 
 
@@ -29,6 +37,9 @@ class SqlUnitOfWork:
     notifications: NotificationRepository
     deadlines: DeadlineRepository
     calendar: CalendarRepository
+    letters: LetterRepository
+    directory: DirectoryRepository
+    decisions: DecisionRepository
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -43,6 +54,9 @@ class SqlUnitOfWork:
         self.notifications = SqlNotificationRepository(self._connection)
         self.deadlines = SqlDeadlineRepository(self._connection)
         self.calendar = SqlCalendarRepository(self._connection)
+        self.letters = SqlLetterRepository(self._connection)
+        self.directory = SqlDirectoryRepository(self._connection)
+        self.decisions = SqlDecisionRepository(self._connection)
         return self
 
     def __exit__(

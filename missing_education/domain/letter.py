@@ -1,0 +1,76 @@
+"""A letter kept as evidence: what was sent, to whom, how, and the hash of the exact document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """How a letter travels: email to schools, councils and agencies; post to families."""
+
+    EMAIL = "email"
+    POST = "post"
+
+
+class Delivery(StrEnum):
+    """Where a letter is in the outbox."""
+
+    QUEUED = "queued"
+    SENDING = "sending"  # handed to the mail server; outcome not yet recorded
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt; needs a person
+    POSTED = "posted"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a letter is for; email recipients need an address, postal ones address lines."""
+
+    role: str  # referrer, school, parent, social_care, police, manager, admissions, ...
+    name: str
+    channel: Channel
+    email: str = ""
+    organisation: str = ""
+    address_lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LetterRecord:
+    """A rendered letter as recorded on its case."""
+
+    id: int
+    case_id: int
+    step_key: str
+    letter_type: str
+    recipient_role: str
+    recipient: str
+    recipient_email: str
+    channel: Channel
+    template_version: str
+    sha256: str
+    pages: int
+    path: str
+    created_at: datetime
+    status: Delivery
+    attempts: int = 0
+    last_error: str = ""
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    message_id: str = ""
+    replaces_letter_id: int | None = None
+    print_batch_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PrintBatch:
+    """One day's post: a single PDF for the print room and a manifest CSV."""
+
+    id: int
+    created_on: date
+    pdf_path: str
+    manifest_path: str
+    letters: int
+    pages: int
+    confirmed: bool
