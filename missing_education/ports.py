@@ -32,11 +32,14 @@ class CaseSummary:
 class NotificationRecord:
     """A notification as stored against its case."""
 
+    id: int
     case_id: int
     source: str
     row_number: int
     referral_date: date
     referrer_organisation: str
+    referrer_name: str
+    referrer_email: str
     disposition: str
 
 
@@ -68,6 +71,7 @@ class DeadlineRepository(Protocol):
     def for_case(self, case_id: int) -> list[Deadline]: ...
     def open(self) -> list[Deadline]: ...
     def update_due(self, deadline: Deadline, due: date) -> None: ...
+    def claim(self, deadline: Deadline, on: date) -> bool: ...
     def meet(self, case_id: int, step: Step, on: date) -> None: ...
 
 

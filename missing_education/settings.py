@@ -51,6 +51,22 @@ class CouncilDetails:
 
 
 @dataclass(frozen=True)
+class Contacts:
+    """Where referrals and escalations go (email), and what letters tell families."""
+
+    mash_email: str = "mash@synthetic-county.example"
+    mash_phone: str = "01629 533190"
+    police_email: str = "missing.persons@police.example"
+    manager_name: str = "CME Team Manager"
+    manager_email: str = "cme.manager@synthetic-county.example"
+    admissions_email: str = "admissions@synthetic-county.example"
+    fair_access_email: str = "fair.access@synthetic-county.example"
+    ehe_team_email: str = "ehe@synthetic-county.example"
+    admissions_url: str = "https://www.synthetic-county.example/school-admissions"
+    privacy_notice_url: str = ""
+
+
+@dataclass(frozen=True)
 class Mail:
     """SMTP delivery of letters to schools, councils and agencies."""
 
@@ -73,6 +89,7 @@ class Settings:
     timescales: Timescales = field(default_factory=Timescales)
     council: CouncilDetails = field(default_factory=CouncilDetails)
     mail: Mail = field(default_factory=Mail)
+    contacts: Contacts = field(default_factory=Contacts)
     retention_years: int = 7
     intake_batch_size: int = 500
 
@@ -93,7 +110,12 @@ class Settings:
 
 
 # Environment variables for the flat settings; sections use CME_<SECTION>_<NAME>.
-_SECTIONS = {"timescales": Timescales, "council": CouncilDetails, "mail": Mail}
+_SECTIONS = {
+    "timescales": Timescales,
+    "council": CouncilDetails,
+    "mail": Mail,
+    "contacts": Contacts,
+}
 
 
 def _coerce(value: Any, default: Any, name: str) -> Any:

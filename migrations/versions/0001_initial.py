@@ -111,6 +111,8 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('referral_date', sa.Date(), nullable=False),
     sa.Column('referrer_organisation', sa.String(length=2000), nullable=False),
+    sa.Column('referrer_name', sa.String(length=100), nullable=False),
+    sa.Column('referrer_email', sa.String(length=2000), nullable=False),
     sa.Column('disposition', sa.String(length=16), nullable=False),
     sa.Column('extra', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_notifications_case_id_cases')),

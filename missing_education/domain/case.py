@@ -71,6 +71,8 @@ class Case:
     referral_date: date
     school_urn: str = ""
     school_name: str = ""
+    parent_name: str = ""
+    csa_ends: date | None = None
     reason: str = ""
     vulnerabilities: tuple[str, ...] = ()
     safeguarding: bool = False

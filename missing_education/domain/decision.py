@@ -31,6 +31,7 @@ DECISIONS: dict[str, tuple[str, ...]] = {
     "fair_access": ("placed", "not_placed"),
     "match_review": ("same_child", "different_child"),
     "police_notification": ("notify", "do_not_notify"),
+    "lpd_search": ("found_on_lpd", "not_found"),  # Lost Pupil Database (S2S) search task
     "handover": ("confirmed_on_roll", "not_confirmed"),
     "s437": ("suitable_education_shown", "applied_for_place", "attendance_order_made"),
     "closure": tuple(o.value for o in Outcome),

@@ -180,7 +180,8 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
     upn = values["upn"].upper().replace(" ", "")
     if upn and not _UPN.match(upn):
         raise InvalidNotification("upn", "is not a 13-character unique pupil number")
-    postcode = values["postcode"].upper()
+    # Spreadsheets pad and double-space postcodes; the inward code is always the last three.
+    postcode = "".join(values["postcode"].upper().split())
     match = _POSTCODE.match(postcode)
     if postcode and not match:
         raise InvalidNotification("postcode", "is not a UK postcode")

@@ -142,6 +142,8 @@ class SqlCaseRepository:
             referral_date=row["referral_date"],
             school_urn=row["school_urn"],
             school_name=row["school_name"],
+            parent_name=row["parent_name"],
+            csa_ends=row["csa_ends"],
             reason=row["reason"],
             vulnerabilities=tuple(v for v in row["vulnerabilities"].split(";") if v),
             safeguarding=row["safeguarding"],
@@ -276,6 +278,8 @@ class SqlNotificationRepository:
                 received_at=now(),
                 referral_date=notification.referral_date,
                 referrer_organisation=notification.referrer_organisation,
+                referrer_name=notification.referrer_name,
+                referrer_email=notification.referrer_email,
                 disposition=disposition,
                 extra=json.dumps(dict(notification.extra), ensure_ascii=False),
             )
@@ -290,11 +294,14 @@ class SqlNotificationRepository:
         ).mappings()
         return [
             NotificationRecord(
+                id=r["id"],
                 case_id=r["case_id"],
                 source=r["source"],
                 row_number=r["row_number"],
                 referral_date=r["referral_date"],
                 referrer_organisation=r["referrer_organisation"],
+                referrer_name=r["referrer_name"],
+                referrer_email=r["referrer_email"],
                 disposition=r["disposition"],
             )
             for r in rows
@@ -380,6 +387,21 @@ class SqlDeadlineRepository:
             )
             .values(due=due)
         )
+
+    def claim(self, deadline: Deadline, on: date) -> bool:
+        """Mark an overdue deadline acted on, if nobody has; True for the one who did."""
+        result = self.connection.execute(
+            update(deadlines)
+            .where(
+                deadlines.c.case_id == deadline.case_id,
+                deadlines.c.step == deadline.step.value,
+                deadlines.c.round == deadline.round,
+                deadlines.c.met_on.is_(None),
+                deadlines.c.acted_on.is_(None),
+            )
+            .values(acted_on=on)
+        )
+        return result.rowcount == 1
 
     def meet(self, case_id: int, step: Step, on: date) -> None:
         """Mark every open deadline of that step as met."""

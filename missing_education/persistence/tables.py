@@ -77,6 +77,8 @@ notifications = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("referral_date", Date, nullable=False),
     Column("referrer_organisation", String(2000), nullable=False),
+    Column("referrer_name", String(100), nullable=False, default=""),
+    Column("referrer_email", String(2000), nullable=False, default=""),
     Column("disposition", String(16), nullable=False),  # opened | linked
     Column("extra", Text, nullable=False, default="{}"),  # extra columns, kept as notes (JSON)
 )

@@ -7,6 +7,11 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from missing_education.persistence.casework_repository import (
+    SqlDecisionRepository,
+    SqlDirectoryRepository,
+    SqlLetterRepository,
+)
 from missing_education.persistence.database import ensure_schema
 from missing_education.persistence.repository import (
     SqlCalendarRepository,
@@ -22,11 +27,6 @@ from missing_education.ports import (
     DirectoryRepository,
     LetterRepository,
     NotificationRepository,
-)
-from missing_education.persistence.casework_repository import (
-    SqlDecisionRepository,
-    SqlDirectoryRepository,
-    SqlLetterRepository,
 )
 
 

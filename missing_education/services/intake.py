@@ -225,5 +225,9 @@ def ingest_file(
     report.rejected = len(checked.rejections)
     report.rejections = sorted(checked.rejections, key=lambda r: r.row)
     report.warnings = checked.warnings
-    report.not_cme = len(triage_cases(uow, report.opened_case_ids, today=today))
+    # Triage every case still waiting, so one opened by a run that crashed before its triage
+    # is not left in "received" (its row now counts as a duplicate, never as opened).
+    with uow:
+        waiting = [summary.case_id for summary in uow.cases.summaries(Status.RECEIVED)]
+    report.not_cme = len(triage_cases(uow, waiting, today=today))
     return report

@@ -1,0 +1,173 @@
+"""Issuing letters: render once per step, keep the PDF and its hash as evidence, queue delivery."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from missing_education.clock import now
+from missing_education.domain import Case
+from missing_education.domain.letter import Channel, Delivery, LetterRecord, Recipient
+from missing_education.letters import Letterhead, render_letters
+from missing_education.ports import UnitOfWork
+from missing_education.rules.school_age import year_group
+from missing_education.settings import Settings
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    """A letter a step wants: re-asking with the same step key returns the letter already made."""
+
+    case: Case
+    letter_type: str
+    step_key: str
+    recipient: Recipient
+    details: Mapping[str, Any] = field(default_factory=dict)
+    replaces: LetterRecord | None = None
+
+
+def letterhead(settings: Settings) -> Letterhead:
+    """The council's letterhead from the settings."""
+    council = settings.council
+    return Letterhead(
+        council_name=council.council_name,
+        service_name=council.service_name,
+        address_lines=council.address_lines,
+        phone=council.phone,
+        email=council.email,
+        signatory_name=council.signatory_name,
+        signatory_role=council.signatory_role,
+        logo_path=Path(council.logo_path) if council.logo_path else None,
+        privacy_notice_url=settings.contacts.privacy_notice_url or None,
+    )
+
+
+def letter_context(request: LetterRequest, settings: Settings, today: date) -> dict[str, Any]:
+    """The context every template gets: case, recipient, child, officer, plus the step's own."""
+    case, recipient = request.case, request.recipient
+    child: dict[str, Any] = {
+        "forename": case.child.forename,
+        "surname": case.child.surname,
+        "date_of_birth": case.child.date_of_birth,
+        "year_group": year_group(case.child.date_of_birth, today),
+    }
+    if case.child.upn:
+        child["upn"] = case.child.upn
+    recipient_context: dict[str, Any] = {
+        "name": recipient.name,
+        "address_lines": list(recipient.address_lines),
+    }
+    if recipient.organisation:
+        recipient_context["organisation"] = recipient.organisation
+    context: dict[str, Any] = {
+        "case_reference": case.reference,
+        "letter_date": today,
+        "recipient": recipient_context,
+        "child": child,
+        "officer": {
+            "name": settings.council.signatory_name,
+            "phone": settings.council.phone,
+            "email": settings.council.email,
+        },
+        **request.details,
+    }
+    if request.replaces is not None:
+        context["replaces"] = f"{case.reference}/{request.replaces.id}"
+    return context
+
+
+def _file_name(step_key: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", step_key.lower()) + ".pdf"
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Children's data: owner-only, written whole then moved into place.
+    partial = path.with_suffix(".part")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    os.replace(partial, path)
+
+
+def issue_letters(
+    uow: UnitOfWork, requests: Sequence[LetterRequest], *, settings: Settings, today: date
+) -> list[LetterRecord]:
+    """Render, keep and queue the letters not made before; return every requested letter.
+
+    Runs inside the caller's transaction. A letter already made for a step is returned as it
+    is, never rendered again, so re-running a step after a crash sends nothing twice.
+    """
+    results: dict[int, LetterRecord] = {}
+    missing: list[tuple[int, LetterRequest]] = []
+    for index, request in enumerate(requests):
+        found = uow.letters.find(request.case.id, request.step_key)
+        if found is not None:
+            results[index] = found
+        else:
+            missing.append((index, request))
+    if missing:
+        rendered = render_letters(
+            [(r.letter_type, letter_context(r, settings, today)) for _, r in missing],
+            letterhead(settings),
+        )
+        for (index, request), letter in zip(missing, rendered, strict=True):
+            path = settings.letters_dir / request.case.reference / _file_name(request.step_key)
+            _write_private(path, letter.pdf)
+            results[index] = uow.letters.add(
+                {
+                    "case_id": request.case.id,
+                    "step_key": request.step_key,
+                    "letter_type": request.letter_type,
+                    "recipient_role": request.recipient.role,
+                    "recipient": request.recipient.organisation or request.recipient.name,
+                    "recipient_email": request.recipient.email,
+                    "channel": request.recipient.channel.value,
+                    "template_version": letter.template_version,
+                    "sha256": letter.sha256,
+                    "pages": letter.pages,
+                    "path": str(path),
+                    "created_at": now(),
+                    "replaces_letter_id": request.replaces.id if request.replaces else None,
+                    "status": Delivery.QUEUED.value,
+                }
+            )
+    return [results[i] for i in range(len(requests))]
+
+
+def issue_letter(
+    uow: UnitOfWork, request: LetterRequest, *, settings: Settings, today: date
+) -> LetterRecord:
+    """Issue one letter (see issue_letters)."""
+    return issue_letters(uow, [request], settings=settings, today=today)[0]
+
+
+def letter_summary(letter: LetterRecord) -> dict[str, Any]:
+    """A letter as `cme case show` lists it."""
+    return {
+        "id": letter.id,
+        "type": letter.letter_type,
+        "recipient": letter.recipient,
+        "recipient_role": letter.recipient_role,
+        "channel": letter.channel.value,
+        "status": letter.status.value,
+        "path": letter.path,
+        "sha256": letter.sha256,
+        "template_version": letter.template_version,
+        "pages": letter.pages,
+        "created_at": letter.created_at.isoformat(timespec="seconds"),
+        "sent_at": letter.sent_at.isoformat(timespec="seconds") if letter.sent_at else None,
+        "replaces": letter.replaces_letter_id,
+    }
+
+
+def email_recipient(role: str, name: str, email: str, organisation: str = "") -> Recipient:
+    """A recipient reached by email (schools, councils, agencies)."""
+    return Recipient(
+        role=role, name=name, channel=Channel.EMAIL, email=email, organisation=organisation
+    )

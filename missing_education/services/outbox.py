@@ -1,0 +1,216 @@
+"""The outbox: emails sent exactly once, with retry and back-off; post goes in print batches."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from missing_education.clock import now
+from missing_education.delivery import DeliveryError, Email, Transport
+from missing_education.domain import case_reference
+from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
+from missing_education.letters import merge_pdfs
+from missing_education.ports import UnitOfWork
+from missing_education.services.letters import letter_summary
+from missing_education.settings import Settings
+
+SUBJECTS = {
+    "acknowledgement": "Notification received",
+    "school_enquiry": "Enquiry about a child missing education",
+    "school_enquiry_reminder": "Reminder: enquiry about a child missing education",
+    "other_la_enquiry": "Enquiry about a child who may have moved to your area",
+    "social_care_referral": "Referral: child missing education",
+    "police_notification": "Notification: child missing education, whereabouts unknown",
+    "manager_escalation": "Escalation: overdue step on a CME case",
+    "admissions_referral": "Referral for an in-year school place",
+    "fair_access_referral": "Referral to the Fair Access panel",
+    "closure_school": "Case closed: joint enquiries complete",
+    "closure_referrer": "Case closed",
+}
+
+
+@dataclass
+class SendReport:
+    """What one run of the outbox did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    uncertain: list[int] = field(default_factory=list)
+    waiting: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """For --json."""
+        return {
+            "sent": self.sent,
+            "retrying": self.retrying,
+            "failed": self.failed,
+            "uncertain": self.uncertain,
+            "waiting": self.waiting,
+        }
+
+
+def message_id(letter: LetterRecord, settings: Settings) -> str:
+    """The same Message-ID for every attempt at the same letter."""
+    domain = settings.mail.sender.rpartition("@")[2] or "cme.invalid"
+    return f"<letter-{letter.id}-{letter.sha256[:16]}@{domain}>"
+
+
+def _email(letter: LetterRecord, settings: Settings) -> Email:
+    reference = case_reference(letter.case_id)
+    subject = SUBJECTS.get(letter.letter_type, "Children Missing Education")
+    return Email(
+        to=letter.recipient_email,
+        # Subjects and bodies carry the case reference only: the child's details are in the PDF.
+        subject=f"{reference}: {subject}",
+        body=(
+            f"Please find attached a letter from the {settings.council.service_name}, "
+            f"{settings.council.council_name}, about case {reference}.\n\n"
+            f"Reply to {settings.council.email} or call {settings.council.phone}, quoting "
+            f"{reference}.\n"
+        ),
+        attachment_name=f"{reference}-{letter.letter_type}.pdf",
+        attachment=Path(letter.path).read_bytes(),
+        message_id=message_id(letter, settings),
+    )
+
+
+def send_queued(
+    uow: UnitOfWork,
+    transport: Transport,
+    *,
+    settings: Settings,
+    resend_uncertain: bool = False,
+    at: datetime | None = None,
+) -> SendReport:
+    """Send every email letter that is due; each claim and each result is its own commit.
+
+    A letter is marked `sending` (committed) before the mail server is called and `sent`
+    straight after, so a retry or a second sender never sends it twice. A letter left in
+    `sending` by a crash is reported as uncertain and only re-sent (with the same
+    Message-ID) when asked.
+    """
+    report = SendReport()
+    moment = at or now()
+    with uow:
+        candidates = uow.letters.outbox((Delivery.QUEUED, Delivery.SENDING))
+        for letter in candidates:
+            if letter.channel is not Channel.EMAIL:
+                continue
+            if letter.status is Delivery.SENDING:
+                if not resend_uncertain:
+                    report.uncertain.append(letter.id)
+                    continue
+                claimed = True
+            else:
+                if letter.next_attempt_at is not None and letter.next_attempt_at > moment:
+                    report.waiting += 1
+                    continue
+                claimed = uow.letters.claim(letter.id, Delivery.QUEUED, Delivery.SENDING)
+                uow.commit()
+            if not claimed:
+                continue  # another sender took it
+            try:
+                transport.send(_email(letter, settings))
+            except DeliveryError as error:
+                attempts = letter.attempts + 1
+                give_up = error.permanent or attempts >= settings.mail.max_attempts
+                delay = timedelta(seconds=settings.mail.retry_base_seconds * 2 ** (attempts - 1))
+                uow.letters.set_delivery(
+                    letter.id,
+                    status=Delivery.FAILED if give_up else Delivery.QUEUED,
+                    attempts=attempts,
+                    last_error=str(error)[:500],
+                    next_attempt_at=None if give_up else moment + delay,
+                )
+                uow.commit()
+                if give_up:
+                    report.failed += 1
+                else:
+                    report.retrying += 1
+                continue
+            uow.letters.set_delivery(
+                letter.id,
+                status=Delivery.SENT,
+                attempts=letter.attempts + 1,
+                sent_at=now(),
+                last_error="",
+                message_id=message_id(letter, settings),
+            )
+            uow.commit()
+            report.sent += 1
+    return report
+
+
+def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
+    """Gather every queued postal letter not yet batched into one PDF and a manifest CSV."""
+    with uow:
+        pending = [
+            letter
+            for letter in uow.letters.outbox((Delivery.QUEUED,))
+            if letter.channel is Channel.POST and letter.print_batch_id is None
+        ]
+        if not pending:
+            return None
+        folder = settings.home / "print" / today.isoformat()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stamp = now().strftime("%H%M%S")
+        pdf_path = folder / f"print-batch-{stamp}.pdf"
+        manifest_path = folder / f"print-batch-{stamp}-manifest.csv"
+        merged = merge_pdfs([Path(letter.path).read_bytes() for letter in pending])
+        pdf_path.touch(mode=0o600)
+        pdf_path.write_bytes(merged)
+        manifest_path.touch(mode=0o600)
+        with manifest_path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["sequence", "case_reference", "letter_type", "pages", "letter_id"])
+            for sequence, letter in enumerate(pending, start=1):
+                writer.writerow(
+                    [
+                        sequence,
+                        case_reference(letter.case_id),
+                        letter.letter_type,
+                        letter.pages,
+                        letter.id,
+                    ]
+                )
+        batch = uow.letters.add_print_batch(
+            {
+                "created_on": today,
+                "created_at": now(),
+                "pdf_path": str(pdf_path),
+                "manifest_path": str(manifest_path),
+                "letters": len(pending),
+                "pages": sum(letter.pages for letter in pending),
+            },
+            [letter.id for letter in pending],
+        )
+        uow.commit()
+        return batch
+
+
+def confirm_print_batch(uow: UnitOfWork, batch_id: int) -> int:
+    """The print room confirms a batch went in the post: its letters are marked posted."""
+    with uow:
+        uow.letters.print_batch(batch_id)
+        moved = uow.letters.confirm_print_batch(batch_id, now())
+        uow.commit()
+        return moved
+
+
+def outbox_view(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every letter not yet delivered, and those delivered, as the outbox command shows them."""
+    with uow:
+        return [
+            {
+                **letter_summary(letter),
+                "reference": case_reference(letter.case_id),
+                "attempts": letter.attempts,
+                "last_error": letter.last_error,
+                "print_batch": letter.print_batch_id,
+            }
+            for letter in uow.letters.outbox()
+        ]

@@ -1,0 +1,602 @@
+"""The CME procedure after intake: acknowledge, investigate, apply decisions, close with letters.
+
+Every step is idempotent: letters are keyed by step, deadlines by step and round, decisions by
+kind and round, so a re-run after a crash or a duplicate trigger does nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from missing_education.clock import now
+from missing_education.domain import Case, DecisionRefused, Outcome, Status
+from missing_education.domain.deadline import Step, new_deadline
+from missing_education.domain.decision import DECISIONS
+from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
+from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.ports import UnitOfWork
+from missing_education.rules.calendar import SchoolCalendar
+from missing_education.services import recipients
+from missing_education.services.calendar import load_calendar
+from missing_education.services.letters import LetterRequest, issue_letters
+from missing_education.settings import Settings
+
+OUTCOME_WORDS = {
+    Outcome.ON_ROLL_HERE: "The child is now on the roll of a school in our area.",
+    Outcome.ON_ROLL_ELSEWHERE: "The child is on the roll of a school in another area of England.",
+    Outcome.MOVED_WITHIN_UK: "The child has moved to Wales, Scotland or Northern Ireland.",
+    Outcome.MOVED_ABROAD: "We have evidence that the child has moved abroad.",
+    Outcome.EHE: "The child is being educated at home by their parents.",
+    Outcome.ALTERNATIVE_PROVISION: "The child is receiving education other than at school.",
+    Outcome.CUSTODY: "The child is in custody and receiving education there.",
+    Outcome.PAST_CSA: "The child is now past compulsory school age.",
+    Outcome.DIED: "We are very sorry to record that the child has died.",
+    Outcome.NOT_CME: "The child was not missing education.",
+    Outcome.WHEREABOUTS_UNKNOWN: (
+        "All enquiries are complete and the child's whereabouts remain unknown; the Lost Pupil "
+        "Database, children's social care and the police have been informed."
+    ),
+}
+# Deletion-from-roll grounds, The School Attendance (Pupil Registration) (England) Regulations
+# 2024 reg 9(1), as closure letters to schools state them.
+DELETION_GROUNDS = {
+    Outcome.ON_ROLL_HERE: "9(1)(a): registered at another school",
+    Outcome.ON_ROLL_ELSEWHERE: "9(1)(a): registered at another school",
+    Outcome.MOVED_WITHIN_UK: "9(1)(g): moved out of reasonable distance",
+    Outcome.MOVED_ABROAD: "9(1)(g): moved out of reasonable distance",
+    Outcome.EHE: "9(1)(f): parent's written notice of elective home education",
+    Outcome.CUSTODY: "9(1)(j): in custody",
+    Outcome.PAST_CSA: "9(1)(l): ceased to be of compulsory school age",
+    Outcome.DIED: "9(1)(k): died",
+    Outcome.WHEREABOUTS_UNKNOWN: "9(1)(i): joint enquiries by school and council have failed",
+}
+
+
+@dataclass
+class StepReport:
+    """What a step did to a set of cases: counts and case ids only (no personal data)."""
+
+    cases: int = 0
+    letters: int = 0
+    actions: dict[str, int] = field(default_factory=dict)
+    case_ids: list[int] = field(default_factory=list)
+
+    def count(self, action: str, case_id: int) -> None:
+        """Record one action on one case."""
+        self.actions[action] = self.actions.get(action, 0) + 1
+        if case_id not in self.case_ids:
+            self.case_ids.append(case_id)
+            self.cases += 1
+
+
+class Procedure:
+    """The steps of the procedure over one unit of work, as of one day."""
+
+    def __init__(self, uow: UnitOfWork, settings: Settings, today: date) -> None:
+        self.uow = uow
+        self.settings = settings
+        self.today = today
+        self._calendar: SchoolCalendar | None = None
+        self.letters: list[LetterRecord] = []
+
+    @property
+    def calendar(self) -> SchoolCalendar:
+        """The school calendar, loaded once per step."""
+        if self._calendar is None:
+            self._calendar = load_calendar(self.uow)
+        return self._calendar
+
+    # -- small building blocks ------------------------------------------------------------
+
+    def letter(
+        self, case: Case, letter_type: str, key: str, to: Recipient | None, **details: Any
+    ) -> LetterRecord | None:
+        """Issue a letter once for this step (None when there is nobody to send it to)."""
+        if to is None:
+            return None
+        made = issue_letters(
+            self.uow,
+            [LetterRequest(case, letter_type, key, to, details)],
+            settings=self.settings,
+            today=self.today,
+        )[0]
+        self.letters.append(made)
+        return made
+
+    def deadline(
+        self,
+        case: Case,
+        step: Step,
+        *,
+        school_days: int | None = None,
+        calendar_days: int | None = None,
+        school_urn: str = "",
+        round: int = 1,
+    ) -> date:
+        """Set a step's deadline from today (kept as it is if that step and round has one)."""
+        made = new_deadline(
+            self.calendar,
+            case.id,
+            step,
+            self.today,
+            school_days=school_days,
+            calendar_days=calendar_days,
+            school_urn=school_urn,
+            round=round,
+        )
+        self.uow.deadlines.add(made)
+        for existing in self.uow.deadlines.for_case(case.id):
+            if existing.step is step and existing.round == round:
+                return existing.due
+        return made.due
+
+    def move(self, case: Case, status: Status, who: str, why: str) -> None:
+        """Move the case on and save it."""
+        case.move_to(status, at=now(), who=who, why=why)
+        self.uow.cases.save(case)
+
+    def evidence(self, case: Case) -> list[str]:
+        """Enquiries made so far, one line each, for referral letters."""
+        lines = [f"Notification received {case.referral_date:%d %B %Y}."]
+        for letter in self.uow.letters.for_case(case.id):
+            lines.append(
+                f"{letter.letter_type.replace('_', ' ').capitalize()} to {letter.recipient} "
+                f"on {letter.created_at:%d %B %Y}."
+            )
+        for visit in self.uow.directory.visits(case.id):
+            if visit.outcome:
+                lines.append(f"Home visit: {visit.outcome.replace('_', ' ')}.")
+        return lines
+
+    # -- intake follow-up -----------------------------------------------------------------
+
+    def acknowledge(self, case_ids: Sequence[int]) -> StepReport:
+        """Acknowledge every notification on these cases to its referrer, once each."""
+        report = StepReport()
+        for case_id in case_ids:
+            case = self.uow.cases.get(case_id)
+            locate_by = next(
+                (
+                    d.due
+                    for d in self.uow.deadlines.for_case(case_id)
+                    if d.step is Step.LOCATE_CHILD
+                ),
+                self.calendar.add_school_days(
+                    case.referral_date, self.settings.timescales.not_located_escalation
+                ),
+            )
+            for notification in self.uow.notifications.for_case(case_id):
+                made = self.letter(
+                    case,
+                    "acknowledgement",
+                    f"acknowledgement:{notification.id}",
+                    recipients.referrer(notification),
+                    notification_date=notification.referral_date,
+                    deadline=locate_by,
+                    safeguarding_phone=self.settings.contacts.mash_phone,
+                )
+                if made is not None:
+                    report.count("acknowledged", case_id)
+            if case.safeguarding and case.is_open:
+                # A safeguarding concern goes to MASH at once; CME steps never delay it.
+                self.letter(
+                    case,
+                    "social_care_referral",
+                    "social_care_referral:intake",
+                    recipients.agency("social_care", self.settings),
+                    reason="A safeguarding concern was raised when the child was notified.",
+                    evidence=self.evidence(case),
+                    risk_flags=list(case.vulnerabilities),
+                    deadline=self.calendar.add_school_days(self.today, 1),
+                )
+                report.count("referred_to_social_care", case_id)
+        report.letters = len(self.letters)
+        return report
+
+    # -- investigation --------------------------------------------------------------------
+
+    def investigate(self, case_id: int) -> StepReport:
+        """Advance one case as far as it goes without a person: enquiries, letters, a visit."""
+        report = StepReport()
+        case = self.uow.cases.get(case_id)
+        if case.status is not Status.INVESTIGATING:
+            return report
+        timescales = self.settings.timescales
+        school = recipients.school(self.uow, case)
+        if school is not None:
+            reply_by = self.deadline(
+                case,
+                Step.SCHOOL_REPLY,
+                school_days=timescales.school_enquiry_reply,
+                school_urn=case.school_urn,
+            )
+            self.letter(
+                case,
+                "school_enquiry",
+                "school_enquiry:1",
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                deadline=reply_by,
+            )
+            self.uow.decisions.request(case.id, "school_reply", self.today)
+            report.count("school_enquiry", case.id)
+        parent = recipients.parent(case, case.parent_name)
+        if parent is not None:
+            self.letter(
+                case,
+                "parent_contact",
+                "parent_contact:1",
+                parent,
+                deadline=self.calendar.add_school_days(self.today, timescales.home_visit),
+                admissions_url=self.settings.contacts.admissions_url,
+            )
+            report.count("parent_contact", case.id)
+        self.request_visit(case, round=1, report=report)
+        report.letters = len(self.letters)
+        return report
+
+    def request_visit(self, case: Case, *, round: int, report: StepReport) -> None:
+        """Ask for a home visit and give it to an officer for the area, if one is free."""
+        if not case.child.address_line1:
+            return  # nowhere to visit: database checks and escalation carry the case
+        added = self.uow.directory.add_visit(
+            HomeVisit(case_id=case.id, round=round, requested_on=self.today)
+        )
+        if added:
+            report.count("home_visit_requested", case.id)
+        self.uow.decisions.request(case.id, "home_visit", self.today)
+        self.assign_waiting_visits(only_case=case.id, report=report)
+
+    def assign_waiting_visits(self, *, only_case: int | None = None, report: StepReport) -> None:
+        """Give unassigned visits to officers by area and caseload; the rest wait, queued."""
+        waiting = self.uow.directory.visits(only_case, unassigned=True)
+        if not waiting:
+            return
+        officers = self.uow.directory.officers()
+        caseload = self.uow.directory.caseloads()
+        for visit in waiting:
+            case = self.uow.cases.get(visit.case_id)
+            if not case.is_open:
+                continue
+            officer = choose_officer(officers, caseload, postcode_district(case.child.postcode))
+            if officer is None:
+                continue  # stays in the coordinator's unassigned queue; nothing fails
+            self.uow.directory.update_visit(
+                visit.case_id, visit.round, officer_id=officer.id, assigned_on=self.today
+            )
+            caseload[officer.id] = caseload.get(officer.id, 0) + 1
+            self.deadline(
+                case,
+                Step.HOME_VISIT,
+                school_days=self.settings.timescales.home_visit,
+                round=visit.round,
+            )
+            report.count("home_visit_assigned", case.id)
+
+    # -- decisions ------------------------------------------------------------------------
+
+    def decide(
+        self, case_id: int, kind: str, answer: str, *, who: str, details: dict[str, Any]
+    ) -> StepReport:
+        """Apply a person's decision to a case and run the steps that follow from it."""
+        if kind not in DECISIONS:
+            raise DecisionRefused(f"unknown decision {kind!r}; known: {', '.join(DECISIONS)}")
+        if answer not in DECISIONS[kind]:
+            raise DecisionRefused(
+                f"{kind} cannot be {answer!r}; choose one of: {', '.join(DECISIONS[kind])}"
+            )
+        report = StepReport()
+        case = self.uow.cases.get(case_id)
+        if not case.is_open:
+            raise DecisionRefused(f"{case.reference} is closed ({case.outcome})")
+        request = self.uow.decisions.request(case.id, kind, self.today)
+        if not self.uow.decisions.answer(request, answer, details, who, now()):
+            return report  # answered already (a duplicate submission): nothing twice
+        handler = getattr(self, f"_on_{kind}")
+        was_escalated = case.status in (Status.ESCALATED, Status.MONITORING)
+        handler(case, answer, who, details, report)
+        if was_escalated and case.status not in (Status.ESCALATED, Status.MONITORING):
+            # Located after escalation: social care hears that the child is found.
+            self.letter(
+                case,
+                "closure_referrer",
+                f"located_after_escalation:{request.round}",
+                recipients.agency("social_care", self.settings),
+                notification_date=case.referral_date,
+                outcome="The child has been located after our referral to you: "
+                + answer.replace("_", " ")
+                + ".",
+            )
+            report.count("social_care_told_located", case.id)
+        report.count(f"{kind}:{answer}", case.id)
+        report.letters = len(self.letters)
+        return report
+
+    def _on_school_reply(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        self.uow.deadlines.meet(case.id, Step.SCHOOL_REPLY, self.today)
+        if answer == "on_roll_here":
+            self.close(case, Outcome.NOT_CME, who, "the school confirms the child is on its roll")
+        elif answer == "on_roll_elsewhere":
+            self.close(case, Outcome.ON_ROLL_ELSEWHERE, who, "the school confirms the new school")
+        elif answer == "moved_abroad":
+            self.close(
+                case, Outcome.MOVED_ABROAD, who, "the school holds evidence of the move abroad"
+            )
+
+    def _on_home_visit(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        visits = self.uow.directory.visits(case.id)
+        current = max((v.round for v in visits), default=0)
+        if current:
+            self.uow.directory.update_visit(case.id, current, outcome=answer, visited_on=self.today)
+        self.uow.deadlines.meet(case.id, Step.HOME_VISIT, self.today)
+        timescales = self.settings.timescales
+        if answer == "no_answer":
+            officer = next(
+                (
+                    o.name
+                    for v in visits
+                    if v.round == current and v.officer_id
+                    for o in [self.uow.directory.officer(v.officer_id)]
+                    if o
+                ),
+                self.settings.council.signatory_name,
+            )
+            self.letter(
+                case,
+                "calling_card",
+                f"calling_card:{current}",
+                recipients.parent(case, case.parent_name),
+                visit={"at": now(), "officer": officer},
+                deadline=self.today + timedelta(days=timescales.calling_card_callback_days),
+            )
+            self.request_visit(case, round=current + 1, report=r)
+        elif answer == "family_found_no_place":
+            self.uow.deadlines.meet(case.id, Step.LOCATE_CHILD, self.today)
+            self.move(case, Status.LOCATED, who, "family found at home; no school place")
+            self.deadline(case, Step.SECURE_PLACE, school_days=timescales.secure_place)
+        elif answer == "on_roll":
+            self.close(case, Outcome.ON_ROLL_HERE, who, "home visit: the child is on a school roll")
+        elif answer == "elective_home_education":
+            self.close(case, Outcome.EHE, who, "home visit: the parent educates the child at home")
+            self.letter(
+                case,
+                "closure_referrer",
+                "ehe_team:1",
+                recipients.agency("ehe_team", self.settings),
+                notification_date=case.referral_date,
+                outcome=OUTCOME_WORDS[Outcome.EHE],
+            )
+        elif answer == "moved_other_council":
+            self.handover(case, who, d)
+        elif answer == "moved_abroad":
+            self.close(case, Outcome.MOVED_ABROAD, who, "home visit: evidence of a move abroad")
+        elif answer == "refuses_education":
+            self.serve_s437(case, who)
+        elif answer == "not_at_address":
+            pass  # enquiries go on; the locate deadline escalates if the child is not found
+
+    def _on_admissions(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        self.uow.deadlines.meet(case.id, Step.ADMISSIONS_DECISION, self.today)
+        if answer == "placed":
+            self.close(case, Outcome.ON_ROLL_HERE, who, "in-year admission: place allocated")
+        else:
+            self.refer_fair_access(case, who)
+
+    def _on_fair_access(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        if answer == "placed":
+            self.uow.deadlines.meet(case.id, Step.FAIR_ACCESS_PLACE, self.today)
+            self.close(case, Outcome.ON_ROLL_HERE, who, "placed through the Fair Access Protocol")
+        else:
+            self.escalate_to_manager(
+                case,
+                Step.FAIR_ACCESS_PLACE,
+                self.today,
+                "the Fair Access panel has not placed the child",
+            )
+
+    def _on_handover(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        self.uow.deadlines.meet(case.id, Step.HANDOVER_CONFIRMATION, self.today)
+        if answer == "confirmed_on_roll":
+            self.close(case, Outcome.ON_ROLL_ELSEWHERE, who, "the other council confirms the roll")
+        else:
+            self.escalate_not_located(case, who, "the other council could not confirm the child")
+
+    def _on_s437(self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport) -> None:
+        self.uow.deadlines.meet(case.id, Step.S437_COMPLIANCE, self.today)
+        if answer == "suitable_education_shown":
+            self.close(case, Outcome.EHE, who, "the parent showed suitable education (s437(1))")
+        elif answer == "applied_for_place":
+            self.refer_admissions(case, who)
+        else:
+            self.close(case, Outcome.ON_ROLL_HERE, who, "school attendance order made (s437(3))")
+
+    def _on_police_notification(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        if answer == "notify":
+            self.letter(
+                case,
+                "police_notification",
+                "police_notification:1",
+                recipients.agency("police", self.settings),
+                reason="The child has not been located after all reasonable enquiries.",
+                evidence=self.evidence(case),
+                deadline=self.calendar.add_school_days(self.today, 5),
+            )
+
+    def _on_lpd_search(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        if answer == "found_on_lpd":
+            self.close(
+                case, Outcome.ON_ROLL_ELSEWHERE, who, "the Lost Pupil Database shows a new school"
+            )
+
+    def _on_match_review(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        if answer == "same_child":
+            self.close(case, Outcome.ON_ROLL_HERE, who, "a coordinator confirmed the record match")
+
+    def _on_closure(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        self.close(case, Outcome(answer), who, str(d.get("why") or "closed by a coordinator"))
+
+    # -- branches ---------------------------------------------------------------------------
+
+    def refer_admissions(self, case: Case, who: str) -> None:
+        """Refer a located child without a place to in-year admissions."""
+        self.move(case, Status.AWAITING_ADMISSION, who, "referred to in-year admissions")
+        due = self.deadline(
+            case, Step.ADMISSIONS_DECISION, school_days=self.settings.timescales.admissions_decision
+        )
+        self.letter(
+            case,
+            "admissions_referral",
+            "admissions_referral:1",
+            recipients.agency("admissions", self.settings),
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "admissions", self.today)
+
+    def refer_fair_access(self, case: Case, who: str) -> None:
+        """Refer an unplaced child to the Fair Access panel."""
+        self.move(case, Status.FAIR_ACCESS, who, "not placed in time: Fair Access Protocol")
+        due = self.deadline(
+            case, Step.FAIR_ACCESS_PLACE, school_days=self.settings.timescales.fair_access_place
+        )
+        self.letter(
+            case,
+            "fair_access_referral",
+            "fair_access_referral:1",
+            recipients.agency("fair_access", self.settings),
+            category="Children missing education (out of education for four weeks or more)",
+            evidence=self.evidence(case),
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "fair_access", self.today)
+
+    def handover(self, case: Case, who: str, details: dict[str, Any]) -> None:
+        """Hand a child who moved to another council over to its CME officer."""
+        council = str(details.get("other_council") or "the receiving council")
+        self.move(case, Status.HANDOVER, who, f"moved to {council}: handed over")
+        due = self.deadline(
+            case,
+            Step.HANDOVER_CONFIRMATION,
+            school_days=self.settings.timescales.handover_confirmation,
+        )
+        self.letter(
+            case,
+            "other_la_enquiry",
+            "other_la_enquiry:1",
+            recipients.other_council(council, str(details.get("other_council_email") or "")),
+            other_council=council,
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "handover", self.today)
+
+    def serve_s437(self, case: Case, who: str) -> None:
+        """Serve an s437(1) notice on a parent who refuses education."""
+        self.move(case, Status.S437_ISSUED, who, "parent refuses education: s437(1) notice served")
+        # Education Act 1996 s437(1): the notice gives the parent at least 15 days.
+        due = self.deadline(
+            case, Step.S437_COMPLIANCE, calendar_days=self.settings.timescales.s437_notice_days
+        )
+        self.letter(
+            case,
+            "s437_notice",
+            "s437_notice:1",
+            recipients.parent(case, case.parent_name),
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "s437", self.today)
+
+    def escalate_not_located(self, case: Case, who: str, why: str) -> None:
+        """Not located: refer to social care, search the LPD, offer police notification."""
+        self.move(case, Status.ESCALATED, who, why)
+        self.letter(
+            case,
+            "social_care_referral",
+            "social_care_referral:not_located",
+            recipients.agency("social_care", self.settings),
+            reason="The child has not been located within the time limit for enquiries.",
+            evidence=self.evidence(case),
+            risk_flags=list(case.vulnerabilities),
+            deadline=self.calendar.add_school_days(self.today, 2),
+        )
+        self.uow.decisions.request(case.id, "lpd_search", self.today)
+        self.uow.decisions.request(case.id, "police_notification", self.today)
+        self.deadline(
+            case,
+            Step.MONITORING_REVIEW,
+            calendar_days=self.settings.timescales.monitoring_interval_days,
+        )
+
+    def escalate_to_manager(self, case: Case, step: Step, due: date, why: str) -> None:
+        """Tell the team manager a step is overdue (once per step and round)."""
+        rounds = sum(
+            1
+            for letter in self.uow.letters.for_case(case.id)
+            if letter.step_key.startswith(f"manager_escalation:{step.value}")
+        )
+        self.letter(
+            case,
+            "manager_escalation",
+            f"manager_escalation:{step.value}:{rounds + 1}",
+            recipients.agency("manager", self.settings),
+            overdue_step=step.value.replace("_", " ").capitalize(),
+            due_date=due,
+            reason=why,
+            deadline=self.calendar.add_school_days(self.today, 2),
+        )
+
+    def close(self, case: Case, outcome: Outcome, who: str, why: str) -> None:
+        """Close with an outcome and send the closure letters (never silently)."""
+        case.close(outcome, on=self.today, at=now(), who=who, why=why)
+        self.uow.cases.save(case)
+        for deadline in self.uow.deadlines.for_case(case.id):
+            if deadline.is_open:
+                self.uow.deadlines.meet(case.id, deadline.step, self.today)
+        words = OUTCOME_WORDS[outcome]
+        school = recipients.school(self.uow, case)
+        if school is not None:
+            self.letter(
+                case,
+                "closure_school",
+                "closure_school",
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                outcome=words,
+                deletion_ground=DELETION_GROUNDS.get(outcome, "not applicable"),
+            )
+        if outcome is not Outcome.WHEREABOUTS_UNKNOWN:
+            self.letter(
+                case,
+                "closure_parent",
+                "closure_parent",
+                recipients.parent(case, case.parent_name),
+                outcome=words,
+            )
+        for notification in self.uow.notifications.for_case(case.id)[:1]:
+            self.letter(
+                case,
+                "closure_referrer",
+                "closure_referrer",
+                recipients.referrer(notification),
+                notification_date=notification.referral_date,
+                outcome=words,
+            )

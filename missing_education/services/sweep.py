@@ -1,0 +1,119 @@
+"""The daily case review: every overdue step on the school calendar gets its rule applied once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from missing_education.domain import SYSTEM, Case, Outcome, Status
+from missing_education.domain.deadline import Deadline, Step
+from missing_education.ports import UnitOfWork
+from missing_education.services import recipients
+from missing_education.services.procedure import Procedure, StepReport
+from missing_education.settings import Settings
+
+NOT_LOCATED = (Status.INVESTIGATING, Status.HANDOVER)
+
+
+def overdue(deadlines: list[Deadline], today: date) -> list[Deadline]:
+    """Deadlines whose last day has passed (due is the last day allowed), oldest first."""
+    return sorted(
+        (d for d in deadlines if d.is_open and d.due < today), key=lambda d: (d.due, d.case_id)
+    )
+
+
+def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepReport:
+    """Apply the rules to every overdue step; safe to run twice at once or after downtime.
+
+    Each deadline is claimed (marked acted on) inside the same transaction as its effects, one
+    case at a time, so a second sweep finds it claimed and a crash leaves it unclaimed.
+    """
+    report = StepReport()
+    with uow:
+        procedure = Procedure(uow, settings, today)
+        procedure.assign_waiting_visits(report=report)
+        uow.commit()
+        for deadline in overdue(uow.deadlines.open(), today):
+            if not uow.deadlines.claim(deadline, today):
+                continue  # another sweep acted on it
+            case = uow.cases.get(deadline.case_id)
+            if case.is_open:
+                _apply(procedure, case, deadline, report)
+            uow.commit()
+        report.letters = len(procedure.letters)
+    return report
+
+
+def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:
+    timescales = p.settings.timescales
+    step = deadline.step
+    if step is Step.LOCATE_CHILD:
+        if case.status in NOT_LOCATED:
+            p.escalate_not_located(
+                case, SYSTEM, f"not located within {timescales.not_located_escalation} school days"
+            )
+            report.count("escalated_not_located", case.id)
+    elif step is Step.SCHOOL_REPLY:
+        school = recipients.school(p.uow, case)
+        if deadline.round == 1 and school is not None:
+            reply_by = p.deadline(
+                case,
+                Step.SCHOOL_REPLY,
+                school_days=timescales.reminder_grace,
+                school_urn=case.school_urn,
+                round=2,
+            )
+            p.letter(
+                case,
+                "school_enquiry_reminder",
+                "school_enquiry_reminder:1",
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                enquiry_date=deadline.base_date,
+                deadline=reply_by,
+            )
+            report.count("school_reminded", case.id)
+        else:
+            p.escalate_to_manager(
+                case, step, deadline.due, "the school has not replied after a reminder"
+            )
+            report.count("escalated_to_manager", case.id)
+    elif step is Step.HOME_VISIT:
+        p.escalate_to_manager(case, step, deadline.due, "the home visit is overdue")
+        report.count("escalated_to_manager", case.id)
+    elif step is Step.SECURE_PLACE:
+        if case.status is Status.LOCATED:
+            p.refer_admissions(case, SYSTEM)
+            report.count("referred_to_admissions", case.id)
+    elif step is Step.ADMISSIONS_DECISION:
+        if case.status is Status.AWAITING_ADMISSION:
+            p.refer_fair_access(case, SYSTEM)
+            report.count("referred_to_fair_access", case.id)
+    elif step in (Step.FAIR_ACCESS_PLACE, Step.HANDOVER_CONFIRMATION, Step.S437_COMPLIANCE):
+        p.escalate_to_manager(
+            case, step, deadline.due, f"{step.value.replace('_', ' ')} is overdue"
+        )
+        report.count("escalated_to_manager", case.id)
+    elif step is Step.MONITORING_REVIEW:
+        _review_whereabouts_unknown(p, case, deadline, report)
+
+
+def _review_whereabouts_unknown(
+    p: Procedure, case: Case, deadline: Deadline, report: StepReport
+) -> None:
+    if case.status is Status.ESCALATED:
+        p.move(case, Status.MONITORING, SYSTEM, "enquiries exhausted: reviewed monthly until found")
+    if case.status is not Status.MONITORING:
+        return
+    if case.csa_ends is not None and p.today > case.csa_ends:
+        p.close(
+            case, Outcome.PAST_CSA, SYSTEM, "whereabouts unknown until past compulsory school age"
+        )
+        report.count("closed_past_csa", case.id)
+        return
+    p.deadline(
+        case,
+        Step.MONITORING_REVIEW,
+        calendar_days=p.settings.timescales.monitoring_interval_days,
+        round=deadline.round + 1,
+    )
+    report.count("monitoring_review", case.id)
