@@ -1,0 +1,31 @@
+"""daily-case-review: the school-day morning sweep of every overdue step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+from prefect.artifacts import create_table_artifact
+
+from tasks.casework import review_overdue_cases, waiting_decisions
+from tasks.privacy import install_redaction
+
+
+@flow(name="daily-case-review")
+def daily_case_review() -> dict[str, Any]:
+    """Remind, escalate, refer and review whatever is overdue; list decisions waiting."""
+    install_redaction()
+    review = review_overdue_cases()
+    create_table_artifact(
+        key="daily-case-review",
+        table=[{"action": a, "cases": n} for a, n in sorted(review["actions"].items())]
+        or [{"action": "nothing overdue", "cases": 0}],
+        description="What the sweep did, by action (case counts only).",
+    )
+    waiting = waiting_decisions()
+    create_table_artifact(
+        key="awaiting-decisions",
+        table=waiting or [{"case": "-", "decision": "none waiting", "asked_on": "-"}],
+        description="Decisions waiting for a coordinator, by case reference.",
+    )
+    return {"actions": review["actions"], "letters": review["letters"], "waiting": len(waiting)}

@@ -1,0 +1,17 @@
+"""investigate-case: advance one case as far as it can go without a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect import flow
+
+from tasks.casework import investigate_cases
+from tasks.privacy import install_redaction
+
+
+@flow(name="investigate-case")
+def investigate_case(case_id: int) -> dict[str, Any]:
+    """Database checks, school enquiry with its reply-by date, parent letter, home visit."""
+    install_redaction()
+    return investigate_cases([case_id])

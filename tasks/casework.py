@@ -1,0 +1,127 @@
+"""Prefect tasks: thin wrappers around service calls; ids and counts in and out, never persisted."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from missing_education import services
+from missing_education.clock import today
+from missing_education.delivery import SmtpTransport
+from missing_education.domain import case_reference
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.outbox import send_queued
+from missing_education.services.procedure import Procedure, StepReport
+from missing_education.services.sweep import review_cases
+from missing_education.settings import Settings, load_settings
+
+
+def _setup() -> tuple[Settings, SqlUnitOfWork, date]:
+    settings = load_settings()
+    return settings, SqlUnitOfWork(settings.effective_database_url), today()
+
+
+def _summary(report: StepReport) -> dict[str, Any]:
+    return {
+        "cases": report.cases,
+        "letters": report.letters,
+        "actions": report.actions,
+        "case_ids": report.case_ids,
+    }
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)
+def ingest_notification_file(path: str) -> dict[str, Any]:
+    """Open, link or reject every row of a notification file (counts, case ids, row reasons)."""
+    settings, uow, day = _setup()
+    report = services.ingest_file(uow, Path(path), settings=settings, today=day)
+    result = report.as_dict()
+    result["linked_case_ids"] = report.linked_case_ids
+    return result
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)
+def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
+    """Send each referrer an acknowledgement, and safeguarding referrals to MASH at once."""
+    settings, uow, day = _setup()
+    with uow:
+        report = Procedure(uow, settings, day).acknowledge(case_ids)
+        uow.commit()
+    return _summary(report)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)
+def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
+    """Advance each case as far as it goes without a person (one transaction per case)."""
+    settings, uow, day = _setup()
+    total = StepReport()
+    with uow:
+        procedure = Procedure(uow, settings, day)
+        for case_id in case_ids:
+            report = procedure.investigate(case_id)
+            uow.commit()
+            for action, count in report.actions.items():
+                total.actions[action] = total.actions.get(action, 0) + count
+            total.case_ids.extend(i for i in report.case_ids if i not in total.case_ids)
+        total.letters = len(procedure.letters)
+        total.cases = len(total.case_ids)
+    return _summary(total)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)
+def review_overdue_cases() -> dict[str, Any]:
+    """Apply the rules to every overdue step on the school calendar."""
+    settings, uow, day = _setup()
+    return _summary(review_cases(uow, settings=settings, today=day))
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def apply_decision(
+    case_id: int, kind: str, answer: str, who: str, details: dict[str, Any]
+) -> dict[str, Any]:
+    """Write a person's decision to the case and run what follows from it."""
+    settings, uow, day = _setup()
+    with uow:
+        report = Procedure(uow, settings, day).decide(
+            case_id, kind, answer, who=who, details=details
+        )
+        uow.commit()
+    return _summary(report)
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def request_decision(case_id: int, kind: str, flow_run_id: str) -> str:
+    """Record that a decision is asked for; returns the case reference for the form."""
+    _, uow, day = _setup()
+    with uow:
+        uow.cases.get(case_id)
+        request = uow.decisions.request(case_id, kind, day)
+        uow.decisions.attach_flow_run(request, flow_run_id)
+        uow.commit()
+    return case_reference(case_id)
+
+
+@task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE, persist_result=False)
+def send_letters() -> dict[str, Any]:
+    """Deliver queued email letters (exactly once each)."""
+    settings, uow, _ = _setup()
+    return send_queued(uow, SmtpTransport(settings.mail), settings=settings).as_dict()
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def waiting_decisions() -> list[dict[str, Any]]:
+    """Decisions waiting for a person, by case reference and kind (no personal data)."""
+    _, uow, _ = _setup()
+    with uow:
+        return [
+            {
+                "case": case_reference(d.case_id),
+                "decision": d.kind,
+                "asked_on": d.requested_on.isoformat(),
+            }
+            for d in uow.decisions.waiting()
+        ]
