@@ -31,3 +31,13 @@ bench: install
 
 clean:
 	rm -rf $(VENV) demo-data cme-data .pytest_cache .mypy_cache .ruff_cache
+
+# One machine: a local Prefect server (if none answers) and every flow served from here.
+PREFECT_PORT ?= 4200
+serve: install
+	@if ! curl -fs http://127.0.0.1:$(PREFECT_PORT)/api/health >/dev/null 2>&1; then \
+	  echo "Starting a Prefect server on http://127.0.0.1:$(PREFECT_PORT) (log: prefect-server.log)"; \
+	  nohup $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) >prefect-server.log 2>&1 & \
+	  for i in $$(seq 1 60); do curl -fs http://127.0.0.1:$(PREFECT_PORT)/api/health >/dev/null 2>&1 && break; sleep 1; done; \
+	fi
+	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api $(BIN)/python deployments/serve.py
