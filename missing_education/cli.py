@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 
 from missing_education import services
 from missing_education.clock import ClockError, today
+from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
+from missing_education.letters import LETTER_TYPES, render_letter, sample_context
 from missing_education.persistence import SqlUnitOfWork, upgrade
+from missing_education.services import casework, directory, outbox
 from missing_education.services.calendar import load_calendar
+from missing_education.services.casework import receive_file
+from missing_education.services.letters import letterhead
 from missing_education.settings import Settings, SettingsError, load_settings
+
+
+class Orchestration(Protocol):
+    """Runs the use cases as tracked flow runs; `flows.cme_command` wires Prefect in here."""
+
+    def receive_file(self, path: Path) -> dict[str, Any]: ...
+    def sweep(self) -> dict[str, Any]: ...
+
+
+# None: the services run in this process without Prefect (tests, `python -m`).
+ORCHESTRATION: Orchestration | None = None
 
 app = typer.Typer(
     help=(
@@ -96,29 +113,25 @@ def ingest(
     """
     settings = _settings()
     day = _today()
-
-    def progress(done: int, total: int) -> None:
-        if total >= 2000:
-            typer.echo(f"  {done:,} of {total:,} notifications", err=True)
-
     try:
-        report = services.ingest_file(
-            _uow(settings), file, settings=settings, today=day, progress=progress
-        )
+        if ORCHESTRATION is not None:
+            report = ORCHESTRATION.receive_file(file.resolve())
+        else:
+            report = receive_file(_uow(settings), file, settings=settings, today=day)
     except services.IntakeFileError as error:
         raise _fail(str(error)) from None
     if as_json:
-        _print_json(report.as_dict())
+        _print_json(report)
         return
     typer.echo(
-        f"{file.name}: {report.received} received, {report.opened} opened, "
-        f"{report.linked} linked to open cases, {report.duplicates} already taken in, "
-        f"{report.not_cme} closed as not CME, {report.rejected} rejected."
+        f"{file.name}: {report['received']} received, {report['opened']} opened, "
+        f"{report['linked']} linked to open cases, {report['duplicates']} already taken in, "
+        f"{report['not_cme']} closed as not CME, {report['rejected']} rejected."
     )
-    for warning in report.warnings:
+    for warning in report.get("warnings", []):
         typer.echo(f"warning: {warning}")
-    for rejection in report.rejections:
-        typer.echo(f"  row {rejection.row}: {rejection.reason}")
+    for rejection in report["rejections"]:
+        typer.echo(f"  row {rejection['row']}: {rejection['reason']}")
 
 
 @app.command("cases")
@@ -252,6 +265,245 @@ def school_age(
         typer.echo(f"On {report['on']} the child {word} of compulsory school age.")
     if report.get("review_reason"):
         typer.echo(f"Review: {report['review_reason']}")
+
+
+letters_app = typer.Typer(
+    help="Letters: preview, outbox, sending and print batches.", no_args_is_help=True
+)
+officers_app = typer.Typer(
+    help="Education welfare officers who make home visits.", no_args_is_help=True
+)
+schools_app = typer.Typer(help="Schools: where enquiry letters go.", no_args_is_help=True)
+app.add_typer(letters_app, name="letters")
+app.add_typer(officers_app, name="officers")
+app.add_typer(schools_app, name="schools")
+
+
+@app.command()
+def sweep(as_json: JsonOption = False) -> None:
+    """Review every case: remind, escalate, refer and monitor whatever is overdue today.
+
+    Safe to run twice, or after days of downtime: each overdue step is acted on once.
+    """
+    settings = _settings()
+    if ORCHESTRATION is not None:
+        result = ORCHESTRATION.sweep()
+    else:
+        result = casework.sweep(_uow(settings), settings=settings, today=_today())
+    if as_json:
+        _print_json(result)
+        return
+    if not result["actions"]:
+        typer.echo("Nothing overdue.")
+    for action, count in sorted(result["actions"].items()):
+        typer.echo(f"  {action.replace('_', ' ')}: {count}")
+    typer.echo(f"{result['letters']} letters queued.")
+
+
+@app.command()
+def investigate(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Advance one case as far as it goes without a person (enquiry letters, home visit)."""
+    settings = _settings()
+    report = casework.investigate(_uow(settings), case_id, settings=settings, today=_today())
+    result = {"case_id": case_id, "actions": report.actions, "letters": report.letters}
+    _print_json(result) if as_json else typer.echo(
+        f"{case_id}: {report.actions or 'nothing to do'}"
+    )
+
+
+@app.command()
+def decide(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    decision: Annotated[
+        str,
+        typer.Argument(
+            help="school_reply, home_visit, admissions, fair_access, "
+            "handover, s437, match_review, police_notification, "
+            "lpd_search or closure."
+        ),
+    ],
+    answer: Annotated[
+        str, typer.Argument(help="The answer (run with a wrong one to see the choices).")
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who decided (kept on the case).")] = "",
+    other_council: Annotated[str, typer.Option(help="Moved: the receiving council.")] = "",
+    other_council_email: Annotated[str, typer.Option(help="Moved: its CME email.")] = "",
+    notes: Annotated[str, typer.Option(help="Anything to add to the case record.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Record a decision on a case and run the steps that follow (letters, referrals, closure)."""
+    settings = _settings()
+    who = by or os.environ.get("USER", "coordinator")
+    details = {
+        k: v
+        for k, v in {
+            "other_council": other_council,
+            "other_council_email": other_council_email,
+            "notes": notes,
+        }.items()
+        if v
+    }
+    try:
+        report = casework.decide(
+            _uow(settings),
+            case_id,
+            decision,
+            answer,
+            who=who,
+            details=details,
+            settings=settings,
+            today=_today(),
+        )
+    except DomainError as error:
+        raise _fail(str(error)) from None
+    result = {"case_id": case_id, "actions": report.actions, "letters": report.letters}
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(f"Recorded {decision} = {answer} on case {case_id} (by {who}).")
+    if not report.actions:
+        typer.echo("It had already been answered: nothing done twice.")
+
+
+@app.command()
+def decisions(as_json: JsonOption = False) -> None:
+    """Decisions waiting for a coordinator (answer them in the Prefect UI or with `cme decide`)."""
+    rows = casework.waiting_decisions(_uow(_settings()))
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['reference']}  {r['decision']:<20} asked {r['asked_on']}")
+    typer.echo(f"{len(rows)} decisions waiting.")
+
+
+@letters_app.command("preview")
+def letters_preview(
+    letter_type: Annotated[
+        str, typer.Argument(metavar="TYPE", help="A letter type, e.g. school_enquiry.")
+    ],
+    out: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
+) -> None:
+    """Render a letter with sample data and this council's letterhead, to check the wording."""
+    settings = _settings()
+    if letter_type not in LETTER_TYPES:
+        raise _fail(f"unknown letter type {letter_type!r}; types: {', '.join(LETTER_TYPES)}", 2)
+    rendered = render_letter(letter_type, sample_context(letter_type), letterhead(settings))
+    target = out or Path(f"{letter_type}-preview.pdf")
+    target.write_bytes(rendered.pdf)
+    typer.echo(f"Wrote {target} ({rendered.pages} pages, template {rendered.template_version}).")
+
+
+@letters_app.command("outbox")
+def letters_outbox(as_json: JsonOption = False) -> None:
+    """Every letter and where it is: queued, sending, sent, failed or posted."""
+    rows = outbox.outbox_view(_uow(_settings()))
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['id']:>6} {r['reference']} {r['type']:<24} {r['channel']:<5} "
+            f"{r['status']:<8} {r['recipient']}"
+            + (f"  ({r['last_error']})" if r["last_error"] else "")
+        )
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    typer.echo(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "The outbox is empty.")
+
+
+@letters_app.command("send")
+def letters_send(
+    resend_uncertain: Annotated[
+        bool, typer.Option(help="Also re-send letters a crash left in 'sending' (same Message-ID).")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Email every queued letter that is due, exactly once each; failures retry with back-off."""
+    settings = _settings()
+    report = outbox.send_queued(
+        _uow(settings),
+        SmtpTransport(settings.mail),
+        settings=settings,
+        resend_uncertain=resend_uncertain,
+    )
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    typer.echo(
+        f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
+        f"{report.waiting} waiting for their retry time."
+    )
+    if report.uncertain:
+        typer.echo(
+            f"{len(report.uncertain)} letters may or may not have gone (a crash while "
+            "sending): check, then run with --resend-uncertain."
+        )
+
+
+@letters_app.command("print-batch")
+def letters_print_batch() -> None:
+    """Put every queued postal letter into one PDF with a manifest CSV for the print room."""
+    settings = _settings()
+    batch = outbox.make_print_batch(_uow(settings), settings=settings, today=_today())
+    if batch is None:
+        typer.echo("No letters waiting to be posted.")
+        return
+    typer.echo(f"Print batch {batch.id}: {batch.letters} letters, {batch.pages} pages.")
+    typer.echo(f"  PDF: {batch.pdf_path}\n  manifest: {batch.manifest_path}")
+    typer.echo(f"When posted, run: cme letters confirm-batch {batch.id}")
+
+
+@letters_app.command("confirm-batch")
+def letters_confirm_batch(
+    batch_id: Annotated[int, typer.Argument(help="The print batch id.")],
+) -> None:
+    """Confirm a print batch went in the post: its letters are marked posted."""
+    moved = outbox.confirm_print_batch(_uow(_settings()), batch_id)
+    typer.echo(f"Print batch {batch_id}: {moved} letters marked posted.")
+
+
+@officers_app.command("import")
+def officers_import(
+    file: Annotated[Path, typer.Argument(help="CSV: code, name, email, phone, areas, capacity.")],
+) -> None:
+    """Add or update officers; `areas` lists postcode districts separated by ';' (or '*')."""
+    try:
+        result = directory.import_officers(_uow(_settings()), file)
+    except directory.DirectoryFileError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"{result.rows} officers loaded.")
+
+
+@officers_app.command("list")
+def officers_list(as_json: JsonOption = False) -> None:
+    """Officers with their open visits and capacity, and visits waiting for an officer."""
+    rows = directory.officer_workload(_uow(_settings()))
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['code']:<8} {r['name']:<24} {r['open_visits']:>3} / {r.get('capacity', '-')}"
+        )
+
+
+@schools_app.command("import")
+def schools_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: urn, name, email, address_line1, town, postcode.")
+    ],
+) -> None:
+    """Add or replace schools by URN (enquiry letters go to their email address)."""
+    try:
+        result = directory.import_schools(_uow(_settings()), file)
+    except directory.DirectoryFileError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"{result.rows} schools loaded.")
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ def _summary(report: StepReport) -> dict[str, Any]:
     }
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)
+@task(cache_policy=NO_CACHE, persist_result=False)
 def ingest_notification_file(path: str) -> dict[str, Any]:
     """Open, link or reject every row of a notification file (counts, case ids, row reasons)."""
     settings, uow, day = _setup()

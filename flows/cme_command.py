@@ -1,0 +1,38 @@
+"""The `cme` command with Prefect wired in: ingest and sweep run as tracked flow runs.
+
+Against PREFECT_API_URL when it is set, otherwise in Prefect's embedded mode (a temporary local
+server for the length of the command); PREFECT_HOME is honoured either way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from missing_education import cli
+
+
+class PrefectOrchestration:
+    """Runs the use cases as the product's own flows."""
+
+    def receive_file(self, path: Path) -> dict[str, Any]:
+        """The receive-notifications flow on one file."""
+        from flows.receive_notifications import receive_notifications
+
+        return receive_notifications(str(path))
+
+    def sweep(self) -> dict[str, Any]:
+        """The daily-case-review flow."""
+        from flows.daily_case_review import daily_case_review
+
+        return daily_case_review()
+
+
+def main() -> None:
+    """Entry point of the `cme` console script."""
+    # Prefect's own analytics would try to reach the internet from a council's server.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if os.environ.get("CME_WITHOUT_PREFECT", "").lower() not in {"1", "true", "yes"}:
+        cli.ORCHESTRATION = PrefectOrchestration()
+    cli.main()

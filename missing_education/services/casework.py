@@ -1,0 +1,76 @@
+"""Whole use cases the `cme` command runs when no Prefect orchestration is wired in."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from missing_education.domain import case_reference
+from missing_education.ports import UnitOfWork
+from missing_education.services.intake import ingest_file
+from missing_education.services.procedure import Procedure, StepReport
+from missing_education.services.sweep import review_cases
+from missing_education.settings import Settings
+
+
+def receive_file(uow: UnitOfWork, path: Path, *, settings: Settings, today: date) -> dict[str, Any]:
+    """Intake, acknowledgements and each investigation's start (as receive-notifications)."""
+    report = ingest_file(uow, path, settings=settings, today=today)
+    with uow:
+        procedure = Procedure(uow, settings, today)
+        procedure.acknowledge(report.opened_case_ids + report.linked_case_ids)
+        uow.commit()
+        for case_id in report.opened_case_ids:
+            procedure.investigate(case_id)
+            uow.commit()
+    return report.as_dict()
+
+
+def decide(
+    uow: UnitOfWork,
+    case_id: int,
+    kind: str,
+    answer: str,
+    *,
+    who: str,
+    details: dict[str, Any],
+    settings: Settings,
+    today: date,
+) -> StepReport:
+    """Apply a coordinator's decision to a case and what follows from it."""
+    with uow:
+        report = Procedure(uow, settings, today).decide(
+            case_id, kind, answer, who=who, details=details
+        )
+        uow.commit()
+    return report
+
+
+def sweep(uow: UnitOfWork, *, settings: Settings, today: date) -> dict[str, Any]:
+    """The daily case review."""
+    report = review_cases(uow, settings=settings, today=today)
+    return {"cases": report.cases, "letters": report.letters, "actions": report.actions}
+
+
+def investigate(uow: UnitOfWork, case_id: int, *, settings: Settings, today: date) -> StepReport:
+    """Advance one case as far as it goes without a person."""
+    with uow:
+        report = Procedure(uow, settings, today).investigate(case_id)
+        uow.commit()
+    return report
+
+
+def waiting_decisions(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Decisions waiting for a coordinator."""
+    with uow:
+        return [
+            {
+                "case_id": d.case_id,
+                "reference": case_reference(d.case_id),
+                "decision": d.kind,
+                "round": d.round,
+                "asked_on": d.requested_on.isoformat(),
+            }
+            for d in uow.decisions.waiting()
+        ]
