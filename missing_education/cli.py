@@ -187,9 +187,13 @@ def case_show(
     typer.echo("  letters:" if details["letters"] else "  letters: none yet")
     for letter in details["letters"]:
         typer.echo(
-            f"    {letter['created_at']}  {letter['type']} to {letter['recipient']}  "
-            f"{letter['path']}  sha256 {letter['sha256'][:12]}"
+            f"    {letter['created_at']}  {letter['type']} to {letter['recipient']} "
+            f"({letter['channel']}, {letter['status']})  sha256 {letter['sha256'][:12]}  "
+            f"{letter['path']}"
         )
+    for d in details["decisions"]:
+        answer = f"{d['answer']} by {d['decided_by']}" if d["answer"] else "waiting"
+        typer.echo(f"  decision {d['decision']} (asked {d['asked_on']}): {answer}")
 
 
 @calendar_app.command("import")

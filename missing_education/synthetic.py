@@ -214,3 +214,44 @@ def write_csv(path: Path, rows: Sequence[dict[str, str]], columns: Sequence[str]
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def synthetic_schools() -> list[dict[str, str]]:
+    """The schools that send the synthetic notifications, with enquiry email addresses."""
+    return [
+        {
+            "urn": urn,
+            "name": name,
+            "email": email,
+            "address_line1": "School Lane",
+            "town": town,
+            "postcode": postcode,
+        }
+        for (name, email, urn), (town, postcode) in zip(
+            [r for r in REFERRERS if r[2]],
+            [("Matlock", "DE4 3AA"), ("Chesterfield", "S40 1AA"), ("Buxton", "SK17 6AA")],
+            strict=True,
+        )
+    ]
+
+
+def synthetic_officers() -> list[dict[str, str]]:
+    """Education welfare officers covering the synthetic council's postcode districts."""
+    return [
+        {
+            "code": "EWO1",
+            "name": "Sam Fletcher",
+            "email": "sam.fletcher@synthetic-county.example",
+            "phone": "01629 000101",
+            "areas": "DE4;DE7",
+            "capacity": "12",
+        },
+        {
+            "code": "EWO2",
+            "name": "Priya Nair",
+            "email": "priya.nair@synthetic-county.example",
+            "phone": "01629 000102",
+            "areas": "S40;SK17",
+            "capacity": "12",
+        },
+    ]

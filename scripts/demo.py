@@ -1,8 +1,10 @@
 """`make demo`: a synthetic council taken through the CME procedure with the real `cme` command.
 
-It writes a term calendar and a file of notifications into a fresh CME home, then runs each
-step as a coordinator would, and prints what happened. Nothing is faked: every step is the
-product's own command.
+It writes a term calendar, schools, officers and a file of notifications into a fresh CME home,
+then works the cases as a coordinator would over several weeks (the clock moved with CME_TODAY):
+intake as a Prefect flow (embedded mode), decisions, the daily case review, email delivery to a
+real SMTP server on loopback, and a print batch for the post. Every step is the product's own
+command; the letters are left as PDF files.
 """
 
 from __future__ import annotations
@@ -11,32 +13,63 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
 
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.synthetic import (
     autumn_2026_calendar,
     synthetic_notifications,
+    synthetic_officers,
+    synthetic_schools,
     write_csv,
 )
 
 CME = str(Path(sys.executable).with_name("cme"))
-START = date(2026, 11, 16)
 
 
-def cme(*args: str, env: dict[str, str], parse: bool = False) -> object:
-    """Run one `cme` command as a coordinator would, echoing it."""
-    print(f"$ cme {' '.join(args)}", flush=True)
-    result = subprocess.run([CME, *args], env=env, text=True, capture_output=True, check=False)
+class MailSink:
+    """A loopback SMTP server standing in for the council's mail relay: it keeps what arrives."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages += 1
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cme(
+    *args: str, env: dict[str, str], day: date, parse: bool = False, quiet: bool = False
+) -> Any:
+    """Run one `cme` command as of `day`, echoing it as a coordinator would type it."""
+    print(f"\n[{day:%a %d %b %Y}] $ cme {' '.join(args)}", flush=True)
+    result = subprocess.run(
+        [CME, *args],
+        env={**env, "CME_TODAY": day.isoformat()},
+        text=True,
+        capture_output=True,
+        check=False,
+    )
     if result.returncode != 0:
         print(result.stdout + result.stderr)
         raise SystemExit(f"demo step failed: cme {' '.join(args)}")
     if parse:
         return json.loads(result.stdout)
-    print(result.stdout.rstrip())
+    if not quiet:
+        print(result.stdout.rstrip())
     return None
 
 
@@ -50,32 +83,93 @@ def main() -> None:
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
+    sink = MailSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CME_", "PREFECT_API"))}
-    env.update(CME_HOME=str(home), CME_TODAY=START.isoformat())
-
-    calendar = write_csv(
-        home / "council-calendar.csv",
-        autumn_2026_calendar(),
-        ("school_urn", "start_date", "end_date", "kind"),
+    env.update(
+        CME_HOME=str(home),
+        CME_MAIL_SMTP_HOST="127.0.0.1",
+        CME_MAIL_SMTP_PORT=str(port),
+        PREFECT_HOME=str(home / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
     )
-    rows = synthetic_notifications(options.notifications, seed=2026, referral_date=START)
-    notifications = write_csv(home / "inbox-sample.csv", rows, NOTIFICATION_COLUMNS)
-
-    print(f"A synthetic council in {home}, acting as of {START:%d %B %Y}.\n")
-    cme("calendar", "import", str(calendar), env=env)
-    cme("ingest", str(notifications), env=env)
-    cases = cme("cases", "--json", env=env, parse=True)
-    assert isinstance(cases, list)
-    first_open = next(c for c in cases if c["status"] != "closed")
-    cme("case", "show", str(first_open["case_id"]), env=env)
+    start = date(2026, 11, 16)
+    files = {
+        "calendar": write_csv(
+            home / "calendar.csv",
+            autumn_2026_calendar(),
+            ("school_urn", "start_date", "end_date", "kind"),
+        ),
+        "schools": write_csv(
+            home / "schools.csv",
+            synthetic_schools(),
+            ("urn", "name", "email", "address_line1", "town", "postcode"),
+        ),
+        "officers": write_csv(
+            home / "officers.csv",
+            synthetic_officers(),
+            ("code", "name", "email", "phone", "areas", "capacity"),
+        ),
+        "notifications": write_csv(
+            home / "notifications.csv",
+            synthetic_notifications(options.notifications, seed=2026, referral_date=start),
+            NOTIFICATION_COLUMNS,
+        ),
+    }
+    try:
+        print(f"A synthetic council in {home}.")
+        cme("calendar", "import", str(files["calendar"]), env=env, day=start)
+        cme("schools", "import", str(files["schools"]), env=env, day=start)
+        cme("officers", "import", str(files["officers"]), env=env, day=start)
+        cme("ingest", str(files["notifications"]), env=env, day=start)
+        cme("letters", "send", env=env, day=start)
+        cases = cme("cases", "--json", env=env, day=start, parse=True)
+        open_ids = [c["case_id"] for c in cases if c["status"] != "closed"]
+        # A coordinator records what schools and officers report over the next days.
+        answers = [
+            ("school_reply", "on_roll_elsewhere"),
+            ("home_visit", "family_found_no_place"),
+            ("home_visit", "no_answer"),
+            ("home_visit", "elective_home_education"),
+            ("home_visit", "refuses_education"),
+            ("home_visit", "moved_abroad"),
+        ]
+        decide_day = date(2026, 11, 19)
+        for case_id, (kind, answer) in zip(open_ids, answers, strict=False):
+            cme(
+                "decide",
+                str(case_id),
+                kind,
+                answer,
+                "--by",
+                "demo coordinator",
+                env=env,
+                day=decide_day,
+            )
+        cme("investigate", str(open_ids[-1]), env=env, day=decide_day, quiet=True)
+        for day in (date(2026, 12, 3), date(2026, 12, 16), date(2027, 1, 15)):
+            cme("sweep", env=env, day=day)
+            cme("letters", "send", env=env, day=day)
+        last = date(2027, 1, 15)
+        cme("letters", "print-batch", env=env, day=last)
+        cme("case", "show", str(open_ids[1]), env=env, day=last)
+        cases = cme("cases", "--json", env=env, day=last, parse=True)
+        outbox = cme("letters", "outbox", "--json", env=env, day=last, parse=True)
+    finally:
+        controller.stop()
 
     by_status: dict[str, int] = {}
     for case in cases:
         by_status[case["status"]] = by_status.get(case["status"], 0) + 1
+    letters = sorted((home / "letters").rglob("*.pdf"))
     print("\nSummary")
-    print(f"  notifications in the file: {len(rows)}")
     for status, count in sorted(by_status.items()):
         print(f"  cases {status}: {count}")
+    print(f"  letters made: {len(outbox)} ({len(letters)} PDF files under {home / 'letters'})")
+    print(f"  emails received by the loopback mail server: {sink.messages}")
     print(f"  case database: {home / 'cme.sqlite3'}")
 
 

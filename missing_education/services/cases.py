@@ -7,6 +7,7 @@ from typing import Any
 
 from missing_education.domain import Status
 from missing_education.ports import UnitOfWork
+from missing_education.services.letters import letter_summary
 from missing_education.rules.school_age import (
     compulsory_school_age,
     is_of_compulsory_school_age,
@@ -36,6 +37,9 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         case = uow.cases.get(case_id)
         deadlines = uow.deadlines.for_case(case_id)
         notifications = uow.notifications.for_case(case_id)
+        letters = [letter_summary(letter) for letter in uow.letters.for_case(case_id)]
+        decisions = uow.decisions.for_case(case_id)
+        visits = uow.directory.visits(case_id)
     school_age = compulsory_school_age(case.child.date_of_birth)
     open_deadlines = [d for d in deadlines if d.is_open]
     child = case.child
@@ -102,7 +106,28 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
             }
             for n in notifications
         ],
-        "letters": [],
+        "letters": letters,
+        "decisions": [
+            {
+                "decision": d.kind,
+                "round": d.round,
+                "asked_on": d.requested_on.isoformat(),
+                "answer": d.answer,
+                "decided_by": d.decided_by,
+                "decided_at": d.decided_at.isoformat(timespec="seconds") if d.decided_at else None,
+            }
+            for d in decisions
+        ],
+        "home_visits": [
+            {
+                "round": v.round,
+                "requested_on": v.requested_on.isoformat(),
+                "officer_id": v.officer_id,
+                "assigned_on": v.assigned_on.isoformat() if v.assigned_on else None,
+                "outcome": v.outcome,
+            }
+            for v in visits
+        ],
     }
 
 

@@ -358,7 +358,9 @@ class Procedure:
             )
             self.request_visit(case, round=current + 1, report=r)
         elif answer == "family_found_no_place":
+            # Found: the locate limit and the school's reply no longer drive escalation.
             self.uow.deadlines.meet(case.id, Step.LOCATE_CHILD, self.today)
+            self.uow.deadlines.meet(case.id, Step.SCHOOL_REPLY, self.today)
             self.move(case, Status.LOCATED, who, "family found at home; no school place")
             self.deadline(case, Step.SECURE_PLACE, school_days=timescales.secure_place)
         elif answer == "on_roll":
