@@ -109,7 +109,8 @@ class Settings:
         return self.home / "inbox"
 
 
-# Environment variables for the flat settings; sections use CME_<SECTION>_<NAME>.
+# Settings outside any section, read from CME_<NAME>; sections use CME_<SECTION>_<NAME>.
+_FLAT = ("database_url", "retention_years", "intake_batch_size")
 _SECTIONS = {
     "timescales": Timescales,
     "council": CouncilDetails,
@@ -118,28 +119,47 @@ _SECTIONS = {
 }
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
 def _coerce(value: Any, default: Any, name: str) -> Any:
-    try:
-        if isinstance(default, bool):
-            if isinstance(value, bool):
-                return value
-            return str(value).strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(default, int):
-            return int(value)
-        if isinstance(default, tuple):
-            if isinstance(value, list | tuple):
-                return tuple(str(v) for v in value)
-            return tuple(part.strip() for part in str(value).split("|") if part.strip())
-        if isinstance(default, Path):
+    # Refuse rather than guess: a mistyped timescale must not quietly become another one.
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+    elif isinstance(default, int):
+        # TOML true is an int to Python, and int(12.5) would drop the half without a word.
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str):
+            try:
+                number = int(value)
+            except ValueError:
+                number = None
+        if number is not None and number >= 0:
+            return number
+    elif isinstance(default, tuple):
+        if isinstance(value, list | tuple):
+            return tuple(str(v) for v in value)
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split("|") if part.strip())
+    elif isinstance(default, Path):
+        if isinstance(value, str):
             return Path(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"setting {name} cannot be {value!r}") from None
+    elif isinstance(value, str):
+        return value
+    raise SettingsError(f"setting {name} cannot be {value!r}")
 
 
 def _section(cls: type[Any], table: dict[str, Any], prefix: str) -> Any:
     instance = cls()
     changes: dict[str, Any] = {}
+    if not isinstance(table, dict):
+        raise SettingsError(f"[{prefix.lower()}] must be a table of settings")
     known = {f.name for f in fields(cls)}
     for key in table:
         if key not in known:
@@ -165,13 +185,18 @@ def load_settings() -> Settings:
             raise SettingsError(f"{config_path} is not valid TOML: {error}") from None
     elif "CME_CONFIG" in os.environ:
         raise SettingsError(f"CME_CONFIG names {config_path}, which does not exist")
+    unknown = sorted(set(table) - set(_FLAT) - set(_SECTIONS))
+    if unknown:
+        key = unknown[0]
+        raise SettingsError(
+            f"unknown setting [{key}]" if isinstance(table[key], dict) else f"unknown setting {key}"
+        )
     sections = {name: _section(cls, table.get(name, {}), name) for name, cls in _SECTIONS.items()}
-    return Settings(
-        home=home,
-        database_url=os.environ.get("CME_DATABASE_URL", str(table.get("database_url", ""))),
-        retention_years=int(os.environ.get("CME_RETENTION_YEARS", table.get("retention_years", 7))),
-        intake_batch_size=int(
-            os.environ.get("CME_INTAKE_BATCH_SIZE", table.get("intake_batch_size", 500))
-        ),
-        **sections,
-    )
+    defaults, flat = Settings(), {}
+    for name in _FLAT:
+        env_name = f"CME_{name}".upper()
+        if env_name in os.environ:
+            flat[name] = _coerce(os.environ[env_name], getattr(defaults, name), env_name)
+        elif name in table:
+            flat[name] = _coerce(table[name], getattr(defaults, name), name)
+    return Settings(home=home, **flat, **sections)

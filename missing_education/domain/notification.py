@@ -156,7 +156,7 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
         if pattern.search(raw):
             raise InvalidNotification(name, "contains control characters")
         limit = MAX_NAME_LENGTH if name in NAME_FIELDS else MAX_FIELD_LENGTH
-        if len(raw) > limit:
+        if len(raw.strip()) > limit:  # spreadsheets pad cells; the padding is not the name
             raise InvalidNotification(name, f"is longer than {limit} characters")
         values[name] = raw.strip()
     for name in REQUIRED_COLUMNS:
@@ -197,6 +197,11 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
         for code in re.split(r"[;|,]", values["vulnerabilities"])
         if code.strip()
     )
+    # Lower-casing can lengthen text ("İ" is two characters lowered): measure what is kept.
+    if len(";".join(vulnerabilities)) > MAX_FIELD_LENGTH:
+        raise InvalidNotification(
+            "vulnerabilities", f"is longer than {MAX_FIELD_LENGTH} characters"
+        )
     extra = {k: v for k, v in row.items() if k not in NOTIFICATION_COLUMNS and k and v}
     for key, value in extra.items():
         if _CONTROL.search(value) or len(value) > MAX_FIELD_LENGTH:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
@@ -44,7 +45,11 @@ def _aware(value: datetime) -> datetime:
 
 def identity_key(forename: str, surname: str, date_of_birth: date) -> str:
     """The folded name and birth date used to find a child's open case."""
-    return f"{_fold(forename)}|{_fold(surname)}|{date_of_birth.isoformat()}"
+    key = f"{_fold(forename)}|{_fold(surname)}|{date_of_birth.isoformat()}"
+    if len(key) <= cases.c.identity_key.type.length:  # type: ignore[attr-defined]
+        return key
+    # Folding can lengthen a name ("ß" is "ss"): a digest keeps such keys within the column.
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _fold(text: str) -> str:

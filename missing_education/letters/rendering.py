@@ -1,0 +1,189 @@
+"""Render letters to PDF: Jinja writes Typst markup from a template, Typst typesets it.
+
+Each letter is compiled on its own by one warm Typst compiler, in a batch as well as alone,
+so a letter's PDF (and its hash) is the same however it was produced, and every PDF keeps
+its own accessibility tags. bench/letters.py measures this against the alternatives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from missing_education.letters.context import (
+    check_context,
+    known_type,
+    optional_keys,
+    required_keys,
+)
+from missing_education.letters.errors import LetterError
+from missing_education.letters.letterhead import Letterhead
+from missing_education.letters.markup import letter_environment
+from missing_education.letters.typesetting import (
+    Typesetter,
+    UnprintableTextError,
+    count_pages,
+    font_dirs,
+    shared_typesetter,
+)
+
+# Every letter is built from its own template and these shared files.
+BASE_LAYOUT = "base.typ.j2"
+STYLESHEET = "stylesheet.typ"
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    """One letter as a PDF, with what the evidence record needs to identify it."""
+
+    letter_type: str
+    pdf: bytes
+    pages: int
+    template_version: str
+    sha256: str
+
+
+def templates_dir() -> Path:
+    """The templates folder: CME_TEMPLATES_DIR, else `templates/` beside the package."""
+    configured = os.environ.get("CME_TEMPLATES_DIR", "")
+    folder = Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates"
+    if not (folder / BASE_LAYOUT).is_file():
+        raise LetterError(f"no letter templates in {folder} (set CME_TEMPLATES_DIR)")
+    return folder
+
+
+def template_file(letter_type: str) -> str:
+    """The template file name for a letter type."""
+    known_type(letter_type)
+    return f"{letter_type}.typ.j2"
+
+
+def template_version(letter_type: str) -> str:
+    """A short sha256 of the type's template, the base layout and the stylesheet."""
+    _environment, sources = _templates(templates_dir())
+    file_name = template_file(letter_type)
+    digest = hashlib.sha256()
+    for name in (file_name, BASE_LAYOUT, STYLESHEET):
+        digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=8)
+def _templates(folder: Path) -> tuple[jinja2.Environment, dict[str, str]]:
+    # Read once per process and kept in memory, so the version always describes the exact
+    # sources that rendered the letter; a worker picks up changed templates when restarted.
+    sources = {
+        path.name: path.read_text(encoding="utf-8")
+        for path in sorted(folder.iterdir())
+        if path.name.endswith((".typ.j2", ".typ"))
+    }
+    return letter_environment(sources), sources
+
+
+def letter_source(
+    letter_type: str, context: Mapping[str, Any], letterhead: Letterhead
+) -> tuple[str, Path]:
+    """The Typst source of a letter and the folder Typst may read files from (for the logo)."""
+    check_context(letter_type, context)
+    folder = templates_dir()
+    root = folder
+    extra: dict[str, Any] = {"letterhead": letterhead}
+    if letterhead.logo_path is not None:
+        logo = Path(letterhead.logo_path).resolve()
+        if not logo.is_file():
+            raise LetterError("the letterhead's logo_path is not a file")
+        # Typst reads files only under its root, so the logo's folder becomes the root.
+        root = logo.parent
+        extra["logo_source"] = "/" + logo.name
+    try:
+        environment, _sources = _templates(folder)
+        template = environment.get_template(template_file(letter_type))
+        source = template.render({**context, **extra})
+    except jinja2.UndefinedError as error:
+        # Jinja's message names the key ("'dict object' has no attribute 'upn'"), not a value.
+        raise LetterError(f"{letter_type}: {error.message}") from None
+    except jinja2.TemplateError as error:
+        raise LetterError(f"{letter_type}: template error: {error.message}") from None
+    return source, root
+
+
+def render_letter(
+    letter_type: str, context: Mapping[str, Any], letterhead: Letterhead
+) -> RenderedLetter:
+    """Render one letter to PDF."""
+    source, root = letter_source(letter_type, context, letterhead)
+    letter_date: date = context["letter_date"]
+    typesetter = shared_typesetter(font_dirs())
+    try:
+        pdf = typesetter.typeset(source, root=root, created=letter_date)
+    except UnprintableTextError:
+        keys = _unprintable_keys(letter_type, context, letterhead, typesetter)
+        raise LetterError(
+            f"{letter_type}: {', '.join(keys) or 'some text'} has characters that no installed "
+            "font can display; correct the record or install a font that covers them"
+        ) from None
+    return RenderedLetter(
+        letter_type=letter_type,
+        pdf=pdf,
+        pages=count_pages(pdf),
+        template_version=template_version(letter_type),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+
+
+def _unprintable_keys(
+    letter_type: str, context: Mapping[str, Any], letterhead: Letterhead, typesetter: Typesetter
+) -> list[str]:
+    """The context keys (and letterhead fields) whose text the fonts cannot display."""
+    folder = templates_dir()
+    stylesheet = _templates(folder)[1][STYLESHEET]
+    shown = {key.path.split(".")[0] for key in required_keys(letter_type)}
+    shown |= {key.path.split(".")[0] for key in optional_keys(letter_type)}
+    values = [
+        (path, text)
+        for path, text in _text_values(context, "")
+        if re.split(r"[.\[]", path)[0] in shown
+    ]
+    values += _text_values(dataclasses.asdict(letterhead), "letterhead.")
+    return [
+        path
+        for path, text in values
+        if not typesetter.can_display(text, stylesheet=stylesheet, root=folder)
+    ]
+
+
+def _text_values(value: Any, path: str) -> list[tuple[str, str]]:
+    """Every piece of text in a context, with its dotted path (list items as path[0])."""
+    if isinstance(value, str):
+        return [(path.rstrip("."), value)]
+    if isinstance(value, Mapping):
+        return [pair for key, item in value.items() for pair in _text_values(item, f"{path}{key}.")]
+    if isinstance(value, list | tuple):
+        trimmed = path.rstrip(".")
+        return [
+            pair for n, item in enumerate(value) for pair in _text_values(item, f"{trimmed}[{n}].")
+        ]
+    return []
+
+
+def render_letters(
+    items: Sequence[tuple[str, Mapping[str, Any]]], letterhead: Letterhead
+) -> list[RenderedLetter]:
+    """Render many letters, in the order given; one bad letter fails the batch, naming it."""
+    letters = []
+    for number, (letter_type, context) in enumerate(items, start=1):
+        try:
+            letters.append(render_letter(letter_type, context, letterhead))
+        except LetterError as error:
+            raise LetterError(f"letter {number} of {len(items)}: {error}") from None
+    return letters

@@ -1,0 +1,131 @@
+"""Typst typesetting: one warm compiler per process, fonts loaded once from named folders.
+
+Letters are written as PDF/A-2a and PDF/UA-1 together: archival (they are evidence) and
+tagged for screen readers, with selectable text. Fonts come only from the folders given
+(`CME_FONT_DIRS`, else the Debian font folders), never from a user's font cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import re
+import threading
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pypdf
+import typst
+
+from missing_education.letters.errors import LetterError
+from missing_education.letters.markup import typst_string
+
+# Debian: fonts-noto-core, fonts-noto-cjk and fonts-dejavu-core install these folders.
+DEBIAN_FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/noto"),
+    Path("/usr/share/fonts/opentype/noto"),
+    Path("/usr/share/fonts/truetype/dejavu"),
+)
+
+# The families the stylesheet relies on, and the Debian package that provides each.
+REQUIRED_FONT_FAMILIES: dict[str, str] = {
+    "Noto Sans": "fonts-noto-core",
+    "Noto Sans Arabic": "fonts-noto-core",
+    "Noto Sans Devanagari": "fonts-noto-core",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+    "DejaVu Sans": "fonts-dejavu-core",
+}
+
+
+class UnprintableTextError(LetterError):
+    """Some text has a character that none of the installed fonts can display."""
+
+
+def font_dirs() -> tuple[Path, ...]:
+    """The font folders: CME_FONT_DIRS (separated by os.pathsep), else the Debian ones."""
+    configured = os.environ.get("CME_FONT_DIRS", "")
+    if configured.strip():
+        return tuple(Path(part) for part in configured.split(os.pathsep) if part.strip())
+    return DEBIAN_FONT_DIRS
+
+
+class Typesetter:
+    """A warm Typst compiler: fonts load once and later letters reuse its layout caches."""
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        fonts = typst.Fonts(
+            include_system_fonts=False,
+            include_embedded_fonts=False,
+            font_paths=[str(folder) for folder in folders if folder.is_dir()],
+        )
+        families = set(fonts.families())
+        missing = [name for name in REQUIRED_FONT_FAMILIES if name not in families]
+        if missing:
+            packages = sorted({REQUIRED_FONT_FAMILIES[name] for name in missing})
+            raise LetterError(
+                f"fonts {', '.join(missing)} not found in {', '.join(map(str, folders))}; "
+                f"install the Debian packages {' '.join(packages)} or set CME_FONT_DIRS"
+            )
+        self._compiler = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
+        # One Typst compiler is not safe to share between threads without this.
+        self._lock = threading.Lock()
+
+    def typeset(self, source: str, *, root: Path, created: date) -> bytes:
+        """Compile Typst `source` to PDF; files it reads must be under `root`."""
+        # The letter date as creation date keeps the PDF, and so its hash, reproducible.
+        timestamp = datetime(created.year, created.month, created.day, tzinfo=UTC)
+        with self._lock:
+            try:
+                pdf, warnings = self._compiler.compile_with_warnings(
+                    input=source.encode("utf-8"),
+                    format="pdf",
+                    root=str(root),
+                    pdf_standards=["a-2a", "ua-1"],
+                    timestamp=timestamp,
+                )
+            except typst.TypstError as error:
+                if "could not be displayed" in error.message:
+                    # PDF/A and PDF/UA forbid a missing glyph; the caller finds which key.
+                    raise UnprintableTextError("text that no installed font can display") from None
+                raise LetterError(
+                    f"Typst could not typeset the letter: {redacted(error.message)}"
+                ) from None
+        if warnings:
+            raise LetterError(f"Typst warned while typesetting: {redacted(warnings[0].message)}")
+        if not isinstance(pdf, bytes):
+            raise LetterError("Typst returned no PDF")
+        return pdf
+
+    def can_display(self, text: str, *, stylesheet: str, root: Path) -> bool:
+        """Whether the stylesheet's letter fonts have a glyph for every character of `text`."""
+        literal = typst_string(text)
+        source = (
+            f'{stylesheet}\n#set document(title: "Probe")\n'
+            f'#set text(font: letter-fonts, lang: "en")\n'
+            f'#{literal} #text(weight: "bold", {literal})\n'
+        )
+        try:
+            self.typeset(source, root=root, created=date(2000, 1, 1))
+        except UnprintableTextError:
+            return False
+        return True
+
+
+def redacted(message: str) -> str:
+    """A Typst message without the text it quotes, which may be case data."""
+    # The diagnostic and hints quote source lines and are dropped; the message quotes
+    # text and code between backticks.
+    return re.sub(r"`[^`]*`", "`…`", message)
+
+
+@functools.lru_cache(maxsize=4)
+def shared_typesetter(folders: tuple[Path, ...]) -> Typesetter:
+    """The process's typesetter for these font folders, built on first use."""
+    return Typesetter(folders)
+
+
+def count_pages(pdf: bytes) -> int:
+    """The number of pages in a PDF."""
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)

@@ -1,0 +1,502 @@
+"""In-memory repositories and unit of work, so service tests run without a database.
+
+They keep the promises of `missing_education.ports` the way the SQL adapters do: work is
+visible inside the transaction at once, `commit` makes it permanent, and leaving the `with`
+block (or `rollback`) throws away whatever was not committed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from missing_education.domain import (
+    OPEN_STATUSES,
+    Case,
+    CaseNotFound,
+    Child,
+    Notification,
+    Status,
+)
+from missing_education.domain.deadline import Deadline, Step
+from missing_education.domain.decision import DecisionRequest
+from missing_education.domain.directory import HomeVisit, Officer, School
+from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
+from missing_education.ports import (
+    CalendarRepository,
+    CaseRepository,
+    CaseSummary,
+    DeadlineRepository,
+    DecisionRepository,
+    DirectoryRepository,
+    LetterRepository,
+    NotificationRecord,
+    NotificationRepository,
+    UnitOfWork,
+)
+from missing_education.rules.calendar import CalendarPeriod
+from missing_education.rules.school_age import compulsory_school_age
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _identity(forename: str, surname: str, date_of_birth: date) -> tuple[str, str, date]:
+    return (_fold(forename), _fold(surname), date_of_birth)
+
+
+@dataclass
+class FakeStore:
+    """The whole "database": what the tests inspect to see what was written."""
+
+    cases: dict[int, Case] = field(default_factory=dict)
+    notifications: list[tuple[str, NotificationRecord]] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    calendar: list[CalendarPeriod] = field(default_factory=list)
+    letters: dict[int, LetterRecord] = field(default_factory=dict)
+    print_batches: dict[int, PrintBatch] = field(default_factory=dict)
+    schools: dict[str, School] = field(default_factory=dict)
+    officers: dict[int, Officer] = field(default_factory=dict)
+    visits: list[HomeVisit] = field(default_factory=list)
+    decisions: list[DecisionRequest] = field(default_factory=list)
+    next_case_id: int = 1
+
+
+class FakeCaseRepository:
+    """Cases kept as copies, so a change counts only once it is saved."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def add(self, notification: Notification, *, status: Status, opened_on: date) -> Case:
+        n = notification
+        school_age = compulsory_school_age(n.date_of_birth)
+        case = Case(
+            id=self.store.next_case_id,
+            status=status,
+            child=Child(
+                forename=n.forename,
+                surname=n.surname,
+                date_of_birth=n.date_of_birth,
+                sex=n.sex,
+                upn=n.upn,
+                address_line1=n.address_line1,
+                address_line2=n.address_line2,
+                town=n.town,
+                postcode=n.postcode,
+            ),
+            opened_on=opened_on,
+            referral_date=n.referral_date,
+            school_urn=n.school_urn,
+            school_name=n.school_name,
+            parent_name=n.parent_name,
+            csa_ends=school_age.ends,
+            reason=n.reason,
+            vulnerabilities=n.vulnerabilities,
+            safeguarding=n.safeguarding,
+            csa_needs_review=school_age.needs_review,
+        )
+        self.store.next_case_id += 1
+        self.store.cases[case.id] = copy.deepcopy(case)
+        return case
+
+    def get(self, case_id: int) -> Case:
+        if case_id not in self.store.cases:
+            raise CaseNotFound(case_id)
+        return copy.deepcopy(self.store.cases[case_id])
+
+    def save(self, case: Case) -> None:
+        stored = self.store.cases[case.id]
+        stored.status = case.status
+        stored.outcome = case.outcome
+        stored.closed_on = case.closed_on
+        # History is appended, never rewritten: only the entries not yet saved go in.
+        stored.history.extend(case.new_history)
+        case.new_history.clear()
+
+    def find_open(self, notification: Notification) -> int | None:
+        open_cases = [c for c in sorted(self.store.cases.values(), key=lambda c: c.id) if c.is_open]
+        if notification.upn:
+            for case in open_cases:
+                if case.child.upn == notification.upn:
+                    return case.id
+        wanted = _identity(notification.forename, notification.surname, notification.date_of_birth)
+        for case in open_cases:
+            child = case.child
+            if _identity(child.forename, child.surname, child.date_of_birth) == wanted:
+                return case.id
+        return None
+
+    def summaries(self, status: Status | None = None) -> list[CaseSummary]:
+        result = []
+        for case in sorted(self.store.cases.values(), key=lambda c: c.id):
+            if status is not None and case.status is not status:
+                continue
+            waiting = sorted(
+                (d for d in self.store.deadlines if d.case_id == case.id and d.is_open),
+                key=lambda d: d.due,
+            )
+            first = waiting[0] if waiting and case.is_open else None
+            result.append(
+                CaseSummary(
+                    case_id=case.id,
+                    reference=case.reference,
+                    status=case.status,
+                    deadline=first.due if first else None,
+                    deadline_step=first.step.value if first else None,
+                    opened_on=case.opened_on,
+                )
+            )
+        return result
+
+    def open_case_ids(self) -> list[int]:
+        return sorted(c.id for c in self.store.cases.values() if c.status in OPEN_STATUSES)
+
+
+class FakeNotificationRepository:
+    """Notifications with their fingerprints; a fingerprint is stored once, as in the table."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def seen(self, fingerprint: str) -> bool:
+        return any(known == fingerprint for known, _ in self.store.notifications)
+
+    def add(
+        self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
+    ) -> None:
+        if self.seen(notification.fingerprint):
+            raise ValueError("unique constraint: notification fingerprint already stored")
+        record = NotificationRecord(
+            id=len(self.store.notifications) + 1,
+            case_id=case_id,
+            source=source,
+            row_number=row,
+            referral_date=notification.referral_date,
+            referrer_organisation=notification.referrer_organisation,
+            referrer_name=notification.referrer_name,
+            referrer_email=notification.referrer_email,
+            disposition=disposition,
+        )
+        self.store.notifications.append((notification.fingerprint, record))
+
+    def for_case(self, case_id: int) -> list[NotificationRecord]:
+        return [record for _, record in self.store.notifications if record.case_id == case_id]
+
+
+class FakeDeadlineRepository:
+    """Deadlines, one per case, step and round."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def _index(self, case_id: int, step: Step, round: int) -> int | None:
+        for index, d in enumerate(self.store.deadlines):
+            if (d.case_id, d.step, d.round) == (case_id, step, round):
+                return index
+        return None
+
+    def add(self, deadline: Deadline) -> bool:
+        if self._index(deadline.case_id, deadline.step, deadline.round) is not None:
+            return False
+        self.store.deadlines.append(deadline)
+        return True
+
+    def for_case(self, case_id: int) -> list[Deadline]:
+        return sorted(
+            (d for d in self.store.deadlines if d.case_id == case_id), key=lambda d: d.due
+        )
+
+    def open(self) -> list[Deadline]:
+        return [d for d in self.store.deadlines if d.is_open]
+
+    def update_due(self, deadline: Deadline, due: date) -> None:
+        index = self._index(deadline.case_id, deadline.step, deadline.round)
+        if index is not None:
+            self.store.deadlines[index] = replace(self.store.deadlines[index], due=due)
+
+    def claim(self, deadline: Deadline, on: date) -> bool:
+        index = self._index(deadline.case_id, deadline.step, deadline.round)
+        if index is None or not self.store.deadlines[index].is_open:
+            return False
+        self.store.deadlines[index] = replace(self.store.deadlines[index], acted_on=on)
+        return True
+
+    def meet(self, case_id: int, step: Step, on: date) -> None:
+        self.store.deadlines = [
+            replace(d, met_on=on) if d.case_id == case_id and d.step is step and d.is_open else d
+            for d in self.store.deadlines
+        ]
+
+
+class FakeCalendarRepository:
+    """Term and closure periods of the council (school_urn None) and the schools."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def periods(self) -> list[CalendarPeriod]:
+        return sorted(self.store.calendar, key=lambda p: (p.school_urn or "", p.start_date))
+
+    def replace(self, school_urns: Iterable[str], periods: Sequence[CalendarPeriod]) -> None:
+        urns = set(school_urns)
+        kept = [p for p in self.store.calendar if (p.school_urn or "") not in urns]
+        self.store.calendar = kept + list(periods)
+
+
+class FakeLetterRepository:
+    """Letters (one per case and step, as the table's unique constraint says) and print batches."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def find(self, case_id: int, step_key: str) -> LetterRecord | None:
+        return next(
+            (
+                x
+                for x in self.store.letters.values()
+                if (x.case_id, x.step_key) == (case_id, step_key)
+            ),
+            None,
+        )
+
+    def add(self, values: dict[str, Any]) -> LetterRecord:
+        if self.find(values["case_id"], values["step_key"]) is not None:
+            raise ValueError("unique constraint: a letter for this case and step exists")
+        letter = LetterRecord(
+            id=max(self.store.letters, default=0) + 1,
+            **{
+                **values,
+                "channel": Channel(values["channel"]),
+                "status": Delivery(values["status"]),
+            },
+        )
+        self.store.letters[letter.id] = letter
+        return letter
+
+    def get(self, letter_id: int) -> LetterRecord:
+        return self.store.letters[letter_id]
+
+    def for_case(self, case_id: int) -> list[LetterRecord]:
+        return [x for _, x in sorted(self.store.letters.items()) if x.case_id == case_id]
+
+    def outbox(self, statuses: tuple[Delivery, ...] | None = None) -> list[LetterRecord]:
+        return [
+            x for _, x in sorted(self.store.letters.items()) if not statuses or x.status in statuses
+        ]
+
+    def claim(self, letter_id: int, from_status: Delivery, to_status: Delivery) -> bool:
+        letter = self.store.letters[letter_id]
+        if letter.status is not from_status:
+            return False
+        self.store.letters[letter_id] = replace(letter, status=to_status)
+        return True
+
+    def set_delivery(self, letter_id: int, **values: Any) -> None:
+        if "status" in values:
+            values["status"] = Delivery(values["status"])
+        self.store.letters[letter_id] = replace(self.store.letters[letter_id], **values)
+
+    def add_print_batch(self, values: dict[str, Any], letter_ids: list[int]) -> PrintBatch:
+        batch = PrintBatch(
+            id=max(self.store.print_batches, default=0) + 1,
+            created_on=values["created_on"],
+            pdf_path=values["pdf_path"],
+            manifest_path=values["manifest_path"],
+            letters=values["letters"],
+            pages=values["pages"],
+            confirmed=False,
+        )
+        self.store.print_batches[batch.id] = batch
+        for letter_id in letter_ids:
+            self.set_delivery(letter_id, print_batch_id=batch.id)
+        return batch
+
+    def print_batch(self, batch_id: int) -> PrintBatch:
+        return self.store.print_batches[batch_id]
+
+    def confirm_print_batch(self, batch_id: int, at: datetime) -> int:
+        self.store.print_batches[batch_id] = replace(
+            self.store.print_batches[batch_id], confirmed=True
+        )
+        posted = [
+            x.id
+            for x in self.store.letters.values()
+            if x.print_batch_id == batch_id and x.status is Delivery.QUEUED
+        ]
+        for letter_id in posted:
+            self.set_delivery(letter_id, status=Delivery.POSTED, sent_at=at)
+        return len(posted)
+
+
+class FakeDirectoryRepository:
+    """Schools, officers and home visits (one per case and round)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def school(self, urn: str) -> School | None:
+        return self.store.schools.get(urn)
+
+    def upsert_schools(self, rows: list[School]) -> None:
+        self.store.schools.update((school.urn, school) for school in rows)
+
+    def officers(self) -> list[Officer]:
+        return [officer for _, officer in sorted(self.store.officers.items())]
+
+    def officer(self, officer_id: int) -> Officer | None:
+        return self.store.officers.get(officer_id)
+
+    def upsert_officers(self, rows: list[dict[str, Any]]) -> None:
+        for values in rows:
+            values = dict(values)
+            if isinstance(values.get("areas"), str):  # stored ";"-separated, as in the table
+                values["areas"] = tuple(a for a in values["areas"].split(";") if a)
+            found = next(
+                (o for o in self.store.officers.values() if o.code == values["code"]), None
+            )
+            if found is None:
+                officer = Officer(id=max(self.store.officers, default=0) + 1, **values)
+            else:
+                officer = replace(found, **values)
+            self.store.officers[officer.id] = officer
+
+    def caseloads(self) -> dict[int, int]:
+        loads: dict[int, int] = {}
+        for visit in self.store.visits:
+            if visit.officer_id is not None and visit.outcome is None:
+                loads[visit.officer_id] = loads.get(visit.officer_id, 0) + 1
+        return loads
+
+    def add_visit(self, visit: HomeVisit) -> bool:
+        if any((v.case_id, v.round) == (visit.case_id, visit.round) for v in self.store.visits):
+            return False
+        self.store.visits.append(visit)
+        return True
+
+    def visits(self, case_id: int | None = None, *, unassigned: bool = False) -> list[HomeVisit]:
+        return sorted(
+            (
+                v
+                for v in self.store.visits
+                if (case_id is None or v.case_id == case_id)
+                and (not unassigned or (v.officer_id is None and v.outcome is None))
+            ),
+            key=lambda v: (v.case_id, v.round),
+        )
+
+    def update_visit(self, case_id: int, round: int, **values: Any) -> None:
+        self.store.visits = [
+            replace(v, **values) if (v.case_id, v.round) == (case_id, round) else v
+            for v in self.store.visits
+        ]
+
+
+class FakeDecisionRepository:
+    """Decisions asked of coordinators; one waits per case and kind, answered once."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def request(self, case_id: int, kind: str, requested_on: date) -> DecisionRequest:
+        waiting = self.open_for(case_id, kind)
+        if waiting is not None:
+            return waiting
+        rounds = [d.round for d in self.store.decisions if (d.case_id, d.kind) == (case_id, kind)]
+        request = DecisionRequest(
+            case_id=case_id, kind=kind, round=max(rounds, default=0) + 1, requested_on=requested_on
+        )
+        self.store.decisions.append(request)
+        return request
+
+    def open_for(self, case_id: int, kind: str) -> DecisionRequest | None:
+        return next(
+            (
+                d
+                for d in self.store.decisions
+                if (d.case_id, d.kind) == (case_id, kind) and d.is_open
+            ),
+            None,
+        )
+
+    def waiting(self) -> list[DecisionRequest]:
+        return [d for d in self.store.decisions if d.is_open]
+
+    def for_case(self, case_id: int) -> list[DecisionRequest]:
+        return [d for d in self.store.decisions if d.case_id == case_id]
+
+    def answer(
+        self, request: DecisionRequest, answer: str, details: dict[str, Any], who: str, at: datetime
+    ) -> bool:
+        for index, d in enumerate(self.store.decisions):
+            if (d.case_id, d.kind, d.round) == (request.case_id, request.kind, request.round):
+                if not d.is_open:
+                    return False
+                self.store.decisions[index] = replace(
+                    d, answer=answer, details=dict(details), decided_by=who, decided_at=at
+                )
+                return True
+        return False
+
+    def attach_flow_run(self, request: DecisionRequest, flow_run_id: str) -> None:
+        self.store.decisions = [
+            replace(d, flow_run_id=flow_run_id)
+            if (d.case_id, d.kind, d.round) == (request.case_id, request.kind, request.round)
+            else d
+            for d in self.store.decisions
+        ]
+
+
+class FakeUnitOfWork:
+    """`with uow: ...; uow.commit()` over a FakeStore; uncommitted work is rolled back."""
+
+    cases: CaseRepository
+    notifications: NotificationRepository
+    deadlines: DeadlineRepository
+    calendar: CalendarRepository
+    letters: LetterRepository
+    directory: DirectoryRepository
+    decisions: DecisionRepository
+
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store if store is not None else FakeStore()
+        self._committed = copy.deepcopy(self.store)
+        self.commits = 0
+        self.cases = FakeCaseRepository(self.store)
+        self.notifications = FakeNotificationRepository(self.store)
+        self.deadlines = FakeDeadlineRepository(self.store)
+        self.calendar = FakeCalendarRepository(self.store)
+        self.letters = FakeLetterRepository(self.store)
+        self.directory = FakeDirectoryRepository(self.store)
+        self.decisions = FakeDecisionRepository(self.store)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self._committed = copy.deepcopy(self.store)
+        self.commits += 1
+
+    def rollback(self) -> None:
+        # Restore in place: the repositories hold this very store.
+        restored = copy.deepcopy(self._committed)
+        for name in vars(restored):
+            setattr(self.store, name, getattr(restored, name))
+
+
+def _the_fake_keeps_the_ports_promises(uow: FakeUnitOfWork) -> UnitOfWork:
+    # mypy checks here that FakeUnitOfWork has every member the UnitOfWork protocol asks for.
+    return uow
