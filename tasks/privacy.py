@@ -8,7 +8,8 @@ import re
 _PATTERNS = (
     re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"),  # email addresses
     re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b", re.IGNORECASE),  # postcodes
-    re.compile(r"\b(?:\+44\s?|0)(?:\d\s?){9,10}\b"),  # UK phone numbers
+    # UK phone numbers, also written +44 ... or (01629) ...
+    re.compile(r"(?<![\w+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)\d[\d\s()]{7,13}\d(?!\w)"),
     re.compile(r"\b[A-Z][0-9]{11}[0-9A-Z]\b"),  # unique pupil numbers
 )
 REDACTED = "[redacted]"

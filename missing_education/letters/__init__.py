@@ -9,13 +9,9 @@ from missing_education.letters.context import LETTER_TYPES, check_context
 from missing_education.letters.errors import LetterError
 from missing_education.letters.letterhead import Letterhead
 from missing_education.letters.print_batch import merge_pdfs
-from missing_education.letters.rendering import (
-    RenderedLetter,
-    render_letter,
-    render_letters,
-    template_version,
-)
+from missing_education.letters.rendering import RenderedLetter, render_letter, render_letters
 from missing_education.letters.samples import preview, sample_context, sample_letterhead
+from missing_education.letters.template_sources import template_version
 
 __all__ = [
     "LETTER_TYPES",

@@ -1,8 +1,10 @@
-"""The one exception the letters package raises.
+"""The exception the letters package raises.
 
     Exception
-     └── LetterError   unknown letter type, missing or mistyped context value,
-                       missing font, or a template that Typst cannot typeset
+     └── LetterError                unknown letter type, missing, blank or mistyped context
+          │                         value, missing font or logo, a template Typst rejects
+          └── UnprintableTextError  (typesetting) a character no installed font can display;
+                                    render_letter re-raises it as a LetterError naming the keys
 
 Messages name the letter type and the context key, never the value: values are a child's
 and a family's personal data.

@@ -10,7 +10,7 @@ import pypdf
 from missing_education.letters.errors import LetterError
 
 
-def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
+def merge_pdfs(pdfs: Sequence[bytes], *, double_sided: bool = True) -> bytes:
     """Join PDFs into one, in the order given, each letter starting on a new sheet."""
     if not pdfs:
         raise LetterError("there are no letters to merge")
@@ -18,7 +18,7 @@ def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
     for pdf in pdfs:
         writer.append(pypdf.PdfReader(io.BytesIO(pdf)))
         # Printed double-sided, an odd-length letter would share a sheet with the next one.
-        if len(writer.pages) % 2:
+        if double_sided and len(writer.pages) % 2:
             writer.add_blank_page()
     buffer = io.BytesIO()
     writer.write(buffer)

@@ -8,9 +8,7 @@ its own accessibility tags. bench/letters.py measures this against the alternati
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,13 +20,18 @@ import jinja2
 
 from missing_education.letters.context import (
     check_context,
-    known_type,
     optional_keys,
     required_keys,
 )
 from missing_education.letters.errors import LetterError
 from missing_education.letters.letterhead import Letterhead
-from missing_education.letters.markup import letter_environment
+from missing_education.letters.template_sources import (
+    STYLESHEET,
+    loaded_templates,
+    template_file,
+    template_version,
+    templates_dir,
+)
 from missing_education.letters.typesetting import (
     Typesetter,
     UnprintableTextError,
@@ -36,10 +39,6 @@ from missing_education.letters.typesetting import (
     font_dirs,
     shared_typesetter,
 )
-
-# Every letter is built from its own template and these shared files.
-BASE_LAYOUT = "base.typ.j2"
-STYLESHEET = "stylesheet.typ"
 
 
 @dataclass(frozen=True)
@@ -53,43 +52,6 @@ class RenderedLetter:
     sha256: str
 
 
-def templates_dir() -> Path:
-    """The templates folder: CME_TEMPLATES_DIR, else `templates/` beside the package."""
-    configured = os.environ.get("CME_TEMPLATES_DIR", "")
-    folder = Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates"
-    if not (folder / BASE_LAYOUT).is_file():
-        raise LetterError(f"no letter templates in {folder} (set CME_TEMPLATES_DIR)")
-    return folder
-
-
-def template_file(letter_type: str) -> str:
-    """The template file name for a letter type."""
-    known_type(letter_type)
-    return f"{letter_type}.typ.j2"
-
-
-def template_version(letter_type: str) -> str:
-    """A short sha256 of the type's template, the base layout and the stylesheet."""
-    _environment, sources = _templates(templates_dir())
-    file_name = template_file(letter_type)
-    digest = hashlib.sha256()
-    for name in (file_name, BASE_LAYOUT, STYLESHEET):
-        digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-@functools.lru_cache(maxsize=8)
-def _templates(folder: Path) -> tuple[jinja2.Environment, dict[str, str]]:
-    # Read once per process and kept in memory, so the version always describes the exact
-    # sources that rendered the letter; a worker picks up changed templates when restarted.
-    sources = {
-        path.name: path.read_text(encoding="utf-8")
-        for path in sorted(folder.iterdir())
-        if path.name.endswith((".typ.j2", ".typ"))
-    }
-    return letter_environment(sources), sources
-
-
 def letter_source(
     letter_type: str, context: Mapping[str, Any], letterhead: Letterhead
 ) -> tuple[str, Path]:
@@ -97,8 +59,10 @@ def letter_source(
     check_context(letter_type, context)
     folder = templates_dir()
     root = folder
-    extra: dict[str, Any] = {"letterhead": letterhead}
-    if letterhead.logo_path is not None:
+    # Set last, so that no context key can stand in for the letterhead or the logo.
+    extra: dict[str, Any] = {"letterhead": letterhead, "logo_source": None}
+    # An empty setting means no logo, as None does (Path("") is Path(".")).
+    if letterhead.logo_path is not None and str(letterhead.logo_path).strip() not in ("", "."):
         logo = Path(letterhead.logo_path).resolve()
         if not logo.is_file():
             raise LetterError("the letterhead's logo_path is not a file")
@@ -106,7 +70,7 @@ def letter_source(
         root = logo.parent
         extra["logo_source"] = "/" + logo.name
     try:
-        environment, _sources = _templates(folder)
+        environment, _sources = loaded_templates(folder)
         template = environment.get_template(template_file(letter_type))
         source = template.render({**context, **extra})
     except jinja2.UndefinedError as error:
@@ -146,7 +110,7 @@ def _unprintable_keys(
 ) -> list[str]:
     """The context keys (and letterhead fields) whose text the fonts cannot display."""
     folder = templates_dir()
-    stylesheet = _templates(folder)[1][STYLESHEET]
+    stylesheet = loaded_templates(folder)[1][STYLESHEET]
     shown = {key.path.split(".")[0] for key in required_keys(letter_type)}
     shown |= {key.path.split(".")[0] for key in optional_keys(letter_type)}
     values = [

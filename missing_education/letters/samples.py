@@ -11,9 +11,10 @@ import copy
 from datetime import date, datetime
 from typing import Any
 
-from missing_education.letters.context import known_type
+from missing_education.letters.context import known_type, required_keys
 from missing_education.letters.letterhead import Letterhead
-from missing_education.letters.rendering import RenderedLetter, render_letter, templates_dir
+from missing_education.letters.rendering import RenderedLetter, render_letter
+from missing_education.letters.template_sources import templates_dir
 
 SAMPLE_LOGO = "sample-logo.svg"
 
@@ -213,8 +214,10 @@ def sample_context(letter_type: str, *, edge: bool = False) -> dict[str, Any]:
     }
     # A deep copy: callers and tests may change the context without touching the samples.
     context.update(copy.deepcopy(_TYPE_VALUES[letter_type]))
+    needed = {key.path for key in required_keys(letter_type)}
     for key in ("notification_date", "enquiry_date", "due_date"):
-        context[key] = _DATES[key]
+        if key in needed:
+            context[key] = _DATES[key]
     if letter_type in _DEADLINES:
         context["deadline"] = _DEADLINES[letter_type]
     return _edge_cases(context) if edge else context

@@ -11,7 +11,9 @@ from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
+from missing_education.domain.states import Status
 from missing_education.persistence.tables import (
+    cases,
     decisions,
     home_visits,
     letters,
@@ -304,9 +306,13 @@ class SqlDecisionRepository:
         return _decision(r) if r else None
 
     def waiting(self) -> list[DecisionRequest]:
-        """Every decision waiting for a person, oldest first."""
+        """Every decision waiting for a person on an open case, oldest first."""
+        # A closed case refuses decisions: what it still had waiting is nobody's work.
+        open_cases = select(cases.c.id).where(cases.c.status != Status.CLOSED.value)
         rows = self.connection.execute(
-            select(decisions).where(decisions.c.answer.is_(None)).order_by(decisions.c.id)
+            select(decisions)
+            .where(decisions.c.answer.is_(None), decisions.c.case_id.in_(open_cases))
+            .order_by(decisions.c.id)
         ).mappings()
         return [_decision(r) for r in rows]
 

@@ -6,6 +6,7 @@ kind and round, so a re-run after a crash or a duplicate trigger does nothing tw
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from typing import Any
 from missing_education.clock import now
 from missing_education.domain import Case, DecisionRefused, Outcome, Status
 from missing_education.domain.deadline import Step, new_deadline
-from missing_education.domain.decision import DECISIONS
+from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.letter import LetterRecord, Recipient
 from missing_education.ports import UnitOfWork
@@ -290,9 +291,12 @@ class Procedure:
             )
         report = StepReport()
         case = self.uow.cases.get(case_id)
+        waiting = self.uow.decisions.open_for(case.id, kind)
+        if self._repeats_last_answer(case.id, kind, answer, details, waiting):
+            return report  # submitted twice (a double click, a re-run): nothing twice
         if not case.is_open:
             raise DecisionRefused(f"{case.reference} is closed ({case.outcome})")
-        request = self.uow.decisions.request(case.id, kind, self.today)
+        request = waiting or self.uow.decisions.request(case.id, kind, self.today)
         if not self.uow.decisions.answer(request, answer, details, who, now()):
             return report  # answered already (a duplicate submission): nothing twice
         handler = getattr(self, f"_on_{kind}")
@@ -303,7 +307,7 @@ class Procedure:
             self.letter(
                 case,
                 "closure_referrer",
-                f"located_after_escalation:{request.round}",
+                f"located_after_escalation:{kind}:{request.round}",
                 recipients.agency("social_care", self.settings),
                 notification_date=case.referral_date,
                 outcome="The child has been located after our referral to you: "
@@ -314,6 +318,35 @@ class Procedure:
         report.count(f"{kind}:{answer}", case.id)
         report.letters = len(self.letters)
         return report
+
+    def _repeats_last_answer(
+        self,
+        case_id: int,
+        kind: str,
+        answer: str,
+        details: dict[str, Any],
+        waiting: DecisionRequest | None,
+    ) -> bool:
+        """Whether this is the answer just given, arriving again.
+
+        It is when the last answer of this kind was the same, with the same details, and
+        nothing of this kind has been asked since, except what that answer itself asked for
+        today (a second home visit after "no_answer").
+        """
+        answered = [
+            d for d in self.uow.decisions.for_case(case_id) if d.kind == kind and not d.is_open
+        ]
+        if not answered:
+            return False
+        last = max(answered, key=lambda d: d.round)
+        # Details are stored as JSON: compare them as they will be read back.
+        same = last.answer == answer and last.details == json.loads(
+            json.dumps(details, default=str)
+        )
+        asked_since = waiting is not None and not (
+            waiting.round == last.round + 1 and waiting.requested_on == self.today
+        )
+        return same and not asked_since
 
     def _on_school_reply(
         self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
@@ -390,7 +423,8 @@ class Procedure:
         self.uow.deadlines.meet(case.id, Step.ADMISSIONS_DECISION, self.today)
         if answer == "placed":
             self.close(case, Outcome.ON_ROLL_HERE, who, "in-year admission: place allocated")
-        else:
+        elif case.status is Status.AWAITING_ADMISSION:
+            # A late "not placed" after the sweep already referred to Fair Access changes nothing.
             self.refer_fair_access(case, who)
 
     def _on_fair_access(
@@ -406,6 +440,8 @@ class Procedure:
                 self.today,
                 "the Fair Access panel has not placed the child",
             )
+            # The child still needs a place: the case waits for the panel's next answer.
+            self.uow.decisions.request(case.id, "fair_access", self.today)
 
     def _on_handover(
         self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
@@ -413,7 +449,8 @@ class Procedure:
         self.uow.deadlines.meet(case.id, Step.HANDOVER_CONFIRMATION, self.today)
         if answer == "confirmed_on_roll":
             self.close(case, Outcome.ON_ROLL_ELSEWHERE, who, "the other council confirms the roll")
-        else:
+        elif case.status is Status.HANDOVER:
+            # Not located in time, the sweep may have escalated the case already: nothing twice.
             self.escalate_not_located(case, who, "the other council could not confirm the child")
 
     def _on_s437(self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport) -> None:
@@ -513,6 +550,10 @@ class Procedure:
 
     def serve_s437(self, case: Case, who: str) -> None:
         """Serve an s437(1) notice on a parent who refuses education."""
+        if case.status in (Status.ESCALATED, Status.MONITORING):
+            self.move(
+                case, Status.LOCATED, who, "located after escalation: parent refuses education"
+            )
         self.move(case, Status.S437_ISSUED, who, "parent refuses education: s437(1) notice served")
         # Education Act 1996 s437(1): the notice gives the parent at least 15 days.
         due = self.deadline(
@@ -530,10 +571,12 @@ class Procedure:
     def escalate_not_located(self, case: Case, who: str, why: str) -> None:
         """Not located: refer to social care, search the LPD, offer police notification."""
         self.move(case, Status.ESCALATED, who, why)
+        # Lost again after being found (a handover not confirmed): social care hears again.
+        times = sum(1 for entry in case.history if entry.to_status is Status.ESCALATED)
         self.letter(
             case,
             "social_care_referral",
-            "social_care_referral:not_located",
+            "social_care_referral:not_located" + (f":{times}" if times > 1 else ""),
             recipients.agency("social_care", self.settings),
             reason="The child has not been located within the time limit for enquiries.",
             evidence=self.evidence(case),
@@ -542,11 +585,17 @@ class Procedure:
         )
         self.uow.decisions.request(case.id, "lpd_search", self.today)
         self.uow.decisions.request(case.id, "police_notification", self.today)
-        self.deadline(
-            case,
-            Step.MONITORING_REVIEW,
-            calendar_days=self.settings.timescales.monitoring_interval_days,
-        )
+        reviews = [
+            d for d in self.uow.deadlines.for_case(case.id) if d.step is Step.MONITORING_REVIEW
+        ]
+        if not any(d.is_open for d in reviews):
+            # The next monthly review (a case escalated before may have ended its reviews).
+            self.deadline(
+                case,
+                Step.MONITORING_REVIEW,
+                calendar_days=self.settings.timescales.monitoring_interval_days,
+                round=max((d.round for d in reviews), default=0) + 1,
+            )
 
     def escalate_to_manager(self, case: Case, step: Step, due: date, why: str) -> None:
         """Tell the team manager a step is overdue (once per step and round)."""

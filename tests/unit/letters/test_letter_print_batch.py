@@ -35,3 +35,11 @@ def test_letters_are_joined_in_order_each_starting_on_a_new_sheet(
 def test_an_empty_print_batch_is_an_error() -> None:
     with pytest.raises(LetterError):
         merge_pdfs([])
+
+
+def test_a_single_sided_batch_has_no_blank_backs(
+    sample_letters: dict[str, RenderedLetter],
+) -> None:
+    one_page = sample_letters["calling_card"].pdf
+    merged = merge_pdfs([one_page, one_page], double_sided=False)
+    assert len(pypdf.PdfReader(io.BytesIO(merged)).pages) == 2

@@ -1,0 +1,40 @@
+"""Record linkage: find a child on a register (a school roll, EHE, social care) and say how sure."""
+
+from missing_education.matching.accuracy import AccuracyReport, evaluate
+from missing_education.matching.batch import MatchSummary, match_files
+from missing_education.matching.engine import (
+    MATCH_THRESHOLD,
+    POSSIBLE_THRESHOLD,
+    Candidate,
+    Decision,
+    FieldAgreement,
+    Matcher,
+)
+from missing_education.matching.register_file import (
+    REGISTER_COLUMNS,
+    MatchingInputError,
+    RegisterFile,
+    Rejection,
+    read_register,
+)
+from missing_education.matching.synthetic import synthetic_notifications, synthetic_population
+
+__all__ = [
+    "MATCH_THRESHOLD",
+    "POSSIBLE_THRESHOLD",
+    "REGISTER_COLUMNS",
+    "AccuracyReport",
+    "Candidate",
+    "Decision",
+    "FieldAgreement",
+    "MatchSummary",
+    "Matcher",
+    "MatchingInputError",
+    "RegisterFile",
+    "Rejection",
+    "evaluate",
+    "match_files",
+    "read_register",
+    "synthetic_notifications",
+    "synthetic_population",
+]

@@ -1,0 +1,52 @@
+"""Match a file of notifications against a register file: the engine behind `cme match`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from missing_education.matching.engine import RESULT_COLUMNS, Decision, Matcher
+from missing_education.matching.register_file import Rejection, read_register
+
+
+@dataclass(frozen=True)
+class MatchSummary:
+    """What a batch match did: rows read, decisions made, and rows left out of each file."""
+
+    notifications: int
+    register_rows: int
+    matches: int
+    possibles: int
+    nones: int
+    notification_rejections: list[Rejection]
+    register_rejections: list[Rejection]
+
+    @property
+    def counts(self) -> dict[Decision, int]:
+        """Number of notifications per decision."""
+        return {"match": self.matches, "possible": self.possibles, "none": self.nones}
+
+
+def match_files(notifications: Path, register: Path, out: Path) -> MatchSummary:
+    """Match each usable notification row to its best register row and write OUT as CSV.
+
+    OUT has the columns notification_ref, register_ref, score and decision, one row per
+    usable notification in file order; register_ref is empty when the decision is none.
+    """
+    people = read_register(Path(notifications))
+    roll = read_register(Path(register))
+    results = Matcher(roll.records).match_frame(people.records)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    results.to_csv(
+        out, columns=list(RESULT_COLUMNS), index=False, float_format="%.4f", lineterminator="\n"
+    )
+    decisions = results["decision"].value_counts()
+    return MatchSummary(
+        notifications=len(results),
+        register_rows=len(roll.records),
+        matches=int(decisions.get("match", 0)),
+        possibles=int(decisions.get("possible", 0)),
+        nones=int(decisions.get("none", 0)),
+        notification_rejections=people.rejections,
+        register_rejections=roll.rejections,
+    )

@@ -1,0 +1,180 @@
+"""Find a child on a register: candidates with a calibrated score, a decision and the reasons.
+
+A false link (a missing child wrongly "found" on a roll) is the dangerous error, so
+`match` needs both a high score and agreement where a false link would show: the
+forename and surname must agree at least loosely and the date of birth must not
+disagree, unless the UPN agrees, in which case the forename or the date of birth must.
+A twin or a brother or sister shares everything else. Anything short of that, but
+still plausible, is `possible`: a person should look at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from missing_education.matching import comparison as c
+from missing_education.matching.blocking import BlockingIndex
+from missing_education.matching.comparison import Comparisons, compare
+from missing_education.matching.scoring import PRESENT_PRIOR, Scorer, Weighed
+from missing_education.matching.standardise import (
+    PreparedRecords,
+    prepare_person,
+    prepare_records,
+)
+
+Decision = Literal["match", "possible", "none"]
+
+# Scores are probabilities that the candidate is the child's record (see scoring.py).
+# MATCH_THRESHOLD was chosen by measurement on synthetic data (docs/matching.md): the
+# lowest that keeps false links for children on no register under 1 in 500 with some
+# margin, since recall beyond that is not worth a false link. At 0.98 false links halve
+# and about 3 points of recall move to `possible`. Below POSSIBLE_THRESHOLD a candidate
+# is not worth a person's time.
+MATCH_THRESHOLD = 0.85
+POSSIBLE_THRESHOLD = 0.05
+# Notifications are matched this many at a time, to keep memory flat on big batches.
+BATCH_SIZE = 2000
+RESULT_COLUMNS = ("notification_ref", "register_ref", "score", "decision")
+
+
+@dataclass(frozen=True)
+class FieldAgreement:
+    """How one field of a candidate compared, and the weight of evidence in bits (log2 odds)."""
+
+    field: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A register row that may be the child, with its score, decision and explanation."""
+
+    register_ref: str
+    score: float
+    decision: Decision
+    explanation: tuple[FieldAgreement, ...]
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    pairs: Comparisons
+    weighed: Weighed
+    scores: npt.NDArray[np.float64]
+    decisions: npt.NDArray[np.object_]
+
+
+def _decisions(
+    pairs: Comparisons, weighed: Weighed, scores: npt.NDArray[np.float64]
+) -> npt.NDArray[np.object_]:
+    # A name agrees only if its level counts in favour: Ava and Eva sound alike, but so
+    # many names sound like them that it is no evidence.
+    forename_agrees = (weighed.forename_level <= c.SIMILAR) & (weighed.forename > 0)
+    surname_agrees = (weighed.surname_level <= c.SIMILAR) & (weighed.surname > 0)
+    date_agrees = pairs.date_of_birth <= c.DOB_ONE_DIGIT
+    date_fits = pairs.date_of_birth != c.DOB_DIFFERENT
+    upn_agrees = pairs.upn <= c.UPN_FORMER
+    safe = (forename_agrees & surname_agrees & date_fits) | (
+        upn_agrees & (forename_agrees | date_agrees)
+    )
+    decisions = np.full(len(scores), "none", dtype=object)
+    decisions[scores >= POSSIBLE_THRESHOLD] = "possible"
+    decisions[(scores >= MATCH_THRESHOLD) & safe] = "match"
+    return decisions
+
+
+def _explanation(weighed: Weighed, pairs: Comparisons, at: int) -> tuple[FieldAgreement, ...]:
+    fields = [
+        ("forename", c.NAME_LEVELS[weighed.forename_level[at]], weighed.forename[at]),
+        ("surname", c.NAME_LEVELS[weighed.surname_level[at]], weighed.surname[at]),
+        ("date_of_birth", c.DOB_LEVELS[pairs.date_of_birth[at]], weighed.date_of_birth[at]),
+        ("sex", c.SEX_LEVELS[pairs.sex[at]], weighed.sex[at]),
+        ("postcode", c.POSTCODE_LEVELS[pairs.postcode[at]], weighed.postcode[at]),
+        ("upn", c.UPN_LEVELS[pairs.upn[at]], weighed.upn[at]),
+    ]
+    if weighed.names_swapped[at]:
+        fields.append(("name_order", "forename and surname swapped", weighed.swap[at]))
+    if weighed.community[at] < 0:
+        fields.append(
+            ("names_together", "forename common with this surname", weighed.community[at])
+        )
+    if weighed.household[at] < 0:
+        fields.append(
+            ("household", "shared by brothers and sisters: counted once", weighed.household[at])
+        )
+    return tuple(FieldAgreement(f, level, round(float(w), 2)) for f, level, w in fields)
+
+
+class Matcher:
+    """A register loaded for matching: blocking index and weights are built once, here."""
+
+    def __init__(self, register: pd.DataFrame, *, present_prior: float = PRESENT_PRIOR) -> None:
+        self._register = prepare_records(register)
+        self._index = BlockingIndex.build(self._register)
+        self._scorer = Scorer(self._register, present_prior)
+
+    def __len__(self) -> int:
+        return len(self._register)
+
+    def _assess(self, queries: PreparedRecords) -> _Assessment:
+        qi, ri = self._index.pairs(queries)
+        pairs = compare(queries, qi, self._register, ri)
+        weighed = self._scorer.weigh(pairs, self._register)
+        scores = self._scorer.scores(qi, weighed.total)
+        return _Assessment(pairs, weighed, scores, _decisions(pairs, weighed, scores))
+
+    def candidates(self, person: Mapping[str, Any], limit: int = 5) -> list[Candidate]:
+        """The best `limit` candidates for one person (register columns, optional former_upn)."""
+        found = self._assess(prepare_person(person))
+        order = np.lexsort((found.pairs.register, -found.weighed.total, -found.scores))[:limit]
+        return [
+            Candidate(
+                register_ref=str(self._register.refs[found.pairs.register[at]]),
+                score=float(found.scores[at]),
+                decision=found.decisions[at],
+                explanation=_explanation(found.weighed, found.pairs, int(at)),
+            )
+            for at in order
+        ]
+
+    def match_frame(self, people: pd.DataFrame) -> pd.DataFrame:
+        """One row per person, its best candidate: register_ref is "" when the decision is none."""
+        results = [
+            self._best(people.iloc[start : start + BATCH_SIZE])
+            for start in range(0, len(people), BATCH_SIZE)
+        ]
+        if not results:
+            return pd.DataFrame({column: pd.Series(dtype=object) for column in RESULT_COLUMNS})
+        return pd.concat(results, ignore_index=True)
+
+    def _best(self, people: pd.DataFrame) -> pd.DataFrame:
+        queries = prepare_records(people)
+        found = self._assess(queries)
+        register_ref = np.full(len(queries), "", dtype=object)
+        score = np.zeros(len(queries))
+        decision = np.full(len(queries), "none", dtype=object)
+        if len(found.scores):
+            order = np.lexsort(
+                (found.pairs.register, -found.weighed.total, -found.scores, found.pairs.query)
+            )
+            query = found.pairs.query[order]
+            best = order[np.r_[True, query[1:] != query[:-1]]]
+            owner = found.pairs.query[best]
+            score[owner] = found.scores[best]
+            decision[owner] = found.decisions[best]
+            linked = found.decisions[best] != "none"
+            register_ref[owner[linked]] = self._register.refs[found.pairs.register[best[linked]]]
+        return pd.DataFrame(
+            {
+                "notification_ref": queries.refs,
+                "register_ref": register_ref,
+                "score": np.round(score, 6),
+                "decision": decision,
+            }
+        )

@@ -1,0 +1,169 @@
+"""Read a register or notification extract (CSV or Excel), setting aside rows that cannot be used.
+
+Rows are numbered from 1 for the first data row; the header is row 0, so row N is line
+N + 1 of the spreadsheet or file (when no value spans lines). A row is rejected only for a
+reason that makes it unusable or unsafe (no ref or name, control characters, absurd
+lengths, a repeated ref). A date of birth that cannot be read is kept and treated as
+missing: dropping the row could hide a child.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+REGISTER_COLUMNS: tuple[str, ...] = (
+    "ref",
+    "forename",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "upn",
+    "address_line1",
+    "postcode",
+    "school_urn",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("ref", "forename", "surname")
+MAX_VALUE_LENGTH = 100
+_CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+class MatchingInputError(ValueError):
+    """An extract that cannot be read at all (unknown format, or a required column missing)."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A data row left out, with the reason; row 1 is the first row after the header."""
+
+    row: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RegisterFile:
+    """The usable rows of an extract (indexed by row number), rows left out, and extra columns."""
+
+    records: pd.DataFrame
+    rejections: list[Rejection]
+    extra_columns: list[str]
+
+
+def read_register(path: Path) -> RegisterFile:
+    """Read a CSV (UTF-8, BOM or not, else Windows-1252) or .xlsx extract with register columns."""
+    path = Path(path)
+    rows = _excel_rows(path) if path.suffix.lower() in _EXCEL_SUFFIXES else _csv_rows(path)
+    if not rows:
+        raise MatchingInputError(f"{path.name} is empty: it has no header row")
+    header = [str(cell).strip().lstrip("\ufeff").lower() for cell in rows[0]]
+    for column in header:
+        if column and header.count(column) > 1:
+            raise MatchingInputError(f"{path.name} has the column {column!r} more than once")
+    for column in REQUIRED_COLUMNS:
+        if column not in header:
+            raise MatchingInputError(f"{path.name} has no {column!r} column")
+    return _checked(header, rows[1:])
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Spreadsheets saved as "CSV" on Windows are often in the Windows code page.
+        text = data.decode("cp1252", errors="replace")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _excel_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _excel_rows(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises several types for a file that is not a workbook
+        raise MatchingInputError(f"{path.name} is not a readable .xlsx workbook") from error
+    try:
+        sheet = workbook.worksheets[0]
+        return [[_excel_cell(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def _checked(header: list[str], rows: list[list[str]]) -> RegisterFile:
+    width = len(header)
+    reasons: dict[int, list[str]] = {}
+    cells: list[list[str]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(rows, start=1):
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line is not a record
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            reasons.setdefault(number, []).append(
+                f"has {len(row)} values but the header has {width} columns"
+            )
+        cells.append([cell.strip() for cell in (row + [""] * width)[:width]])
+        numbers.append(number)
+    named = [(i, column) for i, column in enumerate(header) if column]
+    frame = pd.DataFrame(
+        {column: [row[i] for row in cells] for i, column in named},
+        index=pd.Index(numbers, name="row"),
+        dtype=object,
+    )
+    for column in REGISTER_COLUMNS:
+        if column not in frame.columns:
+            frame[column] = ""
+    _find_bad_values(frame, reasons)
+    rejected = sorted(reasons)
+    extra_columns = [column for _, column in named if column not in REGISTER_COLUMNS]
+    records = frame.drop(index=rejected)[[*REGISTER_COLUMNS, *extra_columns]]
+    return RegisterFile(
+        records=records,
+        rejections=[Rejection(row, "; ".join(reasons[row])) for row in rejected],
+        extra_columns=extra_columns,
+    )
+
+
+def _find_bad_values(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
+    # Reasons name the column, never the value: the value may be a child's name.
+    def reject(mask: pd.Series, reason: str) -> None:
+        for number in frame.index[mask.to_numpy(dtype=bool)]:
+            reasons.setdefault(int(number), []).append(reason)
+
+    for column in REQUIRED_COLUMNS:
+        reject(frame[column] == "", f"{column} is blank")
+    for column in REGISTER_COLUMNS:
+        values = frame[column].astype(str)
+        reject(
+            values.str.contains(_CONTROL_CHARACTERS, regex=True), f"control character in {column}"
+        )
+        reject(
+            values.str.len() > MAX_VALUE_LENGTH,
+            f"{column} is longer than {MAX_VALUE_LENGTH} characters",
+        )
+    # A repeated ref is reported against the later row; rows already rejected do not count.
+    usable = ~frame.index.isin(list(reasons))
+    refs = frame["ref"][usable]
+    first_row: dict[str, int] = {}
+    for number, ref in zip(refs.index, refs, strict=True):
+        if ref in first_row:
+            reasons.setdefault(int(number), []).append(f"ref repeats row {first_row[ref]}")
+        else:
+            first_row[ref] = int(number)
