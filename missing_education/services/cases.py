@@ -7,12 +7,12 @@ from typing import Any
 
 from missing_education.domain import Status
 from missing_education.ports import UnitOfWork
-from missing_education.services.letters import letter_summary
 from missing_education.rules.school_age import (
     compulsory_school_age,
     is_of_compulsory_school_age,
     year_group,
 )
+from missing_education.services.letters import letter_summary
 
 
 def list_cases(uow: UnitOfWork, status: Status | None = None) -> list[dict[str, Any]]:
