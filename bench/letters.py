@@ -1,6 +1,7 @@
 """Measure the letters engine against WeasyPrint, side by side, on the same letters, on one core.
 
-Run: .venv/bin/python bench/letters.py [--letters 300] [--weasyprint-letters 30]
+Run: .venv/bin/python bench/letters.py [--letters 300] [--weasyprint-letters 40]
+                                     [--one-document-letters 100]
 
 It renders a mix of all 15 letter types (sample and edge data) four ways:
 
@@ -272,6 +273,9 @@ def main() -> None:
     parser.add_argument(
         "--weasyprint-letters", type=int, default=40, help="of those, how many WeasyPrint renders"
     )
+    parser.add_argument(
+        "--one-document-letters", type=int, default=100, help="of those, how many in one document"
+    )
     arguments = parser.parse_args()
     letterhead = sample_letterhead()
     items = letter_mix(arguments.letters)
@@ -284,9 +288,12 @@ def main() -> None:
     same = typst_one_at_a_time("Typst, WeasyPrint's letters", same_items, letterhead)
     documents = [equivalent_html(t, c, letterhead) for t, c in same_items]
     weasy = weasyprint_per_letter("WeasyPrint, one call per letter", documents)
-    # Last: one huge document fills Typst's process-wide caches, which slows what follows.
-    page_counts = [letter.pages for letter in render_letters(items, letterhead)]
-    document = typst_one_document("Typst one document + split", items, letterhead, page_counts)
+    # Last: one big document fills Typst's process-wide caches, which slows what follows.
+    document_items = items[: arguments.one_document_letters]
+    page_counts = [letter.pages for letter in render_letters(document_items, letterhead)]
+    document = typst_one_document(
+        "Typst one document + split", document_items, letterhead, page_counts
+    )
 
     cpus = sorted(os.sched_getaffinity(0))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

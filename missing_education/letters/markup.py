@@ -94,7 +94,9 @@ def clock_time(value: datetime) -> str:
 
 
 def year_group_name(value: int) -> str:
-    """Name a national curriculum year: 0 is Reception, 7 is Year 7."""
+    """Name a national curriculum year: 0 is Reception, 7 is Year 7, below 0 is pre-school."""
+    if value < 0:
+        return "Pre-school"
     return "Reception" if value == 0 else f"Year {value}"
 
 

@@ -80,6 +80,7 @@ def test_times_are_written_the_govuk_way() -> None:
 def test_year_group_zero_is_reception() -> None:
     assert year_group_name(0) == "Reception"
     assert year_group_name(7) == "Year 7"
+    assert year_group_name(-1) == "Pre-school"
 
 
 def test_a_missing_value_printed_by_a_template_is_an_error_not_a_blank() -> None:
