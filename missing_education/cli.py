@@ -16,8 +16,9 @@ from missing_education.clock import ClockError, today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
 from missing_education.letters import LETTER_TYPES, render_letter, sample_context
+from missing_education.matching import MatchingInputError, match_files
 from missing_education.persistence import SqlUnitOfWork, upgrade
-from missing_education.services import casework, directory, outbox
+from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
 from missing_education.services.casework import receive_file
 from missing_education.services.letters import letterhead
@@ -508,6 +509,97 @@ def schools_import(
     except directory.DirectoryFileError as error:
         raise _fail(str(error)) from None
     typer.echo(f"{result.rows} schools loaded.")
+
+
+sources_app = typer.Typer(
+    help="Council data sources searched for each child.", no_args_is_help=True
+)
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("load")
+def sources_load(
+    name: Annotated[str, typer.Argument(help="e.g. school_census, ehe_register, social_care.")],
+    file: Annotated[Path, typer.Argument(help="CSV or .xlsx with ref, forename, surname, ...")],
+    as_json: JsonOption = False,
+) -> None:
+    """Replace a named source with an extract, atomically (a failed load keeps the old one).
+
+    Columns: ref, forename, surname (required), date_of_birth, sex, upn, address_line1,
+    postcode, school_urn (optional); extra columns are kept. Bad rows are reported.
+    """
+    try:
+        loaded = checks.load_source(_uow(_settings()), name, file)
+    except checks.SourceFileError as error:
+        raise _fail(str(error)) from None
+    result = {
+        "name": loaded.info.name,
+        "rows": loaded.info.rows,
+        "sha256": loaded.info.file_sha256,
+        "rejected": len(loaded.rejections),
+        "rejections": [{"row": r, "reason": why} for r, why in loaded.rejections],
+    }
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(f"{name}: {loaded.info.rows} rows loaded, {len(loaded.rejections)} rejected.")
+    for row, why in loaded.rejections:
+        typer.echo(f"  row {row}: {why}")
+
+
+@sources_app.command("list")
+def sources_list(as_json: JsonOption = False) -> None:
+    """Each source with its rows, when it was loaded and its file hash."""
+    rows = checks.list_sources(_uow(_settings()))
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(
+            f"{r['name']:<24} {r['rows']:>9,} rows  loaded {r['loaded_at']}  {r['sha256'][:12]}"
+        )
+    if not rows:
+        typer.echo("No sources loaded.")
+
+
+@app.command("match")
+def match(
+    notifications: Annotated[Path, typer.Argument(help="People to find (register columns).")],
+    register: Annotated[Path, typer.Argument(help="The list to search (register columns).")],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Batch linkage: the best candidate for every row of NOTIFICATIONS in REGISTER.
+
+    Output columns: notification_ref, register_ref (empty when none), score, decision
+    (match, possible or none), one row per notification.
+    """
+    try:
+        summary = match_files(notifications, register, out)
+    except MatchingInputError as error:
+        raise _fail(str(error)) from None
+    result: dict[str, Any] = {
+        "notifications": summary.notifications,
+        "register_rows": summary.register_rows,
+        **summary.counts,
+        "rejected": [
+            {"file": which, "row": r.row, "reason": r.reason}
+            for which, rows in (
+                ("notifications", summary.notification_rejections),
+                ("register", summary.register_rejections),
+            )
+            for r in rows
+        ],
+    }
+    if as_json:
+        _print_json(result)
+        return
+    typer.echo(
+        f"Wrote {out}: {summary.notifications} notifications against {summary.register_rows} "
+        f"register rows: {summary.matches} match, {summary.possibles} possible, {summary.nones} none."
+    )
+    for r in result["rejected"]:
+        typer.echo(f"  {r['file']} row {r['row']}: {r['reason']}")
 
 
 def main() -> None:

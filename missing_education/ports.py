@@ -8,7 +8,10 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+import pandas as pd
+
 from missing_education.domain import Case, Notification, Status
+from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
@@ -126,6 +129,16 @@ class DecisionRepository(Protocol):
     def attach_flow_run(self, request: DecisionRequest, flow_run_id: str) -> None: ...
 
 
+class SourceRepository(Protocol):
+    """Council data sources and the checks made against them."""
+
+    def replace(self, info: SourceInfo, records: pd.DataFrame) -> None: ...
+    def all(self) -> list[SourceInfo]: ...
+    def records(self, name: str) -> pd.DataFrame: ...
+    def add_check(self, check: DatabaseCheck) -> bool: ...
+    def checks(self, case_id: int) -> list[DatabaseCheck]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: `with uow: ...; uow.commit()`."""
 
@@ -136,6 +149,7 @@ class UnitOfWork(Protocol):
     letters: LetterRepository
     directory: DirectoryRepository
     decisions: DecisionRepository
+    sources: SourceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -217,4 +218,49 @@ decisions = Table(
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("flow_run_id", String(64), nullable=True),
     UniqueConstraint("case_id", "kind", "round", name="uq_decisions_case_kind_round"),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("file_name", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False, index=True),
+    Column("ref", String(200), nullable=False),
+    Column("forename", String(200), nullable=False),
+    Column("surname", String(200), nullable=False),
+    # Kept as written: a bad date is treated as missing by the matcher, never a reason to drop.
+    Column("date_of_birth", String(40), nullable=False, default=""),
+    Column("sex", String(10), nullable=False, default=""),
+    Column("upn", String(20), nullable=False, default=""),
+    Column("address_line1", String(2000), nullable=False, default=""),
+    Column("postcode", String(20), nullable=False, default=""),
+    Column("school_urn", String(10), nullable=False, default=""),
+    Column("extra", Text, nullable=False, default="{}"),
+)
+
+database_checks = Table(
+    "database_checks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("source_name", String(100), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("fields_searched", String(500), nullable=False),
+    Column("decision", String(16), nullable=False),  # match | possible | none
+    Column("best_ref", String(200), nullable=False, default=""),
+    Column("best_score", Float, nullable=False, default=0.0),
+    Column("candidates", Text, nullable=False, default="[]"),  # JSON: ref, score, decision, why
+    UniqueConstraint("case_id", "source_name", "source_sha256", name="uq_checks_case_source"),
 )

@@ -19,6 +19,7 @@ from missing_education.persistence.repository import (
     SqlDeadlineRepository,
     SqlNotificationRepository,
 )
+from missing_education.persistence.source_repository import SqlSourceRepository
 from missing_education.ports import (
     CalendarRepository,
     CaseRepository,
@@ -27,6 +28,7 @@ from missing_education.ports import (
     DirectoryRepository,
     LetterRepository,
     NotificationRepository,
+    SourceRepository,
 )
 
 
@@ -40,6 +42,7 @@ class SqlUnitOfWork:
     letters: LetterRepository
     directory: DirectoryRepository
     decisions: DecisionRepository
+    sources: SourceRepository
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
         self.letters = SqlLetterRepository(self._connection)
         self.directory = SqlDirectoryRepository(self._connection)
         self.decisions = SqlDecisionRepository(self._connection)
+        self.sources = SqlSourceRepository(self._connection)
         return self
 
     def __exit__(

@@ -12,6 +12,7 @@ from missing_education.rules.school_age import (
     is_of_compulsory_school_age,
     year_group,
 )
+from missing_education.services.checks import match_summary
 from missing_education.services.letters import letter_summary
 
 
@@ -40,6 +41,7 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         letters = [letter_summary(letter) for letter in uow.letters.for_case(case_id)]
         decisions = uow.decisions.for_case(case_id)
         visits = uow.directory.visits(case_id)
+        checks = [match_summary(check) for check in uow.sources.checks(case_id)]
     school_age = compulsory_school_age(case.child.date_of_birth)
     open_deadlines = [d for d in deadlines if d.is_open]
     child = case.child
@@ -107,6 +109,7 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
             for n in notifications
         ],
         "letters": letters,
+        "checks": checks,
         "decisions": [
             {
                 "decision": d.kind,

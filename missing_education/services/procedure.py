@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from missing_education.clock import now
-from missing_education.domain import Case, DecisionRefused, Outcome, Status
+from missing_education.domain import Case, DecisionRefused, HistoryEntry, Outcome, Status
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
@@ -22,6 +22,7 @@ from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.services import recipients
 from missing_education.services.calendar import load_calendar
+from missing_education.services.checks import check_databases, outcome_for
 from missing_education.services.letters import LetterRequest, issue_letters
 from missing_education.settings import Settings
 
@@ -206,6 +207,12 @@ class Procedure:
         if case.status is not Status.INVESTIGATING:
             return report
         timescales = self.settings.timescales
+        for check in check_databases(self.uow, case):
+            report.count(f"checked_{check.source_name}", case.id)
+            if check.decision in ("match", "possible"):
+                # A person confirms every link: a false one could close a missing child's case.
+                self.uow.decisions.request(case.id, "match_review", self.today)
+                report.count("match_review_requested", case.id)
         school = recipients.school(self.uow, case)
         if school is not None:
             reply_by = self.deadline(
@@ -487,8 +494,27 @@ class Procedure:
     def _on_match_review(
         self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
     ) -> None:
-        if answer == "same_child":
-            self.close(case, Outcome.ON_ROLL_HERE, who, "a coordinator confirmed the record match")
+        if answer != "same_child":
+            return  # a different child: enquiries go on as before
+        linked = [
+            c for c in self.uow.sources.checks(case.id) if c.decision in ("match", "possible")
+        ]
+        source = str(d.get("source") or (linked[-1].source_name if linked else ""))
+        outcome = outcome_for(source)
+        if outcome is not None:
+            self.close(case, outcome, who, f"a coordinator confirmed the match in {source}")
+        else:
+            # Known to social care, health or housing: a lead for the visit, not a closure.
+            case.new_history.append(
+                HistoryEntry(
+                    at=now(),
+                    who=who,
+                    from_status=case.status,
+                    to_status=case.status,
+                    why=f"a coordinator confirmed the child is known to {source}",
+                )
+            )
+            self.uow.cases.save(case)
 
     def _on_closure(
         self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
