@@ -581,7 +581,9 @@ def match(
     result: dict[str, Any] = {
         "notifications": summary.notifications,
         "register_rows": summary.register_rows,
-        **summary.counts,
+        "match": summary.matches,
+        "possible": summary.possibles,
+        "none": summary.nones,
         "rejected": [
             {"file": which, "row": r.row, "reason": r.reason}
             for which, rows in (
