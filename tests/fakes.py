@@ -425,7 +425,10 @@ class FakeDecisionRepository:
         )
 
     def waiting(self) -> list[DecisionRequest]:
-        return [d for d in self.store.decisions if d.is_open]
+        # As the database does: questions on closed cases are no longer waiting.
+        return [
+            d for d in self.store.decisions if d.is_open and self.store.cases[d.case_id].is_open
+        ]
 
     def for_case(self, case_id: int) -> list[DecisionRequest]:
         return [d for d in self.store.decisions if d.case_id == case_id]
