@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from prefect import task
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 
 from missing_education import services
@@ -38,7 +40,13 @@ def _summary(report: StepReport) -> dict[str, Any]:
 def ingest_notification_file(path: str) -> dict[str, Any]:
     """Open, link or reject every row of a notification file (counts, case ids, row reasons)."""
     settings, uow, day = _setup()
-    report = services.ingest_file(uow, Path(path), settings=settings, today=day)
+    progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
+    assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
+
+    def progress(done: int, total: int) -> None:
+        update_progress_artifact(progress_id, 100.0 * done / max(total, 1))
+
+    report = services.ingest_file(uow, Path(path), settings=settings, today=day, progress=progress)
     result = report.as_dict()
     result["linked_case_ids"] = report.linked_case_ids
     return result
