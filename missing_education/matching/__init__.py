@@ -10,6 +10,7 @@ from missing_education.matching.engine import (
     FieldAgreement,
     Matcher,
 )
+from missing_education.matching.noisy_notifications import synthetic_notifications
 from missing_education.matching.register_file import (
     REGISTER_COLUMNS,
     MatchingInputError,
@@ -17,7 +18,7 @@ from missing_education.matching.register_file import (
     Rejection,
     read_register,
 )
-from missing_education.matching.synthetic import synthetic_notifications, synthetic_population
+from missing_education.matching.synthetic import synthetic_population
 
 __all__ = [
     "MATCH_THRESHOLD",

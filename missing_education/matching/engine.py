@@ -1,11 +1,11 @@
 """Find a child on a register: candidates with a calibrated score, a decision and the reasons.
 
 A false link (a missing child wrongly "found" on a roll) is the dangerous error, so
-`match` needs both a high score and agreement where a false link would show: the
-forename and surname must agree at least loosely and the date of birth must not
-disagree, unless the UPN agrees, in which case the forename or the date of birth must.
-A twin or a brother or sister shares everything else. Anything short of that, but
-still plausible, is `possible`: a person should look at it.
+`match` needs a high score and also agreement where a false link would show: forename
+and surname must each count in favour and the date of birth must not disagree, unless
+the UPN agrees, in which case the forename or the date of birth must agree too. (A twin,
+brother or sister shares everything else.) Anything short of that but plausible is
+`possible`: a person should look at it.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ Decision = Literal["match", "possible", "none"]
 # Scores are probabilities that the candidate is the child's record (see scoring.py).
 # MATCH_THRESHOLD was chosen by measurement on synthetic data (docs/matching.md): the
 # lowest that keeps false links for children on no register under 1 in 500 with some
-# margin, since recall beyond that is not worth a false link. At 0.98 false links halve
-# and about 3 points of recall move to `possible`. Below POSSIBLE_THRESHOLD a candidate
-# is not worth a person's time.
+# margin, since recall beyond that is not worth a false link. At 0.98 false links fall by
+# two thirds and about 3 points of recall move to `possible`. Below POSSIBLE_THRESHOLD a
+# candidate is not worth a person's time.
 MATCH_THRESHOLD = 0.85
 POSSIBLE_THRESHOLD = 0.05
 # Notifications are matched this many at a time, to keep memory flat on big batches.

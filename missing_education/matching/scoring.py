@@ -1,18 +1,23 @@
 """Fellegi-Sunter weights for each field's agreement level, and the calibrated match score.
 
-A level's weight is log2(m / u) bits: m is how often a true pair shows that level, u how
-often two different children do. The m values below were set from the error rates of
-notifications (the synthetic generator's `NotificationNoise` and the measurements in
-docs/matching.md), with a floor on levels the generator never produces so that no single
-disagreement is treated as impossible for the same child. The u values are measured on
-each register when a `Matcher` is built: exact name agreement uses the frequency of that
-very name (agreeing on "Smith" says less than agreeing on "Przybylski"), the other levels
-use a fixed random sample of register pairs, dates and postcodes use exact frequencies.
+A level's weight is log2(m / u) bits: m is how often the same child shows that level,
+u how often two different children do. The m values below were measured on the
+synthetic notifications (docs/matching.md) and rounded, with small floors on levels the
+generator never produces, so that no single disagreement is ever taken as proof. The u
+values are measured on each register (see `frequencies`).
 
-The score of a candidate is the probability that it is the child's record, given the
-candidates found and a prior that the child is on this register at all
-(`PRESENT_PRIOR`): each candidate's odds are prior odds times 2**weight, and they compete,
-so two equally good candidates (twins, namesakes) each score at most one half.
+Two corrections stop the fields from counting the same evidence twice:
+
+* names together: agreeing on both names is less rare than the product of their
+  frequencies when first names and surnames run in communities (`community_lift`);
+* household: brothers and sisters share a surname and an address, twins a birthday too,
+  so a third hypothesis, "a sibling of the child", competes with "the child" and
+  "unrelated", weighted by how often siblings are on the register.
+
+The score of a candidate is the probability that it is the child's record, given all
+the candidates found and a prior that the child is on this register at all
+(`PRESENT_PRIOR`): each candidate's odds are prior odds times 2**weight, and candidates
+compete, so two equally good candidates (twins, namesakes) score at most one half each.
 """
 
 from __future__ import annotations
@@ -21,13 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
-from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.process import cdist
 
 from missing_education.matching import comparison as c
-from missing_education.matching.comparison import Comparisons, compare_names
-from missing_education.matching.standardise import NameVocabulary, PreparedRecords
+from missing_education.matching import frequencies
+from missing_education.matching.comparison import Comparisons
+from missing_education.matching.standardise import PreparedRecords
 
 Weights = npt.NDArray[np.float64]
 
@@ -35,10 +38,7 @@ Weights = npt.NDArray[np.float64]
 PRESENT_PRIOR = 0.5
 # Names written surname first, forename second.
 SWAP_PROBABILITY = 0.03
-U_SAMPLE_PAIRS = 200_000
-U_SAMPLE_SEED = 20240901
 U_FLOOR = 1e-7
-NEIGHBOUR_NAMES = 5000
 # No name is taken to be rarer than 1 in 10,000 children: a name seen once on a register
 # (often a misspelling) would otherwise count as near-proof on its own.
 FORENAME_SHARE_FLOOR = 1e-4
@@ -82,236 +82,64 @@ class Weighed:
     total: Weights
 
 
-@dataclass(frozen=True)
-class _NameField:
-    """m and u for one name field; u depends on the register's name where that matters."""
-
-    m: Weights  # per level
-    u: Weights  # per level, from the random sample
-    share_floor: float  # no name is taken to be rarer than this
-    # Per register vocabulary entry: the share of register rows with the same name, a name
-    # that sounds the same, the same initial, and a name that is close or similar to it.
-    exact_share: Weights
-    sound_share: Weights
-    initial_share: Weights
-    close_share: Weights
-    similar_share: Weights
-
-    def weights(self, levels: c.Levels, register_codes: npt.NDArray[np.int32]) -> Weights:
-        u = self.u[levels].copy()
-        for level, share in (
-            (c.EXACT, self.exact_share),
-            (c.VARIANT, self.sound_share),
-            (c.CLOSE, self.close_share),
-            (c.SOUNDS_ALIKE, self.sound_share),
-            (c.SIMILAR, self.similar_share),
-            (c.INITIAL, self.initial_share),
-        ):
-            at = levels == level
-            shares = share[register_codes[at]]
-            u[at] = shares if level in (c.EXACT, c.INITIAL) else np.maximum(u[at], shares)
-        weight = np.log2(self.m[levels] / np.maximum(u, self.share_floor))
-        weight[levels == c.NAME_MISSING] = 0.0
-        return weight
-
-
-def _grouped_shares(groups: npt.NDArray[np.intp], counts: Weights, total: float) -> Weights:
-    group_counts = np.bincount(groups, weights=counts)
-    return np.asarray(group_counts[groups] / total)
-
-
-def _name_shares(
-    codes: npt.NDArray[np.int32], vocabulary: NameVocabulary
-) -> tuple[Weights, Weights, Weights, Weights, Weights]:
-    counts = np.bincount(codes, minlength=len(vocabulary)).astype(np.float64)
-    total = max(float(counts.sum()), 1.0)
-    sound_group, _ = pd.factorize(pd.Series(vocabulary.sound_first))
-    initial_group, _ = pd.factorize(pd.Series(vocabulary.initial))
-    word_group, words = pd.factorize(pd.Series(vocabulary.first_word))
-    word_counts = np.bincount(word_group, weights=counts, minlength=len(words))
-    close, similar = _neighbour_shares(np.asarray(words, dtype=object), word_counts / total)
-    return (
-        counts / total,
-        _grouped_shares(sound_group, counts, total),
-        _grouped_shares(initial_group, counts, total),
-        close[word_group],
-        similar[word_group],
-    )
-
-
-def _neighbour_shares(words: npt.NDArray[np.object_], shares: Weights) -> tuple[Weights, Weights]:
-    # How common are names close to each name? "Ella" is close to Bella, Stella, Ellie:
-    # a near miss on a name with many neighbours says little. Rare neighbours add little,
-    # so only the most common names are counted as neighbours.
-    close = np.zeros(len(words))
-    similar = np.zeros(len(words))
-    if len(words) == 0:
-        return close, similar
-    common = np.argsort(-shares, kind="stable")[:NEIGHBOUR_NAMES]
-    neighbours, neighbour_shares = words[common].tolist(), shares[common]
-    for start in range(0, len(words), 2000):
-        chunk = slice(start, start + 2000)
-        similarity = cdist(
-            words[chunk].tolist(),
-            neighbours,
-            scorer=JaroWinkler.normalized_similarity,
-            dtype=np.float32,
-            workers=-1,
-            score_cutoff=c.SIMILAR_SIMILARITY,
-        )
-        own = words[chunk][:, None] == np.asarray(neighbours, dtype=object)[None, :]
-        is_close = (similarity >= c.CLOSE_SIMILARITY) & ~own
-        is_similar = (similarity >= c.SIMILAR_SIMILARITY) & ~is_close & ~own
-        close[chunk] = is_close @ neighbour_shares
-        similar[chunk] = is_similar @ neighbour_shares
-    return close, similar
-
-
-def _sampled_shares(levels: c.Levels, count: int) -> Weights:
-    # Add-one smoothing keeps a level never seen in the sample from looking impossible.
-    return (np.bincount(levels, minlength=count) + 1.0) / (len(levels) + count)
-
-
-def _share_agreeing(values: npt.NDArray[np.generic]) -> float:
-    known = values[values != 0]
-    if len(known) == 0:
-        return 0.0
-    shares = pd.Series(known).value_counts(normalize=True).to_numpy()
-    return float((shares**2).sum())
+def _field_weights(m: tuple[float, ...], u: Weights) -> Weights:
+    """log2(m / u) per level; the last level (missing) weighs nothing."""
+    weights: Weights = np.log2(np.array(m) / u)
+    weights[-1] = 0.0
+    return weights
 
 
 class Scorer:
     """Weights for one register: its u values measured once, then applied to any pairs."""
 
     def __init__(self, register: PreparedRecords, present_prior: float = PRESENT_PRIOR) -> None:
-        size = max(len(register), 1)
-        self.log2_prior_odds = float(np.log2(present_prior / size))
+        self.log2_prior_odds = float(np.log2(present_prior / max(len(register), 1)))
         self.log2_absent = float(np.log2(1.0 - present_prior))
-        rng = np.random.default_rng(U_SAMPLE_SEED)
-        a = rng.integers(0, size, U_SAMPLE_PAIRS) if len(register) else np.zeros(0, np.int64)
-        b = rng.integers(0, size, U_SAMPLE_PAIRS) if len(register) else np.zeros(0, np.int64)
-        different = a != b
-        a, b = a[different], b[different]
-        self.forename = self._name_field(
-            register.forenames, register.forename, a, b, M_FORENAME, FORENAME_SHARE_FLOOR
+        pairs = frequencies.random_pairs(len(register))
+        self.forenames = frequencies.name_frequencies(register.forenames, register.forename, pairs)
+        self.surnames = frequencies.name_frequencies(register.surnames, register.surname, pairs)
+        self.date_of_birth_u = np.maximum(
+            frequencies.date_of_birth_u(register.date_of_birth, pairs), U_FLOOR
         )
-        self.surname = self._name_field(
-            register.surnames, register.surname, a, b, M_SURNAME, SURNAME_SHARE_FLOOR
+        self.date_of_birth = _field_weights(M_DATE_OF_BIRTH, self.date_of_birth_u)
+        self.sex = _field_weights(M_SEX, np.maximum(frequencies.sex_u(register.sex), U_FLOOR))
+        self.postcode = _field_weights(
+            M_POSTCODE, np.maximum(frequencies.postcode_u(register), U_FLOOR)
         )
-        self.date_of_birth = self._date_weights(register, a, b)
-        self.sex = np.log2(np.array(M_SEX) / self._exact_u(register.sex, 3))
-        self.postcode = self._postcode_weights(register)
         self.upn = np.array(UPN_WEIGHTS)
-        self.date_of_birth_u = np.array(M_DATE_OF_BIRTH) / np.exp2(self.date_of_birth)
-        self.household_rate, self.twin_rate = self._household_rates(register)
-        self.forename_lift = self._community_lift(register)
+        households, twins = frequencies.household_rates(register)
+        others = max(len(register) - 1, 1)
+        self.household_rate = max(households, MIN_HOUSEHOLD_PAIRS) / others
+        self.twin_rate = max(twins, MIN_TWIN_PAIRS) / others
+        self.forename_lift = frequencies.community_lift(register)
 
-    @staticmethod
-    def _community_lift(register: PreparedRecords) -> Weights:
-        """How much likelier two children with this first name share a surname than any two.
-
-        Forenames and surnames cluster in communities (Priya with Patel, Jakub with
-        Nowak), so agreeing on both names is that much less rare than the product of
-        their frequencies. Measured on the register: pairs of rows with the same first
-        name that share a surname, against the pairs expected if names were independent
-        (plus one of each, so a name seen a few times stays near 1). Per vocabulary entry.
-        """
-        vocabulary = register.forenames
-        word_group, words = pd.factorize(pd.Series(vocabulary.first_word))
-        frame = pd.DataFrame({"first": word_group[register.forename], "surname": register.surname})
-        size = len(frame)
-        if size < 2:
-            return np.ones(len(vocabulary))
-        together = frame.value_counts().to_numpy(dtype=np.float64)
-        firsts = frame.value_counts().index.get_level_values(0).to_numpy()
-        agreeing = np.bincount(firsts, weights=together * (together - 1), minlength=len(words))
-        named = np.bincount(frame["first"], minlength=len(words)).astype(np.float64)
-        surnames = np.bincount(frame["surname"]).astype(np.float64)
-        chance = float((surnames * (surnames - 1)).sum()) / (size * (size - 1))
-        lift = (agreeing + 1.0) / (named * (named - 1) * chance + 1.0)
-        return np.asarray(np.maximum(lift, 1.0)[word_group], dtype=np.float64)
-
-    @staticmethod
-    def _household_rates(register: PreparedRecords) -> tuple[float, float]:
-        """Share of pairs of register rows sharing surname and postcode, and also birthday."""
-        size = len(register)
-        if size < 2:
-            return MIN_HOUSEHOLD_PAIRS, MIN_TWIN_PAIRS
-        known = register.postcode != 0
-        frame = pd.DataFrame(
-            {
-                "surname": register.surname[known],
-                "postcode": register.postcode[known],
-                "born": register.date_of_birth[known],
-            }
-        )
-
-        def pairs_per_row(columns: list[str]) -> float:
-            counts = frame.groupby(columns, sort=False).size().to_numpy(dtype=np.float64)
-            return float((counts * (counts - 1)).sum()) / size
-
-        household = max(pairs_per_row(["surname", "postcode"]), MIN_HOUSEHOLD_PAIRS)
-        twins = max(pairs_per_row(["surname", "postcode", "born"]), MIN_TWIN_PAIRS)
-        return household / (size - 1), twins / (size - 1)
-
-    @staticmethod
-    def _name_field(
-        vocabulary: NameVocabulary,
-        codes: npt.NDArray[np.int32],
-        a: npt.NDArray[np.int64],
-        b: npt.NDArray[np.int64],
+    def _name_weights(
+        self,
+        field: frequencies.NameFrequencies,
         m: tuple[float, ...],
         share_floor: float,
-    ) -> _NameField:
-        levels = compare_names(vocabulary, codes[a], vocabulary, codes[b])
-        return _NameField(
-            np.array(m), _sampled_shares(levels, 8), share_floor, *_name_shares(codes, vocabulary)
-        )
-
-    @staticmethod
-    def _exact_u(values: npt.NDArray[np.generic], count: int) -> Weights:
-        same = max(_share_agreeing(values), U_FLOOR)
-        return np.array([same, 1.0 - same, 1.0][:count])
-
-    @staticmethod
-    def _date_weights(
-        register: PreparedRecords, a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+        levels: c.Levels,
+        register_codes: npt.NDArray[np.int32],
     ) -> Weights:
-        dates = register.date_of_birth
-        sampled = _sampled_shares(c.compare_dates_of_birth(dates[a], dates[b]), 5)
-        known = dates[dates != 0]
-        shares = pd.Series(known).value_counts(normalize=True) if len(known) else pd.Series()
-        exact = max(float((shares.to_numpy() ** 2).sum()), U_FLOOR)
-        swapped_dates = known // 10000 * 10000 + known % 100 * 100 + known // 100 % 100
-        swappable = (known % 100 <= 12) & (known % 100 != known // 100 % 100)
-        partner = shares.reindex(swapped_dates[swappable]).fillna(0.0).to_numpy()
-        swapped = max(float(partner.sum()) / max(len(known), 1), U_FLOOR)
-        u = np.array([exact, swapped, sampled[c.DOB_ONE_DIGIT], 0.0, 1.0])
-        u[c.DOB_DIFFERENT] = max(1.0 - u[:3].sum(), U_FLOOR)
-        weights: Weights = np.log2(np.array(M_DATE_OF_BIRTH) / u)
-        weights[c.DOB_MISSING] = 0.0
-        return weights
+        u = np.maximum(field.u(levels, register_codes), share_floor)
+        weight: Weights = np.log2(np.array(m)[levels] / u)
+        weight[levels == c.NAME_MISSING] = 0.0
+        return weight
 
-    @staticmethod
-    def _postcode_weights(register: PreparedRecords) -> Weights:
-        full = _share_agreeing(register.postcode)
-        sector = _share_agreeing(register.postcode_sector)
-        district = _share_agreeing(register.postcode_district)
-        u = np.array(
-            [full, sector - full, district - sector, 1.0 - district, 1.0], dtype=np.float64
-        )
-        weights = np.log2(np.array(M_POSTCODE) / np.maximum(u, U_FLOOR))
-        weights[c.POSTCODE_MISSING] = 0.0
-        return weights
+    def _forename_weights(self, levels: c.Levels, codes: npt.NDArray[np.int32]) -> Weights:
+        return self._name_weights(self.forenames, M_FORENAME, FORENAME_SHARE_FLOOR, levels, codes)
+
+    def _surname_weights(self, levels: c.Levels, codes: npt.NDArray[np.int32]) -> Weights:
+        return self._name_weights(self.surnames, M_SURNAME, SURNAME_SHARE_FLOOR, levels, codes)
 
     def weigh(self, pairs: Comparisons, register: PreparedRecords) -> Weighed:
         """Weigh compared pairs, reading names in whichever order (as written, swapped) fits."""
         r_fn, r_sn = register.forename[pairs.register], register.surname[pairs.register]
-        forename = self.forename.weights(pairs.forename, r_fn)
-        surname = self.surname.weights(pairs.surname, r_sn)
+        forename = self._forename_weights(pairs.forename, r_fn)
+        surname = self._surname_weights(pairs.surname, r_sn)
         # Crosswise, the query's surname is weighed as the register's forename, and back.
-        forename_x = self.forename.weights(pairs.forename_swapped, r_fn)
-        surname_x = self.surname.weights(pairs.surname_swapped, r_sn)
+        forename_x = self._forename_weights(pairs.forename_swapped, r_fn)
+        surname_x = self._surname_weights(pairs.surname_swapped, r_sn)
         swap_cost = float(np.log2(SWAP_PROBABILITY))
         swapped = forename_x + surname_x + swap_cost > forename + surname
         swap = np.where(swapped, swap_cost, 0.0)

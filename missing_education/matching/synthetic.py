@@ -1,17 +1,15 @@
-"""Synthetic pupils and noisy notifications about them, for tests, benchmarks and the demo.
+"""A synthetic register of pupils, for tests, benchmarks and the demo.
 
-The population lives in households (siblings share a surname, address and postcode;
-some are twins), so the hard cases of real registers are there: namesakes, siblings,
-twins, and children missing from every register whose brother or sister is on a roll.
-Notifications copy a pupil with the errors listed in `NotificationNoise`, or describe a
-child on no register at all. Nothing here is real personal data.
+Pupils live in households (siblings share a surname, address and postcode; some are
+twins), with English and multicultural names whose frequencies fall off with rank, dates
+of birth of school age, UK-shaped postcodes and DfE-shaped UPNs. Nothing here is real
+personal data. Notifications about these pupils are made in `noisy_notifications`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import string
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +23,6 @@ from missing_education.matching.synthetic_names import (
     HERITAGES,
     MIDDLE_NAMES_BOYS,
     MIDDLE_NAMES_GIRLS,
-    NICKNAMES,
     POSTCODE_DISTRICTS,
     STREET_ENDS,
     STREET_STARTS,
@@ -46,63 +43,10 @@ RARE_ENGLISH_SURNAME_SHARE = 0.40
 BLANK_UPN_SHARE = 0.04
 BLANK_SEX_SHARE = 0.01
 HOUSEHOLDS_PER_POSTCODE = 10
-ABSENT_SIBLING_SHARE = 0.25  # of absent children, a brother or sister of a pupil on the roll
-ABSENT_TWIN_SHARE = 0.20  # of those siblings, a twin
-_UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # postcode unit letters never include C I K M O V
+UNIT_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # postcode unit letters never include C I K M O V
 _UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 _LA_CODE = "830"
-_OTHER_LA_CODE = "831"  # UPNs issued elsewhere: never on the synthetic register
-
-
-@dataclass(frozen=True)
-class NotificationNoise:
-    """How often each error appears in a notification about a child who is on the register."""
-
-    drop_middle_name: float = 0.60  # of forenames with a middle name
-    add_middle_name: float = 0.03
-    nickname: float = 0.06  # of forenames that have a common short form
-    hyphenated_forename_part: float = 0.30  # of hyphenated forenames: one part or a space
-    forename_typo: float = 0.04
-    forename_respelling: float = 0.04  # transliteration-like (Mohamed, Yousef) or accents lost
-    forename_initial_only: float = 0.005
-    surname_one_part: float = 0.40  # of double-barrelled or hyphenated surnames
-    surname_add_part: float = 0.01
-    surname_gender_form: float = 0.25  # of -ski/-ska surnames, the other form
-    surname_typo: float = 0.04
-    surname_respelling: float = 0.04
-    surname_changed: float = 0.005  # a different surname altogether (new family name)
-    names_swapped: float = 0.03
-    upper_case: float = 0.20
-    dob_missing: float = 0.04
-    dob_invalid: float = 0.01  # "31/02/2015", "unknown": kept, read as missing
-    dob_typo: float = 0.03  # one digit
-    dob_day_month_swapped: float = 0.03
-    sex_missing: float = 0.05
-    sex_wrong: float = 0.01
-    postcode_missing: float = 0.15
-    postcode_moved: float = 0.30  # family has moved: another postcode, half in the same district
-    postcode_typo: float = 0.02
-    upn_given: float = 0.30
-    upn_typo: float = 0.01  # of given UPNs
-    upn_new: float = (
-        0.03  # of given UPNs: a new UPN, the register's one as former UPN half the time
-    )
-
-
-NOTIFICATION_NOISE = NotificationNoise()
-
-_RESPELLINGS = (
-    ("ph", "f"), ("f", "ph"), ("ee", "i"), ("ou", "u"), ("u", "ou"), ("y", "i"), ("i", "y"),
-    ("ck", "k"), ("k", "c"), ("c", "k"), ("ai", "ay"), ("ay", "ai"), ("ei", "ey"), ("oo", "u"),
-    ("w", "v"), ("v", "w"), ("ll", "l"), ("l", "ll"), ("ss", "s"), ("s", "ss"), ("mm", "m"),
-    ("m", "mm"), ("nn", "n"), ("n", "nn"), ("tt", "t"), ("dd", "d"), ("rr", "r"), ("a", "e"),
-    ("e", "a"), ("o", "u"), ("u", "o"), ("ie", "y"), ("y", "ie"), ("sh", "sch"), ("j", "y"),
-    ("ah", "a"), ("a", "ah"), ("ei", "ai"), ("aa", "a"),
-)  # fmt: skip
-_ACCENT_FOLDS = str.maketrans(
-    "ąćęłńóśźżăâîșțėįšųūžčřěůýáéíúñçöüşğıİŁŚŻŹČŠŽĂȘ",
-    "acelnoszzaaisteisuuzcreuyaeiuncousgiIlszzcszat",
-)
+OTHER_LA_CODE = "831"  # UPNs issued elsewhere: never on the synthetic register
 
 
 def _rank_weights(count: int) -> npt.NDArray[np.float64]:
@@ -125,7 +69,8 @@ def _heritage_surnames(rng: np.random.Generator, heritage: Heritage, size: int) 
     return [str(s) for s in surnames]
 
 
-def _gendered(surname: str, sex: str) -> str:
+def gendered_surname(surname: str, sex: str) -> str:
+    """The -ski/-ska (-cki/-cka, -dzki/-dzka) form of a Polish surname for a boy or a girl."""
     for masculine, feminine in (("ski", "ska"), ("cki", "cka"), ("dzki", "dzka")):
         if sex == "F" and surname.endswith(masculine):
             return surname[: -len(masculine)] + feminine
@@ -134,8 +79,8 @@ def _gendered(surname: str, sex: str) -> str:
     return surname
 
 
-def _upn(serial: int, la_code: str = _LA_CODE) -> str:
-    # DfE UPN: check letter, LA code, establishment, year and serial (12 digits).
+def unique_pupil_number(serial: int, la_code: str = _LA_CODE) -> str:
+    """A UPN in the DfE shape: check letter, then LA code and nine more digits."""
     digits = f"{la_code}{serial % 10**9:09d}"
     check = sum(int(d) * w for d, w in zip(digits, range(2, 14), strict=True)) % 23
     return _UPN_CHECK_LETTERS[check] + digits
@@ -146,7 +91,7 @@ def _date_text(days: npt.NDArray[np.int64]) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Area:
+class CouncilArea:
     """Postcode units with a street each, and schools per district."""
 
     postcodes: npt.NDArray[np.object_]
@@ -155,11 +100,11 @@ class _Area:
     schools: dict[str, list[str]]
 
 
-def _area(rng: np.random.Generator, households: int) -> _Area:
+def _area(rng: np.random.Generator, households: int) -> CouncilArea:
     units = max(50, households // HOUSEHOLDS_PER_POSTCODE)
     districts = rng.choice(np.array(POSTCODE_DISTRICTS, dtype=object), size=units)
     sectors = rng.integers(0, 10, size=units)
-    letters = rng.choice(list(_UNIT_LETTERS), size=(units, 2))
+    letters = rng.choice(list(UNIT_LETTERS), size=(units, 2))
     postcodes = np.array(
         [f"{d} {s}{a}{b}" for d, s, (a, b) in zip(districts, sectors, letters, strict=True)],
         dtype=object,
@@ -172,7 +117,7 @@ def _area(rng: np.random.Generator, households: int) -> _Area:
         rng.choice(np.arange(100000, 150000), size=6 * len(POSTCODE_DISTRICTS), replace=False)
     )
     schools = {d: [str(next(urns)) for _ in range(6)] for d in POSTCODE_DISTRICTS}
-    return _Area(postcodes, streets, districts, schools)
+    return CouncilArea(postcodes, streets, districts, schools)
 
 
 def _household_sizes(rng: np.random.Generator, children: int) -> npt.NDArray[np.int64]:
@@ -207,7 +152,8 @@ def _dates_of_birth(
     return days
 
 
-def _people(rng: np.random.Generator, children: int, area: _Area) -> pd.DataFrame:
+def make_children(rng: np.random.Generator, children: int, area: CouncilArea) -> pd.DataFrame:
+    """Children in households (register columns but ref and upn, plus a household number)."""
     sizes = _household_sizes(rng, children)
     households = len(sizes)
     shares = np.array([h.share for h in HERITAGES])
@@ -248,7 +194,10 @@ def _people(rng: np.random.Generator, children: int, area: _Area) -> pd.DataFram
         forename[middle] = forename[middle] + " " + _pick(rng, middle_names, int(middle.sum()))
     gendered = np.array([HERITAGES[h].gendered_surnames for h in heritage[household]])
     surname = np.array(
-        [_gendered(s, x) if g else s for s, x, g in zip(surname, sex, gendered, strict=True)],
+        [
+            gendered_surname(s, x) if g else s
+            for s, x, g in zip(surname, sex, gendered, strict=True)
+        ],
         dtype=object,
     )
     days = _dates_of_birth(rng, household, position)
@@ -295,302 +244,10 @@ def synthetic_population(n: int, seed: int) -> pd.DataFrame:
     """Make a register of `n` pupils (register columns, refs R0000001...), reproducible by seed."""
     rng = np.random.default_rng(seed)
     area = _area(rng, n)
-    people = _people(rng, n, area)
+    people = make_children(rng, n, area)
     serials = rng.choice(10**9, size=n, replace=False)
-    upns = [_upn(int(s)) for s in serials]
+    upns = [unique_pupil_number(int(s)) for s in serials]
     people["upn"] = np.where(rng.random(n) < BLANK_UPN_SHARE, "", np.array(upns, dtype=object))
     people.loc[rng.random(n) < BLANK_SEX_SHARE, "sex"] = ""
     people["ref"] = [f"R{i:07d}" for i in range(1, n + 1)]
     return people[list(REGISTER_COLUMNS)].astype(object)
-
-
-# ---- notifications -------------------------------------------------------------------------
-
-
-def _typo(rng: np.random.Generator, word: str) -> str:
-    if len(word) < 2:
-        return word
-    # First letters are rarely mistyped.
-    position = int(rng.integers(1, len(word))) if rng.random() < 0.9 else 0
-    kind = rng.integers(0, 4)
-    letter = str(rng.choice(list(string.ascii_lowercase)))
-    if word[position].isupper():
-        letter = letter.upper()
-    if kind == 0:
-        return word[:position] + letter + word[position + 1 :]
-    if kind == 1 and len(word) > 3:
-        return word[:position] + word[position + 1 :]
-    if kind == 2:
-        return word[:position] + word[position] + word[position:]
-    if position < len(word) - 1:
-        return word[:position] + word[position + 1] + word[position] + word[position + 2 :]
-    return word[:position] + letter
-
-
-def _respelling(rng: np.random.Generator, word: str) -> str:
-    folded = word.translate(_ACCENT_FOLDS)
-    if folded != word and rng.random() < 0.5:
-        return folded
-    lower = word.lower()
-    options = [(a, b) for a, b in _RESPELLINGS if a in lower[1:]]
-    if not options:
-        return folded
-    a, b = options[int(rng.integers(0, len(options)))]
-    at = lower.index(a, 1)
-    changed = lower[:at] + b + lower[at + len(a) :]
-    return changed[0].upper() + changed[1:] if word[:1].isupper() else changed
-
-
-def _noisy_forename(
-    rng: np.random.Generator, forename: str, sex: str, noise: NotificationNoise
-) -> str:
-    words = forename.split()
-    if len(words) > 1 and rng.random() < noise.drop_middle_name:
-        words = words[:1]
-    elif len(words) == 1 and rng.random() < noise.add_middle_name:
-        middle_names = MIDDLE_NAMES_BOYS if sex == "M" else MIDDLE_NAMES_GIRLS
-        words.append(str(rng.choice(np.array(middle_names))))
-    first = words[0]
-    if first in NICKNAMES and rng.random() < noise.nickname:
-        first = str(rng.choice(np.array(NICKNAMES[first])))
-    if "-" in first and rng.random() < noise.hyphenated_forename_part:
-        parts = first.split("-")
-        first = [parts[0], " ".join(parts), "".join(parts)][int(rng.integers(0, 3))]
-    if rng.random() < noise.forename_respelling:
-        first = _respelling(rng, first)
-    if rng.random() < noise.forename_typo:
-        first = _typo(rng, first)
-    if rng.random() < noise.forename_initial_only:
-        return first[0]
-    return " ".join([first, *words[1:]])
-
-
-def _noisy_surname(
-    rng: np.random.Generator, surname: str, noise: NotificationNoise, replacement: str
-) -> str:
-    if rng.random() < noise.surname_changed:
-        return replacement
-    for join in ("-", " "):
-        if join in surname and rng.random() < noise.surname_one_part:
-            parts = surname.split(join)
-            surname = parts[int(rng.integers(0, len(parts)))]
-    if " " not in surname and "-" not in surname and rng.random() < noise.surname_add_part:
-        surname = f"{surname}-{replacement}"
-    if surname.endswith(("ski", "ska", "cki", "cka")) and rng.random() < noise.surname_gender_form:
-        surname = _gendered(surname, "F") if surname.endswith("i") else _gendered(surname, "M")
-    if rng.random() < noise.surname_respelling:
-        surname = _respelling(rng, surname)
-    if rng.random() < noise.surname_typo:
-        surname = _typo(rng, surname)
-    return surname
-
-
-def _noisy_date(rng: np.random.Generator, iso: str, noise: NotificationNoise) -> str:
-    draw = rng.random()
-    if draw < noise.dob_missing:
-        return ""
-    draw -= noise.dob_missing
-    if draw < noise.dob_invalid:
-        return str(rng.choice(np.array(["31/02/2015", "unknown", "00/00/0000", "2014-13-40", "?"])))
-    draw -= noise.dob_invalid
-    year, month, day = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
-    if draw < noise.dob_typo:
-        for _ in range(10):
-            digits = list(f"{year:04d}{month:02d}{day:02d}")
-            at = int(rng.choice(np.array([2, 3, 4, 5, 6, 7])))
-            digits[at] = str((int(digits[at]) + int(rng.integers(1, 10))) % 10)
-            text = "".join(digits)
-            try:
-                dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-            except ValueError:
-                continue
-            year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
-            break
-    elif draw < noise.dob_typo + noise.dob_day_month_swapped and day <= 12 and day != month:
-        month, day = day, month
-    if rng.random() < 0.5:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    return f"{day:02d}/{month:02d}/{year:04d}"
-
-
-def _noisy_postcode(
-    rng: np.random.Generator, postcode: str, noise: NotificationNoise, elsewhere: Callable[[], str]
-) -> str:
-    draw = rng.random()
-    if draw < noise.postcode_missing:
-        return ""
-    draw -= noise.postcode_missing
-    if draw < noise.postcode_moved:
-        postcode = elsewhere()
-    elif draw < noise.postcode_moved + noise.postcode_typo and postcode:
-        at = len(postcode) - int(rng.integers(1, 3))
-        postcode = postcode[:at] + str(rng.choice(list(_UNIT_LETTERS))) + postcode[at + 1 :]
-    spacing = rng.random()
-    if spacing < 0.1:
-        return postcode.replace(" ", "")
-    if spacing < 0.2:
-        return postcode.lower()
-    return postcode
-
-
-def _noisy_sex(rng: np.random.Generator, sex: str, noise: NotificationNoise) -> str:
-    draw = rng.random()
-    if draw < noise.sex_missing or not sex:
-        return ""
-    if draw < noise.sex_missing + noise.sex_wrong:
-        sex = "F" if sex == "M" else "M"
-    return {"M": ("M", "Male", "m"), "F": ("F", "Female", "f")}[sex][int(rng.integers(0, 3))]
-
-
-def _absent_children(
-    rng: np.random.Generator, population: pd.DataFrame, count: int
-) -> pd.DataFrame:
-    siblings = round(count * ABSENT_SIBLING_SHARE)
-    strangers = _people(rng, count - siblings, _area_of(population, rng))
-    rows = population.iloc[rng.integers(0, len(population), size=siblings)].reset_index(drop=True)
-    brothers_and_sisters = _people(rng, siblings, _area_of(population, rng))
-    oldest = np.datetime64(OLDEST_BIRTH)
-    youngest = np.datetime64(YOUNGEST_BIRTH)
-    twins = rng.random(siblings) < ABSENT_TWIN_SHARE
-    born = pd.to_datetime(rows["date_of_birth"]).to_numpy().astype("datetime64[D]")
-    gap = rng.integers(300, 1500, size=siblings) * np.where(rng.random(siblings) < 0.5, -1, 1)
-    other = born + gap.astype("timedelta64[D]")
-    other = np.where(
-        (other < oldest) | (other > youngest), born - gap.astype("timedelta64[D]"), other
-    )
-    other = np.where(twins, born, other)
-    brothers_and_sisters["date_of_birth"] = [str(d) for d in other]
-    for column in ("surname", "address_line1", "postcode", "school_urn"):
-        brothers_and_sisters[column] = rows[column].to_numpy()
-    # A brother or sister never has the same first name as the pupil on the roll.
-    pool = brothers_and_sisters["forename"].to_numpy(dtype=object)
-    forenames = []
-    for own, pupils in zip(pool, rows["forename"], strict=True):
-        for _ in range(50):
-            if own.split()[0] != str(pupils).split()[0]:
-                break
-            own = pool[int(rng.integers(0, len(pool)))]
-        else:
-            own = "Jordan" if str(pupils).split()[0] != "Jordan" else "Alex"
-        forenames.append(own)
-    brothers_and_sisters["forename"] = forenames
-    brothers_and_sisters["surname"] = [
-        _gendered(str(s), str(x))
-        for s, x in zip(brothers_and_sisters["surname"], brothers_and_sisters["sex"], strict=True)
-    ]
-    children = pd.concat([strangers, brothers_and_sisters], ignore_index=True)
-    children["upn"] = [
-        _upn(int(s), _OTHER_LA_CODE) for s in rng.integers(0, 10**9, size=len(children))
-    ]
-    return children
-
-
-def _area_of(population: pd.DataFrame, rng: np.random.Generator) -> _Area:
-    # Children missing from the register still live in the same council area.
-    units = population.drop_duplicates("postcode")
-    postcodes = units["postcode"].to_numpy(dtype=object)
-    streets = units["address_line1"].str.split(" ", n=1).str[1].to_numpy(dtype=object)
-    districts = units["postcode"].str.split(" ").str[0].to_numpy(dtype=object)
-    schools = {
-        str(d): [str(s) for s in group["school_urn"].unique()[:6]]
-        for d, group in population.groupby(population["postcode"].str.split(" ").str[0])
-    }
-    for d in POSTCODE_DISTRICTS:
-        schools.setdefault(d, ["100000"])
-    for d, urns in schools.items():
-        while len(urns) < 6:
-            urns.append(urns[int(rng.integers(0, len(urns)))])
-        schools[d] = urns
-    return _Area(postcodes, streets, districts, schools)
-
-
-def synthetic_notifications(
-    population: pd.DataFrame,
-    n: int,
-    absent_share: float,
-    seed: int,
-    noise: NotificationNoise = NOTIFICATION_NOISE,
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Make `n` notifications: noisy copies of pupils and children on no register (`absent_share`).
-
-    Returns the notifications (register columns plus `former_upn`, refs N000001...) and a
-    Series from notification ref to the true register ref, or None for an absent child.
-    """
-    rng = np.random.default_rng(seed)
-    absent = round(n * absent_share)
-    present = n - absent
-    chosen = rng.choice(len(population), size=present, replace=False)
-    sources = pd.concat(
-        [
-            population.iloc[chosen].assign(truth=population["ref"].iloc[chosen].to_numpy()),
-            _absent_children(rng, population, absent).assign(truth=None),
-        ],
-        ignore_index=True,
-    )
-    sources = sources.iloc[rng.permutation(len(sources))].reset_index(drop=True)
-    postcodes = population["postcode"].to_numpy(dtype=object)
-    by_district = population.groupby(population["postcode"].str.split(" ").str[0])["postcode"]
-    district_postcodes = {str(d): g.unique() for d, g in by_district}
-    replacement_surnames = population["surname"].to_numpy(dtype=object)
-
-    rows = []
-    for record in sources.itertuples(index=False):
-        postcode = str(record.postcode)
-
-        def elsewhere(postcode: str = postcode) -> str:
-            nearby = district_postcodes.get(postcode.split(" ")[0])
-            if nearby is not None and rng.random() < 0.5:
-                return str(nearby[int(rng.integers(0, len(nearby)))])
-            return str(postcodes[int(rng.integers(0, len(postcodes)))])
-
-        forename = _noisy_forename(rng, str(record.forename), str(record.sex), noise)
-        surname = _noisy_surname(
-            rng,
-            str(record.surname),
-            noise,
-            str(replacement_surnames[rng.integers(0, len(population))]),
-        )
-        if rng.random() < noise.names_swapped:
-            forename, surname = surname, forename
-        if rng.random() < noise.upper_case:
-            forename, surname = forename.upper(), surname.upper()
-        new_postcode = _noisy_postcode(rng, postcode, noise, elsewhere)
-        upn, former_upn = _noisy_upn(rng, str(record.upn), noise)
-        rows.append(
-            {
-                "forename": forename,
-                "surname": surname,
-                "date_of_birth": _noisy_date(rng, str(record.date_of_birth), noise),
-                "sex": _noisy_sex(rng, str(record.sex), noise),
-                "upn": upn,
-                "former_upn": former_upn,
-                "address_line1": record.address_line1 if new_postcode == postcode else "",
-                "postcode": new_postcode,
-                "school_urn": record.school_urn if rng.random() < 0.5 else "",
-                "truth": record.truth,
-            }
-        )
-    notifications = pd.DataFrame(rows)
-    notifications.insert(0, "ref", [f"N{i:06d}" for i in range(1, n + 1)])
-    truth = pd.Series(
-        notifications["truth"].to_numpy(dtype=object),
-        index=pd.Index(notifications["ref"].to_numpy(dtype=object), name="notification_ref"),
-        name="register_ref",
-        dtype=object,
-    )
-    truth = truth.where(truth.notna(), None)
-    columns = [*REGISTER_COLUMNS, "former_upn"]
-    return notifications[columns].astype(object), truth
-
-
-def _noisy_upn(rng: np.random.Generator, upn: str, noise: NotificationNoise) -> tuple[str, str]:
-    if not upn or rng.random() >= noise.upn_given:
-        return "", ""
-    draw = rng.random()
-    if draw < noise.upn_typo:
-        at = int(rng.integers(4, len(upn)))
-        return upn[:at] + str((int(upn[at]) + 1) % 10) + upn[at + 1 :], ""
-    if draw < noise.upn_typo + noise.upn_new:
-        new = _upn(int(rng.integers(0, 10**9)), _OTHER_LA_CODE)
-        return new, upn if rng.random() < 0.5 else ""
-    return upn, ""

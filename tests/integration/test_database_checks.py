@@ -1,0 +1,173 @@
+"""Database checks: sources load atomically, each case is searched once per source version."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from missing_education import services
+from missing_education.domain import NOTIFICATION_COLUMNS, Status
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import checks
+from missing_education.services.procedure import Procedure
+from missing_education.settings import load_settings
+from missing_education.synthetic import write_csv
+
+TODAY = date(2026, 11, 25)
+REGISTER = ("ref", "forename", "surname", "date_of_birth", "sex", "upn", "postcode")
+
+
+def _register(path: Path, rows: list[dict[str, str]]) -> Path:
+    return write_csv(path, rows, REGISTER)
+
+
+def _case(database_url: str, tmp_path: Path, **child: str) -> int:
+    row = dict.fromkeys(NOTIFICATION_COLUMNS, "")
+    row.update(referral_date="2026-11-20", referrer_organisation="Admissions Team", **child)
+    file = write_csv(tmp_path / "n.csv", [row], NOTIFICATION_COLUMNS)
+    report = services.ingest_file(
+        SqlUnitOfWork(database_url), file, settings=load_settings(), today=TODAY
+    )
+    return report.opened_case_ids[0]
+
+
+def test_a_source_load_replaces_the_old_rows_and_a_failed_load_keeps_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    uow = SqlUnitOfWork(database_url)
+    first = _register(tmp_path / "a.csv", [{"ref": "R1", "forename": "A", "surname": "B"}])
+    checks.load_source(uow, "school_census", first)
+    second = _register(
+        tmp_path / "b.csv",
+        [{"ref": f"R{i}", "forename": "C", "surname": "D"} for i in range(3)],
+    )
+    checks.load_source(uow, "school_census", second)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("ref,surname\nR9,X\n", encoding="utf-8")
+    with pytest.raises(checks.SourceFileError, match="forename"):
+        checks.load_source(uow, "school_census", broken)
+    listed = checks.list_sources(uow)
+    assert [(s["name"], s["rows"]) for s in listed] == [("school_census", 3)]
+
+
+def test_investigation_records_a_check_per_source_with_candidates_and_asks_for_review(
+    database_url: str, tmp_path: Path
+) -> None:
+    uow = SqlUnitOfWork(database_url)
+    checks.load_source(
+        uow,
+        "school_census",
+        _register(
+            tmp_path / "roll.csv",
+            [
+                {
+                    "ref": "R1",
+                    "forename": "Amira",
+                    "surname": "Khan",
+                    "date_of_birth": "2015-03-04",
+                    "sex": "F",
+                    "upn": "A123456789012",
+                    "postcode": "DE4 3AG",
+                },
+                {
+                    "ref": "R2",
+                    "forename": "Other",
+                    "surname": "Child",
+                    "date_of_birth": "not a date",
+                    "sex": "M",
+                },
+            ],
+        ),
+    )
+    case_id = _case(
+        database_url,
+        tmp_path,
+        forename="Amira",
+        surname="Khan",
+        date_of_birth="2015-03-04",
+        sex="F",
+        upn="A123456789012",
+        postcode="DE4 3AG",
+    )
+    with uow:
+        Procedure(uow, load_settings(), TODAY).investigate(case_id)
+        uow.commit()
+        Procedure(uow, load_settings(), TODAY).investigate(case_id)  # a re-run checks nothing twice
+        uow.commit()
+        made = uow.sources.checks(case_id)
+        waiting = uow.decisions.open_for(case_id, "match_review")
+    assert len(made) == 1
+    assert made[0].decision == "match" and made[0].best_ref == "R1"
+    assert made[0].candidates[0]["why"], "each candidate explains which fields agreed"
+    assert waiting is not None, "a match is never acted on without a person"
+
+
+def test_confirming_a_match_on_a_school_roll_closes_the_case_on_roll(
+    database_url: str, tmp_path: Path
+) -> None:
+    uow = SqlUnitOfWork(database_url)
+    checks.load_source(
+        uow,
+        "school_census",
+        _register(
+            tmp_path / "roll.csv",
+            [
+                {
+                    "ref": "R1",
+                    "forename": "Jack",
+                    "surname": "Lee",
+                    "date_of_birth": "2013-06-01",
+                    "sex": "M",
+                }
+            ],
+        ),
+    )
+    case_id = _case(
+        database_url, tmp_path, forename="Jack", surname="Lee", date_of_birth="2013-06-01", sex="M"
+    )
+    settings = load_settings()
+    with uow:
+        Procedure(uow, settings, TODAY).investigate(case_id)
+        uow.commit()
+        Procedure(uow, settings, TODAY).decide(
+            case_id, "match_review", "same_child", who="coordinator", details={}
+        )
+        uow.commit()
+        case = uow.cases.get(case_id)
+    assert case.status is Status.CLOSED
+    assert case.outcome is not None and case.outcome.value == "on_roll_here"
+
+
+def test_a_child_known_only_to_social_care_stays_open_after_the_match_is_confirmed(
+    database_url: str, tmp_path: Path
+) -> None:
+    uow = SqlUnitOfWork(database_url)
+    checks.load_source(
+        uow,
+        "social_care",
+        _register(
+            tmp_path / "sc.csv",
+            [
+                {
+                    "ref": "S1",
+                    "forename": "Mia",
+                    "surname": "Hall",
+                    "date_of_birth": "2014-02-02",
+                    "sex": "F",
+                }
+            ],
+        ),
+    )
+    case_id = _case(
+        database_url, tmp_path, forename="Mia", surname="Hall", date_of_birth="2014-02-02", sex="F"
+    )
+    with uow:
+        procedure = Procedure(uow, load_settings(), TODAY)
+        procedure.investigate(case_id)
+        procedure.decide(case_id, "match_review", "same_child", who="coordinator", details={})
+        uow.commit()
+        case = uow.cases.get(case_id)
+    assert case.is_open
+    assert "known to social_care" in case.history[-1].why
