@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.outbox import send_queued
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
-from missing_education.settings import Settings, load_settings
+from missing_education.settings import Mail, Settings, load_settings
 
 
 def _setup() -> tuple[Settings, SqlUnitOfWork, date]:
@@ -117,7 +118,34 @@ def request_decision(case_id: int, kind: str, flow_run_id: str) -> str:
 def send_letters() -> dict[str, Any]:
     """Deliver queued email letters (exactly once each)."""
     settings, uow, _ = _setup()
-    return send_queued(uow, SmtpTransport(settings.mail), settings=settings).as_dict()
+    mail = mail_settings(settings.mail)
+    return send_queued(uow, SmtpTransport(mail), settings=settings).as_dict()
+
+
+MAIL_BLOCK = "cme-smtp"
+
+
+def mail_settings(configured: Mail) -> Mail:
+    """SMTP settings from the `cme-smtp` EmailServerCredentials block when one exists."""
+    from prefect_email import EmailServerCredentials  # optional: only under Prefect
+
+    try:
+        block = EmailServerCredentials.load(MAIL_BLOCK)
+    except ValueError:
+        return configured  # no such block: the CME_MAIL_* settings stand
+    smtp_type = getattr(block.smtp_type, "name", str(block.smtp_type))
+    if smtp_type == "SSL":
+        # Implicit TLS is not what SmtpTransport speaks; keep the settings rather than guess.
+        return configured
+    server = getattr(block.smtp_server, "value", block.smtp_server)
+    return replace(
+        configured,
+        smtp_host=str(server),
+        smtp_port=int(block.smtp_port or (587 if smtp_type == "STARTTLS" else 25)),
+        smtp_username=block.username or "",
+        smtp_password=block.password.get_secret_value() if block.password else "",
+        smtp_starttls=smtp_type == "STARTTLS",
+    )
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
