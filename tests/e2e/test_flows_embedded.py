@@ -1,0 +1,210 @@
+"""The product's flows run through Prefect's test harness (a temporary local server).
+
+One harness serves the whole session (it takes seconds to start); every test still has its
+own CME_HOME and case database from the autouse `isolated_home` fixture.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterFlowRunId,
+    ArtifactFilterKey,
+    FlowFilter,
+    FlowFilterName,
+)
+from prefect.settings import (
+    PREFECT_HOME,
+    PREFECT_SERVER_ANALYTICS_ENABLED,
+    temporary_settings,
+)
+from prefect.testing.utilities import prefect_test_harness
+from typer.testing import CliRunner
+
+from flows.cme_command import PrefectOrchestration
+from flows.daily_case_review import daily_case_review
+from flows.receive_notifications import receive_notifications
+from flows.watch_inbox import watch_inbox
+from missing_education import cli
+from missing_education.domain import NOTIFICATION_COLUMNS
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.settings import load_settings
+from missing_education.synthetic import synthetic_notifications, write_csv
+
+pytestmark = pytest.mark.prefect
+
+REFERRALS = date(2026, 11, 20)  # CME_TODAY is 25 November 2026
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One temporary Prefect server for the session, its home in a temporary folder."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PREFECT_HOME", str(home))
+        env.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        env.delenv("PREFECT_API_URL", raising=False)
+        with (
+            temporary_settings(
+                updates={PREFECT_HOME: home, PREFECT_SERVER_ANALYTICS_ENABLED: False}
+            ),
+            prefect_test_harness(),
+        ):
+            yield
+
+
+@pytest.fixture
+def harness(prefect_harness: None) -> None:
+    """Each flow test runs against the session's harness."""
+
+
+def notification_file(path: Path, count: int, seed: int) -> Path:
+    rows = synthetic_notifications(count, seed=seed, referral_date=REFERRALS)
+    return write_csv(path, rows, NOTIFICATION_COLUMNS)
+
+
+def database() -> SqlUnitOfWork:
+    return SqlUnitOfWork(load_settings().effective_database_url)
+
+
+def case_counts() -> tuple[int, int]:
+    with database() as uow:
+        return len(uow.cases.summaries()), len(uow.letters.outbox())
+
+
+def artifacts(flow_run_id: UUID, key: str) -> list[Any]:
+    with get_client(sync_client=True) as client:
+        return client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[key]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+            )
+        )
+
+
+def flow_run_count(name: str) -> int:
+    with get_client(sync_client=True) as client:
+        return len(client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[name]))))
+
+
+def test_receive_notifications_opens_cases_and_queues_acknowledgements(
+    harness: None, tmp_path: Path
+) -> None:
+    path = notification_file(tmp_path / "from-schools.csv", 12, seed=3)
+
+    summary = receive_notifications(str(path))
+
+    assert summary["opened"] >= 10
+    assert summary["rejected"] == 2
+    assert [r["row"] for r in summary["rejections"]] == [17, 18]
+    with database() as uow:
+        opened = [s.case_id for s in uow.cases.summaries() if s.status.value != "closed"]
+        assert len(opened) >= summary["opened"] - summary["not_cme"]
+        for case_id in opened:
+            letters = uow.letters.for_case(case_id)
+            acknowledgements = [x for x in letters if x.letter_type == "acknowledgement"]
+            assert len(acknowledgements) == len(uow.notifications.for_case(case_id))
+            assert {"school_enquiry", "parent_contact"} & {x.letter_type for x in letters}
+            assert all(x.status.value == "queued" for x in letters)
+
+
+def test_watch_inbox_takes_each_file_in_once_and_writes_its_rejects(
+    harness: None, isolated_home: Path
+) -> None:
+    inbox = isolated_home / "inbox"
+    path = notification_file(inbox / "housing-2026-11-20.csv", 10, seed=5)
+
+    results = watch_inbox()
+
+    assert results == [{"file": "housing-2026-11-20.csv", "rejected": 2}]
+    assert not path.exists()
+    assert (inbox / "processed" / "housing-2026-11-20.csv").is_file()
+    rejects = isolated_home / "rejects" / "housing-2026-11-20-rejects.csv"
+    with rejects.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["row", "reason"]
+    assert [row[0] for row in rows[1:]] == ["15", "16"]
+    assert "date_of_birth" in rows[1][1] and "forename" in rows[2][1]
+    counts = case_counts()
+    assert counts[0] >= 10
+
+    assert watch_inbox() == []
+    assert case_counts() == counts
+
+
+def test_daily_case_review_records_what_it_did_and_the_decisions_waiting(
+    harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receive_notifications(str(notification_file(tmp_path / "n.csv", 4, seed=9)))
+    monkeypatch.setenv("CME_TODAY", "2026-12-29")  # every locate deadline has passed
+
+    state = daily_case_review(return_state=True)
+
+    result = state.result()
+    assert result["actions"]["escalated_not_located"] >= 3
+    assert result["waiting"] > 0
+    flow_run_id = state.state_details.flow_run_id
+    assert flow_run_id is not None
+    [review] = artifacts(flow_run_id, "daily-case-review")
+    [waiting] = artifacts(flow_run_id, "awaiting-decisions")
+    rows = json.loads(review.data) if isinstance(review.data, str) else review.data
+    assert {
+        "action": "escalated_not_located",
+        "cases": result["actions"]["escalated_not_located"],
+    } in rows
+    decisions = json.loads(waiting.data) if isinstance(waiting.data, str) else waiting.data
+    assert len(decisions) == result["waiting"]
+    assert {d["decision"] for d in decisions} >= {"lpd_search", "police_notification"}
+    assert all(d["case"].startswith("CME-") for d in decisions)
+    # Case references and counts only: no child's name reaches Prefect.
+    with database() as uow:
+        names = {uow.cases.get(s.case_id).child.surname for s in uow.cases.summaries()}
+    stored = json.dumps(rows) + json.dumps(decisions)
+    assert not [name for name in names if name in stored]
+
+
+def test_the_cme_command_runs_ingest_as_a_flow_with_prefect_orchestration(
+    harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli, "ORCHESTRATION", PrefectOrchestration())
+    path = notification_file(tmp_path / "n.csv", 3, seed=21)
+    before = flow_run_count("receive-notifications")
+
+    result = CliRunner().invoke(cli.app, ["ingest", str(path), "--json"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{") :])
+    assert report["opened"] == 3
+    assert flow_run_count("receive-notifications") == before + 1
+    assert case_counts()[0] == 3
+
+
+def test_smtp_settings_come_from_the_cme_smtp_block_when_one_is_saved(
+    prefect_harness: None,
+) -> None:
+    from prefect_email import EmailServerCredentials
+
+    from tasks.casework import MAIL_BLOCK, mail_settings
+
+    configured = load_settings().mail
+    assert mail_settings(configured) == configured, "no block: the settings stand"
+    EmailServerCredentials(
+        smtp_server="mail.council.example",
+        smtp_port=587,
+        smtp_type="STARTTLS",
+        username="cme",
+        password="s3cret",
+    ).save(MAIL_BLOCK, overwrite=True)
+    from_block = mail_settings(configured)
+    assert (from_block.smtp_host, from_block.smtp_port) == ("mail.council.example", 587)
+    assert from_block.smtp_starttls and from_block.smtp_password == "s3cret"

@@ -1,0 +1,124 @@
+"""After a journey through the flows on a real Prefect server, Prefect's own database holds no
+child's name, date of birth, address or postcode: flows take ids, log counts, and the answers
+typed into decision forms are moved into the case record and deleted from Prefect."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from prefect.flow_runs import resume_flow_run
+
+from missing_education import services
+from tests.e2e.conftest import CHILDREN, E2E, FILE_CHILDREN, TODAY, write_notifications
+
+pytestmark = pytest.mark.server
+
+
+def personal_strings(children: dict[str, dict[str, str]]) -> set[str]:
+    """What must never reach Prefect, in the forms it would take there."""
+    found: set[str] = set()
+    for child in children.values():
+        text = child["date_of_birth"]
+        born = date.fromisoformat(text) if "-" in text else date(*map(int, text.split("/")[::-1]))
+        postcode = child["postcode"]
+        found |= {
+            f"{child['forename']} {child['surname']}",
+            child["surname"],
+            born.isoformat(),
+            born.strftime("%d/%m/%Y"),
+            child["address_line1"],
+            postcode,
+            postcode.replace(" ", ""),
+            child["parent_name"],
+            child["parent_phone"],
+        }
+    return found
+
+
+def search_database(path: Path, needles: set[str]) -> list[str]:
+    """Every (table, column, needle) where a needle occurs, any case, in any column as text."""
+    hits = []
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        for table in tables:
+            columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+            for column in columns:
+                for needle in sorted(needles):
+                    (count,) = connection.execute(
+                        f'SELECT count(*) FROM "{table}" '
+                        f'WHERE instr(lower(CAST("{column}" AS TEXT)), lower(?)) > 0',
+                        (needle,),
+                    ).fetchone()
+                    if count:
+                        hits.append(f"{table}.{column}: {needle!r} in {count} row(s)")
+    finally:
+        connection.close()
+    return hits
+
+
+def search_files(paths: list[Path], needles: set[str]) -> list[str]:
+    """Every file (local storage, results, the server's and worker's console logs) with a needle."""
+    hits = []
+    for path in paths:
+        text = path.read_bytes().decode("utf-8", errors="replace").lower()
+        hits += [f"{path}: {n!r}" for n in sorted(needles) if n.lower() in text]
+    return hits
+
+
+def test_prefect_stores_no_personal_data_after_a_journey(e2e: E2E) -> None:
+    # Intake through the `file` deployment: names and addresses pass through the worker only.
+    path = write_notifications(e2e.server.root / "incoming" / "school-returns.csv", FILE_CHILDREN)
+    e2e.run("receive-notifications/file", timeout=180, path=str(path))
+    opened = {}
+    for summary in services.list_cases(e2e.cases.uow()):
+        details = services.case_details(
+            e2e.cases.uow(), summary["case_id"], today=date.fromisoformat(TODAY)
+        )
+        for key, child in FILE_CHILDREN.items():
+            if details["child"]["forename"] == child["forename"]:
+                opened[key] = (summary["case_id"], summary["status"])
+    assert {k: s for k, (_, s) in opened.items()} == dict.fromkeys(FILE_CHILDREN, "investigating")
+
+    # A decision whose notes name the child and the address, as a coordinator might type them.
+    case_id = opened["file-1"][0]
+    child = FILE_CHILDREN["file-1"]
+    key = e2e.decision_key("home_visit", case_id)
+    decision = e2e.start("decide-home-visit/home-visit", case_id=case_id)
+    e2e.wait_until_suspended(decision.id, key)
+    resume_flow_run(
+        decision.id,
+        run_input={
+            "outcome": "no_answer",
+            "visited_on": TODAY,
+            "decided_by": "privacy-test",
+            "notes": f"No answer at {child['address_line1']}, {child['postcode']}; "
+            f"card left for {child['parent_name']} about {child['forename']} {child['surname']} "
+            f"(born {child['date_of_birth']}).",
+        },
+    )
+    e2e.wait_until_completed(decision.id)
+    with e2e.cases.uow() as uow:  # the notes went through Prefect into the case record
+        answered = [d for d in uow.decisions.for_case(case_id) if d.decided_by == "privacy-test"]
+    assert [d.answer for d in answered] == ["no_answer"]
+    assert child["surname"] in answered[0].details["notes"]
+
+    # One case advanced on its own, and the morning sweep.
+    e2e.run("investigate-case/case", case_id=e2e.case_id("privacy"))
+    e2e.run("daily-case-review/daily")
+
+    needles = personal_strings(CHILDREN) | personal_strings(FILE_CHILDREN)
+    database = e2e.server.database
+    # The search finds what Prefect does hold: the case reference in the decision's prompt.
+    assert search_database(database, {f"CME-{case_id:06d}"})
+    assert search_database(database, needles) == []
+    files = [p for p in e2e.server.home.rglob("*") if p.is_file() and "prefect.db" not in p.name]
+    assert search_files(files + e2e.server.logs, needles) == []
