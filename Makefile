@@ -41,3 +41,8 @@ serve: install
 	  for i in $$(seq 1 60); do curl -fs http://127.0.0.1:$(PREFECT_PORT)/api/health >/dev/null 2>&1 && break; sleep 1; done; \
 	fi
 	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api $(BIN)/python deployments/serve.py
+
+# docs/production.md followed from scratch: server with auth on PostgreSQL, deploy, two workers.
+.PHONY: production-test
+production-test: install
+	$(BIN)/pytest tests/e2e/test_production_profile.py

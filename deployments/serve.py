@@ -11,6 +11,7 @@ import os
 from prefect import serve
 from prefect.schedules import Cron
 
+from flows.apply_retention import apply_retention
 from flows.daily_case_review import daily_case_review
 from flows.decide_admissions import decide_admissions
 from flows.decide_closure import decide_closure
@@ -22,6 +23,7 @@ from flows.deliver_letters import deliver_letters
 from flows.investigate_case import investigate_case
 from flows.receive_notifications import receive_notifications
 from flows.watch_inbox import watch_inbox
+from flows.weekly_report import weekly_report
 
 LONDON = "Europe/London"
 
@@ -38,6 +40,12 @@ def main() -> None:
         ),
         deliver_letters.to_deployment(
             "letters", schedules=[Cron("*/10 7-18 * * 1-5", timezone=LONDON)], concurrency_limit=1
+        ),
+        weekly_report.to_deployment(
+            "weekly", schedules=[Cron("0 7 * * 1", timezone=LONDON)], concurrency_limit=1
+        ),
+        apply_retention.to_deployment(
+            "retention", schedules=[Cron("15 2 * * *", timezone=LONDON)], concurrency_limit=1
         ),
         receive_notifications.to_deployment("file"),
         investigate_case.to_deployment("case"),

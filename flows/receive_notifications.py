@@ -25,8 +25,11 @@ def receive_notifications(path: str) -> dict[str, Any]:
     """Take in a notification file, acknowledge each referrer, triage, start investigations."""
     install_redaction()
     intake = ingest_notification_file(path)
-    acknowledge_notifications(intake["case_ids"] + intake["linked_case_ids"])
-    investigation = investigate_cases(intake["case_ids"])
+    # Rows an interrupted run took in are acknowledged, and investigated if never begun.
+    acknowledge_notifications(
+        intake["case_ids"] + intake["linked_case_ids"] + intake["taken_in_case_ids"]
+    )
+    investigation = investigate_cases(intake["case_ids"] + intake["resume_case_ids"])
     create_markdown_artifact(
         key="intake-summary",
         markdown=intake_markdown(intake, investigation["actions"]),

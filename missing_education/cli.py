@@ -12,6 +12,7 @@ from typing import Annotated, Any, Protocol
 import typer
 
 from missing_education import services
+from missing_education.cli_reports import case_export, report_app
 from missing_education.clock import ClockError, today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
@@ -52,6 +53,8 @@ case_app = typer.Typer(help="One case.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(case_app, name="case")
+app.add_typer(report_app, name="report")
+case_app.command("export")(case_export)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -598,10 +601,31 @@ def match(
         return
     typer.echo(
         f"Wrote {out}: {summary.notifications} notifications against {summary.register_rows} "
-        f"register rows: {summary.matches} match, {summary.possibles} possible, {summary.nones} none."
+        f"register rows: {summary.matches} match, {summary.possibles} possible, "
+        f"{summary.nones} none."
     )
     for r in result["rejected"]:
         typer.echo(f"  {r['file']} row {r['row']}: {r['reason']}")
+
+
+@app.command("audit")
+def audit(
+    case: Annotated[int | None, typer.Option("--case", help="Only this case (its id).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Who did what and when: every move, decision (with who decided) and letter, oldest first."""
+    from missing_education.services.audit import audit_trail
+
+    try:
+        rows = audit_trail(_uow(_settings()), case)
+    except CaseNotFound as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['at']}  {r['reference']}  {r['who']:<20} {r['action']}  ({r['detail']})")
+    typer.echo(f"{len(rows)} entries.")
 
 
 def main() -> None:

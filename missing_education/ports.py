@@ -10,13 +10,29 @@ from typing import Any, Protocol, Self
 
 import pandas as pd
 
-from missing_education.domain import Case, Notification, Status
+from missing_education.domain import Case, DomainError, HistoryEntry, Notification, Status
 from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Delivery, LetterRecord, PrintBatch
 from missing_education.rules.calendar import CalendarPeriod
+
+
+class WriteConflict(Exception):
+    """Another process wrote the same row first (a unique key, a lock, a moved case).
+
+    Nothing of the transaction is kept: roll back, then do the work again, and it finds what
+    the other process wrote. Messages name tables, never a child's details.
+    """
+
+
+class DatabaseUnavailable(DomainError):
+    """The case database could not be reached or the connection was lost mid-work.
+
+    Everything since the last commit is rolled back by the database itself; running the same
+    command again when the database is back carries on from there.
+    """
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class CaseRepository(Protocol):
     """Cases and their history."""
 
     def add(self, notification: Notification, *, status: Status, opened_on: date) -> Case: ...
-    def get(self, case_id: int) -> Case: ...
+    def get(self, case_id: int, *, lock: bool = False) -> Case: ...
     def save(self, case: Case) -> None: ...
     def find_open(self, notification: Notification) -> int | None: ...
     def summaries(self, status: Status | None = None) -> list[CaseSummary]: ...
@@ -61,6 +77,7 @@ class NotificationRepository(Protocol):
     """Notifications, each kept once however often its file is ingested."""
 
     def seen(self, fingerprint: str) -> bool: ...
+    def case_for(self, fingerprint: str) -> int | None: ...
     def add(
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
     ) -> None: ...
@@ -139,6 +156,39 @@ class SourceRepository(Protocol):
     def checks(self, case_id: int) -> list[DatabaseCheck]: ...
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One thing done on a case: when, who (a user or "system"), what, and to which case."""
+
+    at: datetime
+    case_id: int
+    who: str
+    action: str
+    detail: str
+
+
+class AuditRepository(Protocol):
+    """Who did what and when, across the case history, decisions and letters."""
+
+    def entries(self, case_id: int | None = None) -> list[AuditEntry]: ...
+
+
+@dataclass(frozen=True)
+class Anonymised:
+    """What anonymising one case removed: letter files to delete once it is committed."""
+
+    case_id: int
+    letter_paths: list[str]
+    print_batch_paths: list[str]
+
+
+class RetentionRepository(Protocol):
+    """Closed cases past their retention period, and their anonymisation."""
+
+    def due(self, closed_on_or_before: date) -> list[int]: ...
+    def anonymise(self, case_id: int, entry: HistoryEntry, on: date) -> Anonymised: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: `with uow: ...; uow.commit()`."""
 
@@ -150,6 +200,8 @@ class UnitOfWork(Protocol):
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository
+    audit: AuditRepository
+    retention: RetentionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -17,6 +17,7 @@ from missing_education.clock import today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import case_reference
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.locks import lock_cases
 from missing_education.services.outbox import send_queued
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
@@ -50,6 +51,9 @@ def ingest_notification_file(path: str) -> dict[str, Any]:
     report = services.ingest_file(uow, Path(path), settings=settings, today=day, progress=progress)
     result = report.as_dict()
     result["linked_case_ids"] = report.linked_case_ids
+    # Rows an earlier, interrupted run took in: acknowledged (and started) if they were not.
+    result["taken_in_case_ids"] = report.taken_in_case_ids
+    result["resume_case_ids"] = report.resume_case_ids
     return result
 
 
@@ -58,7 +62,8 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
     """Send each referrer an acknowledgement, and safeguarding referrals to MASH at once."""
     settings, uow, day = _setup()
     with uow:
-        report = Procedure(uow, settings, day).acknowledge(case_ids)
+        # Two intakes naming the same case take turns: each referrer is acknowledged once.
+        report = Procedure(uow, settings, day).acknowledge(lock_cases(uow, case_ids))
         uow.commit()
     return _summary(report)
 
@@ -70,7 +75,8 @@ def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
     total = StepReport()
     with uow:
         procedure = Procedure(uow, settings, day)
-        for case_id in case_ids:
+        for case_id in sorted(set(case_ids)):
+            lock_cases(uow, [case_id])
             report = procedure.investigate(case_id)
             uow.commit()
             for action, count in report.actions.items():
@@ -95,6 +101,7 @@ def apply_decision(
     """Write a person's decision to the case and run what follows from it."""
     settings, uow, day = _setup()
     with uow:
+        lock_cases(uow, [case_id])
         report = Procedure(uow, settings, day).decide(
             case_id, kind, answer, who=who, details=details
         )
@@ -107,7 +114,7 @@ def request_decision(case_id: int, kind: str, flow_run_id: str) -> str:
     """Record that a decision is asked for; returns the case reference for the form."""
     _, uow, day = _setup()
     with uow:
-        uow.cases.get(case_id)
+        lock_cases(uow, [case_id])  # two runs asking at once ask once
         request = uow.decisions.request(case_id, kind, day)
         uow.decisions.attach_flow_run(request, flow_run_id)
         uow.commit()

@@ -37,6 +37,7 @@ from missing_education.ports import (
     NotificationRecord,
     NotificationRepository,
     UnitOfWork,
+    WriteConflict,
 )
 from missing_education.rules.calendar import CalendarPeriod
 from missing_education.rules.school_age import compulsory_school_age
@@ -75,6 +76,16 @@ class FakeCaseRepository:
 
     def add(self, notification: Notification, *, status: Status, opened_on: date) -> Case:
         n = notification
+        if status is not Status.CLOSED:
+            # As the database's partial unique indexes: one open case per child.
+            wanted = _identity(n.forename, n.surname, n.date_of_birth)
+            for other in self.store.cases.values():
+                c = other.child
+                same = _identity(c.forename, c.surname, c.date_of_birth) == wanted or (
+                    n.upn and c.upn == n.upn
+                )
+                if other.is_open and same:
+                    raise WriteConflict("unique index: the child already has an open case")
         school_age = compulsory_school_age(n.date_of_birth)
         case = Case(
             id=self.store.next_case_id,
@@ -105,13 +116,17 @@ class FakeCaseRepository:
         self.store.cases[case.id] = copy.deepcopy(case)
         return case
 
-    def get(self, case_id: int) -> Case:
+    def get(self, case_id: int, *, lock: bool = False) -> Case:
+        # One process, one transaction at a time: there is nobody to wait for.
         if case_id not in self.store.cases:
             raise CaseNotFound(case_id)
         return copy.deepcopy(self.store.cases[case_id])
 
     def save(self, case: Case) -> None:
         stored = self.store.cases[case.id]
+        moved_from = case.new_history[0].from_status if case.new_history else None
+        if moved_from is not None and stored.status is not moved_from:
+            raise WriteConflict(f"{case.reference} was moved on by another process")
         stored.status = case.status
         stored.outcome = case.outcome
         stored.closed_on = case.closed_on
@@ -167,11 +182,16 @@ class FakeNotificationRepository:
     def seen(self, fingerprint: str) -> bool:
         return any(known == fingerprint for known, _ in self.store.notifications)
 
+    def case_for(self, fingerprint: str) -> int | None:
+        return next(
+            (r.case_id for known, r in self.store.notifications if known == fingerprint), None
+        )
+
     def add(
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
     ) -> None:
         if self.seen(notification.fingerprint):
-            raise ValueError("unique constraint: notification fingerprint already stored")
+            raise WriteConflict("unique constraint: notification fingerprint already stored")
         record = NotificationRecord(
             id=len(self.store.notifications) + 1,
             case_id=case_id,

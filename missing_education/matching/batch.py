@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.matching.engine import RESULT_COLUMNS, Decision, Matcher
 from missing_education.matching.register_file import Rejection, read_register
 
@@ -37,6 +38,9 @@ def match_files(notifications: Path, register: Path, out: Path) -> MatchSummary:
     roll = read_register(Path(register))
     results = Matcher(roll.records).match_frame(people.records)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
+    for column in ("notification_ref", "register_ref"):
+        # Refs come from files strangers send: never let a spreadsheet run one as a formula.
+        results[column] = results[column].map(neutralise_formula)
     results.to_csv(
         out, columns=list(RESULT_COLUMNS), index=False, float_format="%.4f", lineterminator="\n"
     )

@@ -21,6 +21,7 @@ from missing_education.persistence.tables import (
     print_batches,
     schools,
 )
+from missing_education.ports import WriteConflict
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -122,9 +123,14 @@ class SqlLetterRepository:
         ).inserted_primary_key
         assert inserted is not None
         batch_id = int(inserted[0])
-        self.connection.execute(
-            update(letters).where(letters.c.id.in_(letter_ids)).values(print_batch_id=batch_id)
+        claimed = self.connection.execute(
+            update(letters)
+            .where(letters.c.id.in_(letter_ids), letters.c.print_batch_id.is_(None))
+            .values(print_batch_id=batch_id)
         )
+        if claimed.rowcount != len(set(letter_ids)):
+            # Another print batch took some of these letters first: none may be printed twice.
+            raise WriteConflict("letters were put in another print batch meanwhile")
         return self.print_batch(batch_id)
 
     def print_batch(self, batch_id: int) -> PrintBatch:

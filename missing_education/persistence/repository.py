@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from missing_education.clock import now
 from missing_education.domain import (
@@ -31,7 +30,7 @@ from missing_education.persistence.tables import (
     deadlines,
     notifications,
 )
-from missing_education.ports import CaseSummary, NotificationRecord
+from missing_education.ports import CaseSummary, NotificationRecord, WriteConflict
 from missing_education.rules.calendar import CalendarPeriod
 from missing_education.rules.school_age import compulsory_school_age
 
@@ -104,9 +103,17 @@ class SqlCaseRepository:
         case = self._case_from_row({**values, "id": case_id, "outcome": None, "closed_on": None})
         return case
 
-    def get(self, case_id: int) -> Case:
-        """The case with its history, or CaseNotFound."""
-        row = self.connection.execute(select(cases).where(cases.c.id == case_id)).mappings().first()
+    def get(self, case_id: int, *, lock: bool = False) -> Case:
+        """The case with its history, or CaseNotFound.
+
+        With `lock`, the case's row stays locked until the transaction ends: another process
+        working on the same case waits here, then reads what this one committed. Lock cases in
+        id order so two processes never wait for each other.
+        """
+        query = select(cases).where(cases.c.id == case_id)
+        if lock:
+            query = query.with_for_update()
+        row = self.connection.execute(query).mappings().first()
         if row is None:
             raise CaseNotFound(case_id)
         case = self._case_from_row(row)
@@ -158,16 +165,23 @@ class SqlCaseRepository:
         )
 
     def save(self, case: Case) -> None:
-        """Write the case's status and outcome, and append its new history entries."""
-        self.connection.execute(
-            update(cases)
-            .where(cases.c.id == case.id)
-            .values(
+        """Write the case's status and outcome, and append its new history entries.
+
+        A move is written only over the status it was made from: if another process moved the
+        case since it was read, WriteConflict, and nothing is written (no second history entry).
+        """
+        query = update(cases).where(cases.c.id == case.id)
+        if case.new_history and case.new_history[0].from_status is not None:
+            query = query.where(cases.c.status == case.new_history[0].from_status.value)
+        result = self.connection.execute(
+            query.values(
                 status=case.status.value,
                 outcome=case.outcome.value if case.outcome else None,
                 closed_on=case.closed_on,
             )
         )
+        if result.rowcount != 1:
+            raise WriteConflict(f"{case.reference} was moved on by another process")
         if case.new_history:
             self.connection.execute(
                 insert(case_history),
@@ -270,6 +284,13 @@ class SqlNotificationRepository:
         ).first()
         return found is not None
 
+    def case_for(self, fingerprint: str) -> int | None:
+        """The case an earlier intake put this exact notification on, if any."""
+        found = self.connection.execute(
+            select(notifications.c.case_id).where(notifications.c.fingerprint == fingerprint)
+        ).scalar()
+        return None if found is None else int(found)
+
     def add(
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
     ) -> None:
@@ -358,7 +379,7 @@ class SqlDeadlineRepository:
         try:
             with self.connection.begin_nested():
                 self.connection.execute(insert(deadlines).values(**values))
-        except IntegrityError:
+        except WriteConflict:
             # Another process recorded it between our look and our insert.
             return False
         return True

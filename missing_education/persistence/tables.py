@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -64,6 +65,26 @@ cases = Table(
     Column("closed_on", Date, nullable=True),
     Column("notes", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set when the retention period ran out and the personal data was removed.
+    Column("anonymised_on", Date, nullable=True),
+)
+# One open case per child, whichever process takes the notification in first: a second intake
+# racing the first fails on these and retries, then links to the case the first one opened.
+_OPEN_CASE = text("status <> 'closed'")
+_OPEN_CASE_WITH_UPN = text("status <> 'closed' AND upn <> ''")
+Index(
+    "uq_cases_open_identity_key",
+    cases.c.identity_key,
+    unique=True,
+    postgresql_where=_OPEN_CASE,
+    sqlite_where=_OPEN_CASE,
+)
+Index(
+    "uq_cases_open_upn",
+    cases.c.upn,
+    unique=True,
+    postgresql_where=_OPEN_CASE_WITH_UPN,
+    sqlite_where=_OPEN_CASE_WITH_UPN,
 )
 
 notifications = Table(

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from missing_education.persistence.audit_repository import SqlAuditRepository
 from missing_education.persistence.casework_repository import (
     SqlDecisionRepository,
     SqlDirectoryRepository,
@@ -19,17 +20,26 @@ from missing_education.persistence.repository import (
     SqlDeadlineRepository,
     SqlNotificationRepository,
 )
+from missing_education.persistence.retention_repository import SqlRetentionRepository
 from missing_education.persistence.source_repository import SqlSourceRepository
 from missing_education.ports import (
+    AuditRepository,
     CalendarRepository,
     CaseRepository,
+    DatabaseUnavailable,
     DeadlineRepository,
     DecisionRepository,
     DirectoryRepository,
     LetterRepository,
     NotificationRepository,
+    RetentionRepository,
     SourceRepository,
+    WriteConflict,
 )
+
+
+def _without_driver_error(error: DatabaseUnavailable | WriteConflict) -> Exception:
+    return type(error)(*error.args)
 
 
 class SqlUnitOfWork:
@@ -43,6 +53,8 @@ class SqlUnitOfWork:
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository
+    audit: AuditRepository
+    retention: RetentionRepository
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -50,9 +62,12 @@ class SqlUnitOfWork:
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
-        self._engine = ensure_schema(self.url)
-        self._connection = self._engine.connect()
-        self._connection.begin()
+        try:
+            self._engine = ensure_schema(self.url)
+            self._connection = self._engine.connect()
+            self._connection.begin()
+        except (DatabaseUnavailable, WriteConflict) as error:
+            raise _without_driver_error(error) from None
         self.cases = SqlCaseRepository(self._connection)
         self.notifications = SqlNotificationRepository(self._connection)
         self.deadlines = SqlDeadlineRepository(self._connection)
@@ -61,6 +76,8 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self._connection)
         self.decisions = SqlDecisionRepository(self._connection)
         self.sources = SqlSourceRepository(self._connection)
+        self.audit = SqlAuditRepository(self._connection)
+        self.retention = SqlRetentionRepository(self._connection)
         return self
 
     def __exit__(
@@ -70,9 +87,15 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._connection is not None
-        self.rollback()
-        self._connection.close()
-        self._connection = None
+        connection, self._connection = self._connection, None
+        try:
+            connection.rollback()
+            connection.close()
+        except DatabaseUnavailable:
+            connection.invalidate()  # the server went away: nothing is left to roll back
+        if isinstance(exc, DatabaseUnavailable | WriteConflict):
+            # The driver's error, chained below ours, quotes the row: children's details.
+            raise _without_driver_error(exc) from None
 
     def commit(self) -> None:
         """Make the work permanent and start a new transaction."""

@@ -9,6 +9,7 @@ from typing import Any
 from missing_education.domain import case_reference
 from missing_education.ports import UnitOfWork
 from missing_education.services.intake import ingest_file
+from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings
@@ -17,11 +18,14 @@ from missing_education.settings import Settings
 def receive_file(uow: UnitOfWork, path: Path, *, settings: Settings, today: date) -> dict[str, Any]:
     """Intake, acknowledgements and each investigation's start (as receive-notifications)."""
     report = ingest_file(uow, path, settings=settings, today=today)
+    # Rows an earlier, interrupted run took in are acknowledged, and started if never begun.
+    to_acknowledge = report.opened_case_ids + report.linked_case_ids + report.taken_in_case_ids
     with uow:
         procedure = Procedure(uow, settings, today)
-        procedure.acknowledge(report.opened_case_ids + report.linked_case_ids)
+        procedure.acknowledge(lock_cases(uow, to_acknowledge))
         uow.commit()
-        for case_id in report.opened_case_ids:
+        for case_id in sorted(set(report.opened_case_ids + report.resume_case_ids)):
+            lock_cases(uow, [case_id])
             procedure.investigate(case_id)
             uow.commit()
     return report.as_dict()
@@ -40,6 +44,7 @@ def decide(
 ) -> StepReport:
     """Apply a coordinator's decision to a case and what follows from it."""
     with uow:
+        lock_cases(uow, [case_id])
         report = Procedure(uow, settings, today).decide(
             case_id, kind, answer, who=who, details=details
         )
@@ -56,6 +61,7 @@ def sweep(uow: UnitOfWork, *, settings: Settings, today: date) -> dict[str, Any]
 def investigate(uow: UnitOfWork, case_id: int, *, settings: Settings, today: date) -> StepReport:
     """Advance one case as far as it goes without a person."""
     with uow:
+        lock_cases(uow, [case_id])
         report = Procedure(uow, settings, today).investigate(case_id)
         uow.commit()
     return report

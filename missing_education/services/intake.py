@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from missing_education.clock import now
@@ -20,13 +22,16 @@ from missing_education.domain import (
     parse_notification,
 )
 from missing_education.domain.deadline import Step, new_deadline
-from missing_education.ports import UnitOfWork
+from missing_education.ports import UnitOfWork, WriteConflict
+from missing_education.rules.calendar import SchoolCalendar
 from missing_education.rules.school_age import is_of_compulsory_school_age
 from missing_education.services.calendar import load_calendar
-from missing_education.services.tabular import CsvFileError, read_csv
+from missing_education.services.tabular import CsvFileError, CsvStream, open_csv
 from missing_education.settings import Settings
 
 Progress = Callable[[int, int], None]
+# A batch that loses a race to another intake is run again this many times at most.
+CONFLICT_ATTEMPTS = 5
 
 
 class IntakeFileError(ValueError):
@@ -55,6 +60,10 @@ class IntakeReport:
     warnings: list[str] = field(default_factory=list)
     opened_case_ids: list[int] = field(default_factory=list)
     linked_case_ids: list[int] = field(default_factory=list)
+    # Cases of rows an earlier run already took in: a run that crashed after its intake but
+    # before the letters leaves these to be acknowledged (and, if never begun, investigated).
+    taken_in_case_ids: list[int] = field(default_factory=list)
+    resume_case_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """The report as the CLI prints it with --json."""
@@ -70,6 +79,17 @@ class IntakeReport:
             "case_ids": self.opened_case_ids,
         }
 
+    def add(self, other: IntakeReport) -> None:
+        """Count a committed batch in."""
+        self.opened += other.opened
+        self.linked += other.linked
+        self.duplicates += other.duplicates
+        self.opened_case_ids += other.opened_case_ids
+        self.linked_case_ids += other.linked_case_ids
+        self.taken_in_case_ids += [
+            i for i in other.taken_in_case_ids if i not in self.taken_in_case_ids
+        ]
+
 
 @dataclass(frozen=True)
 class NotificationFile:
@@ -80,32 +100,144 @@ class NotificationFile:
     warnings: list[str]
 
 
-def read_notification_file(path: Path, *, today: date) -> NotificationFile:
-    """Read and check a notification CSV; raise IntakeFileError if it must be refused whole."""
-    try:
-        table = read_csv(path)
-    except CsvFileError as error:
-        raise IntakeFileError(str(error)) from None
-    missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
-    if missing:
-        raise IntakeFileError(
-            f"{path.name} is missing the required column {', '.join(missing)}; nothing was taken in"
-        )
-    warnings = []
-    extra = [name for name in table.header if name and name not in NOTIFICATION_COLUMNS]
-    if extra:
-        warnings.append(f"extra columns kept as notes: {', '.join(extra)}")
-    good: list[tuple[int, Notification]] = []
-    rejections: list[Rejection] = []
-    for row_number, values in table.rows:
+@dataclass
+class NotificationStream:
+    """A notification file being read: checked rows one by one; rejections as they are met."""
+
+    rows: Iterator[tuple[int, Notification]]
+    rejections: list[Rejection]
+    warnings: list[str]
+    csv: CsvStream
+
+
+def _checked(
+    records: Iterator[tuple[int, dict[str, str] | str]], today: date, rejections: list[Rejection]
+) -> Iterator[tuple[int, Notification]]:
+    for row_number, values in records:
         if isinstance(values, str):
             rejections.append(Rejection(row_number, values))
             continue
         try:
-            good.append((row_number, parse_notification(values, today=today)))
+            yield row_number, parse_notification(values, today=today)
         except InvalidNotification as error:
             rejections.append(Rejection(row_number, str(error)))
-    return NotificationFile(good, rejections, warnings)
+
+
+@contextmanager
+def open_notification_file(path: Path, *, today: date) -> Iterator[NotificationStream]:
+    """Open a notification CSV for reading row by row; IntakeFileError if refused whole."""
+    try:
+        with open_csv(path) as table:
+            missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
+            if missing:
+                raise IntakeFileError(
+                    f"{path.name} is missing the required column {', '.join(missing)}; "
+                    "nothing was taken in"
+                )
+            warnings = []
+            extra = [name for name in table.header if name and name not in NOTIFICATION_COLUMNS]
+            if extra:
+                warnings.append(f"extra columns kept as notes: {', '.join(extra)}")
+            rejections: list[Rejection] = []
+            yield NotificationStream(
+                _checked(table.rows, today, rejections), rejections, warnings, table
+            )
+    except CsvFileError as error:
+        raise IntakeFileError(str(error)) from None
+
+
+def read_notification_file(path: Path, *, today: date) -> NotificationFile:
+    """Read and check a whole notification CSV; raise IntakeFileError if it must be refused."""
+    with open_notification_file(path, today=today) as stream:
+        good = list(stream.rows)
+        return NotificationFile(good, stream.rejections, stream.warnings)
+
+
+def _batches(
+    rows: Iterable[tuple[int, Notification]], size: int
+) -> Iterator[list[tuple[int, Notification]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _ingest_batch(
+    uow: UnitOfWork,
+    rows: Sequence[tuple[int, Notification]],
+    *,
+    calendar: SchoolCalendar,
+    source: str,
+    settings: Settings,
+    today: date,
+) -> IntakeReport:
+    """One batch in one transaction; WriteConflict (after rolling back) if another intake won."""
+    done = IntakeReport()
+    for row_number, notification in rows:
+        taken_in = uow.notifications.case_for(notification.fingerprint)
+        if taken_in is not None:
+            done.duplicates += 1
+            done.taken_in_case_ids.append(taken_in)
+            continue
+        case_id = uow.cases.find_open(notification)
+        if case_id is not None:
+            uow.notifications.add(
+                case_id, notification, source=source, row=row_number, disposition="linked"
+            )
+            done.linked += 1
+            done.linked_case_ids.append(case_id)
+            continue
+        case = uow.cases.add(notification, status=Status.RECEIVED, opened_on=today)
+        case.new_history.append(_opened_entry(source, row_number))
+        uow.cases.save(case)
+        uow.notifications.add(
+            case.id, notification, source=source, row=row_number, disposition="opened"
+        )
+        # Not located within 20 school days of the notification: escalate (DOMAIN 4.8).
+        uow.deadlines.add(
+            new_deadline(
+                calendar,
+                case.id,
+                Step.LOCATE_CHILD,
+                notification.referral_date,
+                school_days=settings.timescales.not_located_escalation,
+            )
+        )
+        done.opened += 1
+        done.opened_case_ids.append(case.id)
+    uow.commit()
+    return done
+
+
+def _ingest(
+    uow: UnitOfWork,
+    rows: Iterable[tuple[int, Notification]],
+    report: IntakeReport,
+    *,
+    source: str,
+    settings: Settings,
+    today: date,
+    after_batch: Callable[[int], None] | None = None,
+) -> None:
+    batch_size = max(1, settings.intake_batch_size)
+    with uow:
+        calendar = load_calendar(uow)
+        for batch in _batches(rows, batch_size):
+            for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+                try:
+                    done = _ingest_batch(
+                        uow, batch, calendar=calendar, source=source, settings=settings, today=today
+                    )
+                except WriteConflict:
+                    # Another intake took in the same child or row first: start the batch
+                    # again, and this time link to its case or count the row as taken in.
+                    uow.rollback()
+                    if attempt == CONFLICT_ATTEMPTS:
+                        raise
+                    continue
+                report.add(done)
+                break
+            if after_batch is not None:
+                after_batch(len(batch))
 
 
 def ingest_rows(
@@ -117,45 +249,23 @@ def ingest_rows(
     today: date,
     progress: Progress | None = None,
 ) -> IntakeReport:
-    """Open or link a case for each notification, in batches, each batch one transaction."""
+    """Open or link a case for each notification, in batches, each batch one transaction.
+
+    Two intakes at once never open two cases for one child nor store a row twice: the database
+    refuses the second (a unique index on open cases), whose batch is rolled back and run again.
+    """
     report = IntakeReport(received=len(rows))
-    batch = max(1, settings.intake_batch_size)
-    with uow:
-        calendar = load_calendar(uow)
-        for start in range(0, len(rows), batch):
-            for row_number, notification in rows[start : start + batch]:
-                if uow.notifications.seen(notification.fingerprint):
-                    report.duplicates += 1
-                    continue
-                case_id = uow.cases.find_open(notification)
-                if case_id is not None:
-                    uow.notifications.add(
-                        case_id, notification, source=source, row=row_number, disposition="linked"
-                    )
-                    report.linked += 1
-                    report.linked_case_ids.append(case_id)
-                    continue
-                case = uow.cases.add(notification, status=Status.RECEIVED, opened_on=today)
-                case.new_history.append(_opened_entry(source, row_number))
-                uow.cases.save(case)
-                uow.notifications.add(
-                    case.id, notification, source=source, row=row_number, disposition="opened"
-                )
-                # Not located within 20 school days of the notification: escalate (DOMAIN 4.8).
-                uow.deadlines.add(
-                    new_deadline(
-                        calendar,
-                        case.id,
-                        Step.LOCATE_CHILD,
-                        notification.referral_date,
-                        school_days=settings.timescales.not_located_escalation,
-                    )
-                )
-                report.opened += 1
-                report.opened_case_ids.append(case.id)
-            uow.commit()
-            if progress is not None:
-                progress(min(start + batch, len(rows)), len(rows))
+    done = 0
+
+    def after_batch(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, len(rows))
+
+    _ingest(
+        uow, rows, report, source=source, settings=settings, today=today, after_batch=after_batch
+    )
     return report
 
 
@@ -174,11 +284,23 @@ def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> li
 
     Returns the ids closed as not CME. A child outside compulsory school age on the referral
     date is opened and closed, not rejected, so the notification and its answer stay on record.
+    Each case is locked while it is triaged (in id order), and its move is written only over
+    `received`: two intakes triaging the same leftover case write one history entry.
     """
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return _triage(uow, case_ids, today=today)
+        except WriteConflict:
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
+    return []  # pragma: no cover - the loop returns or raises
+
+
+def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[int]:
     closed = []
     with uow:
-        for case_id in case_ids:
-            case = uow.cases.get(case_id)
+        for case_id in sorted(set(case_ids)):
+            case = uow.cases.get(case_id, lock=True)
             if case.status is not Status.RECEIVED:
                 continue  # already triaged: a re-run changes nothing
             if not is_of_compulsory_school_age(case.child.date_of_birth, case.referral_date):
@@ -203,6 +325,22 @@ def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> li
     return closed
 
 
+def never_investigated(uow: UnitOfWork, case_ids: Sequence[int]) -> list[int]:
+    """Cases under investigation with nothing asked yet: a crash came before their first steps.
+
+    Investigating these again makes nothing twice (letters are keyed by step); investigating
+    a case that has started would ask its decisions again, so those are left alone.
+    """
+    with uow:
+        return [
+            case_id
+            for case_id in case_ids
+            if uow.cases.get(case_id).status is Status.INVESTIGATING
+            and not uow.decisions.for_case(case_id)
+            and not uow.directory.visits(case_id)
+        ]
+
+
 def ingest_file(
     uow: UnitOfWork,
     path: Path,
@@ -211,23 +349,39 @@ def ingest_file(
     today: date,
     progress: Progress | None = None,
 ) -> IntakeReport:
-    """Read a notification file, open or link its cases and triage the new ones."""
-    checked = read_notification_file(path, today=today)
-    report = ingest_rows(
-        uow,
-        checked.notifications,
-        source=path.name,
-        settings=settings,
-        today=today,
-        progress=progress,
-    )
-    report.received += len(checked.rejections)
-    report.rejected = len(checked.rejections)
-    report.rejections = sorted(checked.rejections, key=lambda r: r.row)
-    report.warnings = checked.warnings
+    """Read a notification file row by row, open or link its cases and triage the new ones.
+
+    The file is streamed: a batch of rows is read, taken in and committed before the next is
+    read, so a file of any size needs little memory. `progress` hears (bytes read, file size).
+    """
+    with open_notification_file(path, today=today) as stream:
+        report = IntakeReport(warnings=stream.warnings)
+        counted = 0
+
+        def after_batch(count: int) -> None:
+            nonlocal counted
+            counted += count
+            if progress is not None:
+                progress(stream.csv.bytes_read(), stream.csv.size)
+
+        _ingest(
+            uow,
+            stream.rows,
+            report,
+            source=path.name,
+            settings=settings,
+            today=today,
+            after_batch=after_batch,
+        )
+        report.rejections = sorted(stream.rejections, key=lambda r: r.row)
+        if progress is not None:
+            progress(stream.csv.size, stream.csv.size)
+    report.rejected = len(report.rejections)
+    report.received = counted + report.rejected
     # Triage every case still waiting, so one opened by a run that crashed before its triage
     # is not left in "received" (its row now counts as a duplicate, never as opened).
     with uow:
         waiting = [summary.case_id for summary in uow.cases.summaries(Status.RECEIVED)]
     report.not_cme = len(triage_cases(uow, waiting, today=today))
+    report.resume_case_ids = never_investigated(uow, report.taken_in_case_ids)
     return report

@@ -15,6 +15,7 @@ from missing_education.domain import Case
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, Recipient
 from missing_education.letters import Letterhead, render_letters
 from missing_education.ports import UnitOfWork
+from missing_education.private_files import make_private_dir
 from missing_education.rules.school_age import year_group
 from missing_education.settings import Settings
 
@@ -86,7 +87,7 @@ def _file_name(step_key: str) -> str:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dir(path.parent)  # letters/ and the case's folder: owner-only (0700)
     # Children's data: owner-only, written whole then moved into place.
     partial = path.with_suffix(".part")
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,12 +12,16 @@ from typing import Any
 from missing_education.clock import now
 from missing_education.delivery import DeliveryError, Email, Transport
 from missing_education.domain import case_reference
+from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
 from missing_education.letters import merge_pdfs
-from missing_education.ports import UnitOfWork
+from missing_education.ports import UnitOfWork, WriteConflict
+from missing_education.private_files import make_private_dir, write_private
 from missing_education.services.letters import letter_summary
 from missing_education.settings import Settings
 
+# Two print-batch runs at once: the one that loses looks again this many times at most.
+CONFLICT_ATTEMPTS = 3
 SUBJECTS = {
     "acknowledgement": "Notification received",
     "school_enquiry": "Enquiry about a child missing education",
@@ -146,7 +151,22 @@ def send_queued(
 
 
 def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
-    """Gather every queued postal letter not yet batched into one PDF and a manifest CSV."""
+    """Gather every queued postal letter not yet batched into one PDF and a manifest CSV.
+
+    The letters are claimed for the batch before its files are written: two print-batch runs
+    at once never put one letter in two batches (the second finds nothing left, or a WriteConflict
+    makes it look again).
+    """
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return _make_print_batch(uow, settings=settings, today=today)
+        except WriteConflict:
+            if attempt == CONFLICT_ATTEMPTS:
+                raise
+    return None  # pragma: no cover - the loop returns or raises
+
+
+def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
     with uow:
         pending = [
             letter
@@ -155,28 +175,10 @@ def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pri
         ]
         if not pending:
             return None
-        folder = settings.home / "print" / today.isoformat()
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        stamp = now().strftime("%H%M%S")
+        folder = make_private_dir(settings.home / "print" / today.isoformat())
+        stamp = now().strftime("%H%M%S%f")
         pdf_path = folder / f"print-batch-{stamp}.pdf"
         manifest_path = folder / f"print-batch-{stamp}-manifest.csv"
-        merged = merge_pdfs([Path(letter.path).read_bytes() for letter in pending])
-        pdf_path.touch(mode=0o600)
-        pdf_path.write_bytes(merged)
-        manifest_path.touch(mode=0o600)
-        with manifest_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["sequence", "case_reference", "letter_type", "pages", "letter_id"])
-            for sequence, letter in enumerate(pending, start=1):
-                writer.writerow(
-                    [
-                        sequence,
-                        case_reference(letter.case_id),
-                        letter.letter_type,
-                        letter.pages,
-                        letter.id,
-                    ]
-                )
         batch = uow.letters.add_print_batch(
             {
                 "created_on": today,
@@ -188,6 +190,22 @@ def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pri
             },
             [letter.id for letter in pending],
         )
+        write_private(pdf_path, merge_pdfs([Path(letter.path).read_bytes() for letter in pending]))
+        manifest = io.StringIO()
+        writer = csv.writer(manifest)
+        writer.writerow(["sequence", "case_reference", "letter_type", "pages", "letter_id"])
+        for sequence, letter in enumerate(pending, start=1):
+            writer.writerow(
+                neutralise_formula(cell)
+                for cell in (
+                    sequence,
+                    case_reference(letter.case_id),
+                    letter.letter_type,
+                    letter.pages,
+                    letter.id,
+                )
+            )
+        write_private(manifest_path, manifest.getvalue().encode("utf-8"))
         uow.commit()
         return batch
 

@@ -6,8 +6,9 @@ from datetime import date
 
 from missing_education.domain import SYSTEM, Case, Outcome, Status
 from missing_education.domain.deadline import Deadline, Step
-from missing_education.ports import UnitOfWork
+from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
+from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.settings import Settings
 
@@ -30,15 +31,24 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
     report = StepReport()
     with uow:
         procedure = Procedure(uow, settings, today)
+        # Lock first, then read which visits still wait: a second sweep assigns none twice.
+        lock_cases(uow, (visit.case_id for visit in uow.directory.visits(unassigned=True)))
         procedure.assign_waiting_visits(report=report)
         uow.commit()
         for deadline in overdue(uow.deadlines.open(), today):
+            # The case before its deadline, as every step locks them: nobody waits in a circle.
+            case = uow.cases.get(deadline.case_id, lock=True)
             if not uow.deadlines.claim(deadline, today):
+                uow.rollback()
                 continue  # another sweep acted on it
-            case = uow.cases.get(deadline.case_id)
-            if case.is_open:
-                _apply(procedure, case, deadline, report)
-            uow.commit()
+            try:
+                if case.is_open:
+                    _apply(procedure, case, deadline, report)
+                uow.commit()
+            except WriteConflict:
+                # Someone else moved the case meanwhile: its deadline stays for the next sweep.
+                uow.rollback()
+                report.count("left_for_next_review", deadline.case_id)
         report.letters = len(procedure.letters)
     return report
 

@@ -17,7 +17,7 @@ from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.directory import HomeVisit, School
 from missing_education.domain.letter import Delivery
 from missing_education.persistence import SqlUnitOfWork
-from missing_education.ports import UnitOfWork
+from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import CalendarPeriod
 from tests.conftest import _truncate_postgres
 from tests.fakes import FakeUnitOfWork
@@ -250,3 +250,43 @@ def test_officers_schools_and_visits(uow: UnitOfWork) -> None:
         uow.directory.update_visit(case.id, 1, officer_id=officer.id, assigned_on=TODAY)
         assert uow.directory.visits(unassigned=True) == []
         assert uow.directory.caseloads() == {officer.id: 1}
+
+
+def test_the_case_a_notification_joined_is_found_by_its_fingerprint(uow: UnitOfWork) -> None:
+    with uow:
+        case = uow.cases.add(child(), status=Status.RECEIVED, opened_on=TODAY)
+        uow.notifications.add(case.id, child(), source="n.csv", row=2, disposition="opened")
+        assert uow.notifications.case_for(child().fingerprint) == case.id
+        assert uow.notifications.case_for(child(forename="Someone").fingerprint) is None
+
+
+@pytest.mark.parametrize(
+    "second", [{"forename": " AMIRA "}, {"forename": "X", "upn": "A123456789012"}]
+)
+def test_a_second_open_case_of_one_child_is_refused(
+    uow: UnitOfWork, second: dict[str, str]
+) -> None:
+    with uow:
+        uow.cases.add(child(upn="A123456789012"), status=Status.RECEIVED, opened_on=TODAY)
+        uow.commit()
+        with pytest.raises(WriteConflict):
+            uow.cases.add(child(**second), status=Status.RECEIVED, opened_on=TODAY)
+
+
+def test_a_closed_case_does_not_stop_a_new_one_for_the_same_child(uow: UnitOfWork) -> None:
+    with uow:
+        uow.cases.add(child(), status=Status.CLOSED, opened_on=TODAY)
+        uow.cases.add(child(), status=Status.RECEIVED, opened_on=TODAY)
+        assert len(uow.cases.open_case_ids()) == 1
+
+
+def test_a_move_from_a_status_the_case_has_left_is_refused(uow: UnitOfWork) -> None:
+    with uow:
+        case = uow.cases.add(child(), status=Status.RECEIVED, opened_on=TODAY)
+        first, stale = uow.cases.get(case.id), uow.cases.get(case.id, lock=True)
+        first.move_to(Status.INVESTIGATING, at=AT, who="system", why="triage")
+        uow.cases.save(first)
+        stale.move_to(Status.CLOSED, at=AT, who="system", why="triage again")
+        with pytest.raises(WriteConflict):
+            uow.cases.save(stale)
+        assert [h.why for h in uow.cases.get(case.id).history] == ["triage"]

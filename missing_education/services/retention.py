@@ -1,0 +1,83 @@
+"""Retention: a closed case keeps its personal data for the retention period, then loses it.
+
+UK GDPR Art 5(1)(e): kept no longer than necessary. The period runs from closure
+(`retention_years`, 7 by default, DOMAIN.md section 9). An anonymised case keeps what the
+statistics and the audit trail need (status, outcome, dates, reason codes, who did what and
+when) and nothing that identifies the child or the family; its letter files are deleted, and
+a print batch's files once every letter in them has gone.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from missing_education.clock import now
+from missing_education.domain import SYSTEM, HistoryEntry, Status
+from missing_education.ports import UnitOfWork
+from missing_education.settings import Settings
+
+
+@dataclass
+class RetentionReport:
+    """What one run removed: counts only."""
+
+    cutoff: date
+    anonymised: int = 0
+    files_deleted: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """For --json, flow results and artifacts."""
+        return {
+            "closed_on_or_before": self.cutoff.isoformat(),
+            "anonymised": self.anonymised,
+            "files_deleted": self.files_deleted,
+        }
+
+
+def retention_cutoff(today: date, years: int) -> date:
+    """The last closure day whose cases are due today: the same day `years` years ago."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February, in a year without one
+        return today.replace(year=today.year - years, day=28)
+
+
+def _delete(path: str) -> int:
+    target = Path(path)
+    deleted = 0
+    # The letter and any half-written copy a crash left beside it (see services.letters).
+    for candidate in (target, target.with_suffix(".part"), target.with_name(target.name + ".part")):
+        if candidate.is_file():
+            candidate.unlink(missing_ok=True)
+            deleted += candidate == target
+    with suppress(OSError):
+        target.parent.rmdir()  # the case's letter folder, once it is empty
+    return deleted
+
+
+def apply_retention(uow: UnitOfWork, *, settings: Settings, today: date) -> RetentionReport:
+    """Anonymise every closed case past its retention period; one transaction per case.
+
+    Files are deleted before the commit: a crash in between leaves the case to the next run,
+    which deletes nothing more and commits.
+    """
+    report = RetentionReport(cutoff=retention_cutoff(today, settings.retention_years))
+    why = (
+        f"personal data removed: closed more than {settings.retention_years} years ago "
+        "(retention period)"
+    )
+    with uow:
+        for case_id in uow.retention.due(report.cutoff):
+            entry = HistoryEntry(
+                at=now(), who=SYSTEM, from_status=Status.CLOSED, to_status=Status.CLOSED, why=why
+            )
+            removed = uow.retention.anonymise(case_id, entry, today)
+            for path in removed.letter_paths + removed.print_batch_paths:
+                report.files_deleted += _delete(path)
+            uow.commit()
+            report.anonymised += 1
+    return report
