@@ -32,6 +32,19 @@ from missing_education.synthetic import (
 )
 
 CME = str(Path(sys.executable).with_name("cme"))
+# What schools and officers report on the first open cases: one of each common branch.
+ANSWERS = [
+    ("school_reply", "on_roll_elsewhere"),
+    ("home_visit", "family_found_no_place"),
+    ("home_visit", "no_answer"),
+    ("home_visit", "elective_home_education"),
+    ("home_visit", "refuses_education"),
+    ("home_visit", "moved_abroad"),
+    ("home_visit", "on_roll"),
+    ("school_reply", "on_roll_here"),
+    ("home_visit", "family_found_no_place"),
+    ("home_visit", "moved_other_council"),
+] * 2
 
 
 class MailSink:
@@ -129,16 +142,12 @@ def main() -> None:
         cases = cme("cases", "--json", env=env, day=start, parse=True)
         open_ids = [c["case_id"] for c in cases if c["status"] != "closed"]
         # A coordinator records what schools and officers report over the next days.
-        answers = [
-            ("school_reply", "on_roll_elsewhere"),
-            ("home_visit", "family_found_no_place"),
-            ("home_visit", "no_answer"),
-            ("home_visit", "elective_home_education"),
-            ("home_visit", "refuses_education"),
-            ("home_visit", "moved_abroad"),
-        ]
         decide_day = date(2026, 11, 19)
-        for case_id, (kind, answer) in zip(open_ids, answers, strict=False):
+        answered = list(zip(open_ids, ANSWERS, strict=False))
+        for case_id, (kind, answer) in answered:
+            extra = (
+                ["--other-council", "Nottinghamshire County Council"] if "council" in answer else []
+            )
             cme(
                 "decide",
                 str(case_id),
@@ -146,16 +155,59 @@ def main() -> None:
                 answer,
                 "--by",
                 "demo coordinator",
+                *extra,
                 env=env,
                 day=decide_day,
+                quiet=True,
             )
-        cme("investigate", str(open_ids[-1]), env=env, day=decide_day, quiet=True)
-        for day in (date(2026, 12, 3), date(2026, 12, 16), date(2027, 1, 15)):
+        print(
+            f"\n[{decide_day:%a %d %b %Y}] {len(answered)} decisions recorded from school "
+            "replies and home visits (cme decide ...)"
+        )
+        for day in (date(2026, 12, 3), date(2026, 12, 16)):
             cme("sweep", env=env, day=day)
             cme("letters", "send", env=env, day=day)
+        # Admissions places the children found without a school place.
+        placed = [c for c, (_, answer) in answered if answer == "family_found_no_place"]
+        for case_id in placed:
+            cme(
+                "decide",
+                str(case_id),
+                "admissions",
+                "placed",
+                "--by",
+                "admissions team",
+                env=env,
+                day=date(2027, 1, 6),
+                quiet=True,
+            )
         last = date(2027, 1, 15)
+        cme("sweep", env=env, day=last)
+        cme("letters", "send", env=env, day=last)
         cme("letters", "print-batch", env=env, day=last)
+        cme(
+            "report",
+            "--from",
+            "2026-11-09",
+            "--to",
+            last.isoformat(),
+            "--out",
+            str(home / "report"),
+            env=env,
+            day=last,
+        )
+        cme(
+            "report",
+            "dfe-return",
+            "--term",
+            "autumn-2026",
+            "--out",
+            str(home / "report" / "dfe-return-autumn-2026.csv"),
+            env=env,
+            day=last,
+        )
         cme("case", "show", str(open_ids[1]), env=env, day=last)
+        print(f"\nThe managers' report is in {home / 'report'} (report.html, report.pdf, charts).")
         cases = cme("cases", "--json", env=env, day=last, parse=True)
         outbox = cme("letters", "outbox", "--json", env=env, day=last, parse=True)
     finally:
