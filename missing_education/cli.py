@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
@@ -13,7 +11,12 @@ import typer
 
 from missing_education import services
 from missing_education.cli_reports import case_export, report_app
-from missing_education.clock import ClockError, today
+from missing_education.cli_support import JsonOption
+from missing_education.cli_support import fail as _fail
+from missing_education.cli_support import parse_day as _parse_day
+from missing_education.cli_support import print_json as _print_json
+from missing_education.cli_support import settings_or_exit as _settings
+from missing_education.cli_support import today_or_exit as _today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
 from missing_education.letters import LETTER_TYPES, render_letter, sample_context
@@ -23,7 +26,7 @@ from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
 from missing_education.services.casework import receive_file
 from missing_education.services.letters import letterhead
-from missing_education.settings import Settings, SettingsError, load_settings
+from missing_education.settings import Settings
 
 
 class Orchestration(Protocol):
@@ -56,41 +59,9 @@ app.add_typer(case_app, name="case")
 app.add_typer(report_app, name="report")
 case_app.command("export")(case_export)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise _fail(str(error), 2) from None
-
-
-def _today() -> date:
-    try:
-        return today()
-    except ClockError as error:
-        raise _fail(str(error), 2) from None
-
 
 def _uow(settings: Settings) -> SqlUnitOfWork:
     return SqlUnitOfWork(settings.effective_database_url)
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
-
-
-def _parse_day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"{option} must be a date written YYYY-MM-DD, not {value!r}", 2) from None
 
 
 @db_app.command("upgrade")

@@ -6,20 +6,20 @@ The report modules load matplotlib, so they are imported when a command runs, no
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from missing_education.clock import ClockError, today
+from missing_education.cli_support import JsonOption, parse_day
+from missing_education.cli_support import fail as _fail
+from missing_education.cli_support import print_json as _print_json
+from missing_education.cli_support import settings_or_exit as _settings
+from missing_education.cli_support import today_or_exit as _today
 from missing_education.domain import CaseNotFound
 from missing_education.letters import LetterError
 from missing_education.persistence import SqlUnitOfWork
-from missing_education.settings import Settings, SettingsError, load_settings
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 report_app = typer.Typer(
     help=(
@@ -31,36 +31,8 @@ report_app = typer.Typer(
 )
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise _fail(str(error), 2) from None
-
-
-def _today() -> date:
-    try:
-        return today()
-    except ClockError as error:
-        raise _fail(str(error), 2) from None
-
-
 def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"{option} must be a date written YYYY-MM-DD, not {value!r}", 2) from None
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    return None if value is None else parse_day(value, option)
 
 
 @report_app.callback(invoke_without_command=True)
