@@ -1,7 +1,7 @@
 """Measure the letters engine against WeasyPrint, side by side, on the same letters, on one core.
 
 Run: .venv/bin/python bench/letters.py [--letters 300] [--weasyprint-letters 40]
-                                     [--one-document-letters 100]
+                                     [--one-document-letters 100] [--json out.json]
 
 It renders a mix of all 15 letter types (sample and edge data) four ways:
 
@@ -25,6 +25,7 @@ import argparse
 import html
 import importlib.metadata
 import io
+import json
 import os
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # One core: pin before typst (and its thread pool) loads.
@@ -276,6 +278,7 @@ def main() -> None:
     parser.add_argument(
         "--one-document-letters", type=int, default=100, help="of those, how many in one document"
     )
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     arguments = parser.parse_args()
     letterhead = sample_letterhead()
     items = letter_mix(arguments.letters)
@@ -323,6 +326,43 @@ def main() -> None:
         f"{weasy_median * 1000:.1f} ms: {weasy_median / typst_median:.0f}x per letter, "
         f"{weasy.cpu / same.cpu:.0f}x in CPU time per letter"
     )
+    if arguments.json:
+        figures = {
+            "cpus": cpus,
+            "typst": importlib.metadata.version("typst"),
+            "load_average": load,
+            "cold_start_ms": cold,
+            "runs": {
+                key: _figures(run)
+                for key, run in (
+                    ("batch", batch),
+                    ("one_at_a_time", single),
+                    ("one_document", document),
+                    ("typst_same_letters", same),
+                    ("weasyprint", weasy),
+                )
+            },
+            "same_letters_median_ratio": weasy_median / typst_median,
+            "same_letters_cpu_ratio": weasy.cpu / same.cpu,
+        }
+        arguments.json.parent.mkdir(parents=True, exist_ok=True)
+        arguments.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def _figures(run: Run) -> dict[str, Any]:
+    """One run's figures for --json (times in milliseconds)."""
+    times = sorted(run.times)
+    return {
+        "name": run.name,
+        "letters": run.letters,
+        "pages": run.pages,
+        "wall_seconds": run.wall,
+        "cpu_seconds": run.cpu,
+        "pages_per_second": run.pages_per_second(),
+        "pages_per_cpu_second": run.pages_per_cpu_second(),
+        "median_ms": statistics.median(times) * 1000 if times else None,
+        "p95_ms": times[max(0, int(len(times) * 0.95) - 1)] * 1000 if times else None,
+    }
 
 
 if __name__ == "__main__":

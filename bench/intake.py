@@ -1,0 +1,379 @@
+"""Benchmark intake: notifications become acknowledged cases, with and without Prefect.
+
+    .venv/bin/python bench/intake.py                      # 10,000 notifications, about 3 minutes
+    .venv/bin/python bench/intake.py --quick              # 1,000 notifications
+    PREFECT_API_URL=http://127.0.0.1:4200/api .venv/bin/python bench/intake.py --json out.json
+
+The same seeded notification file (with its duplicate, linked, out-of-age and bad rows) is
+taken in twice, each time into a fresh SQLite database:
+
+* directly: the receive-notifications flow's three tasks' functions (`.fn`: intake,
+  acknowledgements, each investigation's start) called one after the other, with the
+  intake progress artifact calls made no-ops, so nothing of Prefect runs;
+* through Prefect: the `receive-notifications` flow, called in this process against a
+  Prefect server that is already running (the one PREFECT_API_URL names, or one this
+  script starts with its own PREFECT_HOME before timing anything).
+
+Prefect's share of the wall time is (flow - direct) / flow. A second estimate comes from
+the flow run alone: its wall time outside the tasks' functions, plus the Prefect calls made
+inside them, over its wall time. The larger of the two is reported. The rate is the
+notifications over the time of the first two tasks' functions in the direct run.
+
+PDF rendering is left out of both: `render_letters` is replaced by a stub returning fixed
+letters, so the acknowledgement and investigation letters are recorded, written and queued
+as usual but not typeset (the letters benchmark measures that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import os
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (
+    Result,
+    Row,
+    counting_statements,
+    peak_rss_mb,
+    prefect_server,
+    profiled,
+    rendering_stubbed,
+    scratch_folder,
+    seconds,
+)
+
+TODAY = date(2026, 11, 16)
+SEED = 20261116
+RATE_TARGET = 500.0  # notifications per second, intake and acknowledgements
+SHARE_TARGET = 0.10  # Prefect's share of the flow's wall time
+COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "rejected")
+PROFILE_ROWS = 2_000  # enough to show where each row's time goes
+
+
+class PhaseTimer:
+    """Wall time inside the flow's tasks' own functions, and inside Prefect calls they make."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def installed(self, *, prefect_calls: bool) -> Iterator[None]:
+        """Wrap the tasks' functions (Prefect's engine calls `task.fn`) and artifact calls.
+
+        Without `prefect_calls` the artifact calls become no-ops: the baseline is the tasks'
+        functions with nothing of Prefect in them.
+        """
+        import tasks.casework as casework_tasks
+
+        phases = {
+            "intake": casework_tasks.ingest_notification_file,
+            "acknowledge": casework_tasks.acknowledge_notifications,
+            "investigate": casework_tasks.investigate_cases,
+        }
+        originals: list[tuple[Any, str, Any]] = [
+            (task, "fn", task.fn) for task in phases.values()
+        ] + [
+            (casework_tasks, name, getattr(casework_tasks, name))
+            for name in ("create_progress_artifact", "update_progress_artifact")
+        ]
+        for phase, task in phases.items():
+            task.fn = self._timed(phase, task.fn)
+        for _, name, function in originals[len(phases) :]:
+            replacement = self._timed("prefect calls", function) if prefect_calls else _no_op
+            setattr(casework_tasks, name, replacement)
+        try:
+            yield
+        finally:
+            for owner, name, function in originals:
+                setattr(owner, name, function)
+
+    def _timed(self, phase: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[phase] += time.perf_counter() - started
+
+        return timed
+
+
+def _no_op(*args: Any, **kwargs: Any) -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def prepare(folder: Path, notifications: int) -> Path:
+    """The notification file, the same for both runs."""
+    from missing_education.domain import NOTIFICATION_COLUMNS
+    from missing_education.synthetic import synthetic_notifications, write_csv
+
+    rows = synthetic_notifications(notifications, seed=SEED, referral_date=TODAY)
+    return write_csv(folder / "notifications.csv", rows, NOTIFICATION_COLUMNS)
+
+
+def fresh_council(home: Path) -> str:
+    """A new CME_HOME with its SQLite database, term dates, schools and officers; its URL."""
+    from missing_education.persistence import SqlUnitOfWork
+    from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar
+    from missing_education.services.directory import (
+        OFFICER_COLUMNS,
+        SCHOOL_COLUMNS,
+        import_officers,
+        import_schools,
+    )
+    from missing_education.synthetic import (
+        autumn_2026_calendar,
+        synthetic_officers,
+        synthetic_schools,
+        write_csv,
+    )
+
+    url = f"sqlite:///{home / 'cme.sqlite3'}"
+    os.environ.update(CME_HOME=str(home), CME_DATABASE_URL=url, CME_TODAY=TODAY.isoformat())
+    import_calendar(
+        SqlUnitOfWork(url),
+        write_csv(home / "calendar.csv", autumn_2026_calendar(), CALENDAR_COLUMNS),
+    )
+    import_schools(
+        SqlUnitOfWork(url), write_csv(home / "schools.csv", synthetic_schools(), SCHOOL_COLUMNS)
+    )
+    import_officers(
+        SqlUnitOfWork(url), write_csv(home / "officers.csv", synthetic_officers(), OFFICER_COLUMNS)
+    )
+    return url
+
+
+def letters_recorded(url: str) -> int:
+    """How many letters the run recorded and queued."""
+    from missing_education.persistence import SqlUnitOfWork
+
+    with SqlUnitOfWork(url) as uow:
+        return len(uow.letters.outbox())
+
+
+def run_direct(home: Path, path: Path) -> dict[str, Any]:
+    """The flow's three tasks' functions called directly (`.fn`), with no Prefect in them."""
+    import tasks.casework as casework_tasks
+
+    url = fresh_council(home)
+    timer = PhaseTimer()
+    counted: dict[str, int] = {}
+    with rendering_stubbed(), timer.installed(prefect_calls=False):
+        started, cpu = time.perf_counter(), time.process_time()
+        with counting_statements(url) as counts:
+            intake = casework_tasks.ingest_notification_file.fn(str(path))
+            casework_tasks.acknowledge_notifications.fn(
+                intake["case_ids"] + intake["linked_case_ids"]
+            )
+            counted = dict(counts)
+        casework_tasks.investigate_cases.fn(intake["case_ids"])
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        "statements": counted.get("statements", 0),
+        "commits": counted.get("commits", 0),
+        "phases": dict(timer.seconds),
+        "report": {k: v for k, v in intake.items() if k in COUNTS},
+        "letters": letters_recorded(url),
+    }
+
+
+def run_flow(home: Path, path: Path) -> dict[str, Any]:
+    """The receive-notifications flow against the running Prefect server."""
+    from flows.receive_notifications import receive_notifications
+
+    url = fresh_council(home)
+    timer = PhaseTimer()
+    with rendering_stubbed(), timer.installed(prefect_calls=True):
+        started, cpu = time.perf_counter(), time.process_time()
+        report = receive_notifications(str(path))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        "phases": dict(timer.seconds),
+        "report": {k: v for k, v in report.items() if k in COUNTS},
+        "letters": letters_recorded(url),
+    }
+
+
+def profile_intake(home: Path, path: Path, rows: int, output: Path | None) -> dict[str, Any]:
+    """Profile intake and acknowledgements (no investigations) on the file's first rows."""
+    from missing_education.persistence import SqlUnitOfWork
+    from missing_education.services import ingest_file
+    from missing_education.services.procedure import Procedure
+    from missing_education.settings import load_settings
+
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    part = path.with_name("profiled.csv")
+    part.write_text("".join(lines[: rows + 1]), encoding="utf-8")
+    url = fresh_council(home)
+    settings = load_settings()
+
+    def intake_and_acknowledgements() -> None:
+        report = ingest_file(SqlUnitOfWork(url), part, settings=settings, today=TODAY)
+        uow = SqlUnitOfWork(url)
+        with uow:
+            Procedure(uow, settings, TODAY).acknowledge(
+                report.opened_case_ids + report.linked_case_ids
+            )
+            uow.commit()
+
+    with rendering_stubbed():
+        figures = profiled(intake_and_acknowledgements, output)
+    figures["rows"] = rows
+    return figures
+
+
+def measure(
+    folder: Path, notifications: int, api_url: str, profile: Path | None = None
+) -> dict[str, Any]:
+    """Both runs on the same file (then a profile); Prefect settings point at `api_url`."""
+    os.environ.update(
+        PREFECT_API_URL=api_url,
+        PREFECT_HOME=str(folder / "prefect-client"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    path = prepare(folder, notifications)
+    import flows.receive_notifications  # noqa: F401 (Prefect imported before any clock starts)
+
+    print(f"intake: {notifications:,} notifications, the tasks' functions alone", flush=True)
+    direct = run_direct(folder / "direct", path)
+    print(f"  {seconds(direct['wall_seconds'])}  {direct['phases']}", flush=True)
+    print("intake: the same through the receive-notifications flow", flush=True)
+    flow = run_flow(folder / "flow", path)
+    print(f"  {seconds(flow['wall_seconds'])}  {flow['phases']}", flush=True)
+    _send_what_prefect_holds()
+    figures = {"notifications": notifications, "direct": direct, "flow": flow}
+    if profile is not None:
+        rows = min(notifications, PROFILE_ROWS)
+        print(f"intake: profiling intake and acknowledgements of {rows:,} rows", flush=True)
+        figures["intake_profile"] = profile_intake(folder / "profile", path, rows, profile)
+    return figures
+
+
+def _send_what_prefect_holds() -> None:
+    """Let Prefect's log and event workers finish while the server still answers."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):  # untimed housekeeping: never fail the benchmark
+            worker.drain_all(timeout=15)
+
+
+def result(figures: dict[str, Any]) -> Result:
+    """The table rows and notes from the measured figures."""
+    direct, flow = figures["direct"], figures["flow"]
+    received = direct["report"]["received"]
+    phases = direct["phases"]
+    intake_ack = phases.get("intake", 0.0) + phases.get("acknowledge", 0.0)
+    rate = received / intake_ack if intake_ack else 0.0
+    in_flow = flow["phases"].get("intake", 0.0) + flow["phases"].get("acknowledge", 0.0)
+    flow_rate = received / in_flow if in_flow else 0.0
+    difference = (flow["wall_seconds"] - direct["wall_seconds"]) / flow["wall_seconds"]
+    in_tasks = sum(v for k, v in flow["phases"].items() if k != "prefect calls")
+    prefect_calls = flow["phases"].get("prefect calls", 0.0)
+    outside = flow["wall_seconds"] - in_tasks + prefect_calls
+    accounted = outside / flow["wall_seconds"]
+    # Two runs on a shared machine differ by more than Prefect costs; the accounting within
+    # the flow run cannot see Prefect slowing the tasks down. Show the larger.
+    share = max(difference, accounted)
+    same = all(direct["report"][k] == flow["report"][k] for k in COUNTS)
+    same = same and direct["letters"] == flow["letters"]
+    check = "" if same else f"; runs differ: {direct['report']} / {flow['report']}"
+    out = Result("intake")
+    out.rows.append(
+        Row(
+            key="intake rate",
+            figure=(
+                f"Intake, {received:,} notifications to open cases with acknowledgement "
+                "records, SQLite (PDF rendering stubbed)"
+            ),
+            measured=f"{rate:,.0f} notifications/s",
+            target=f">= {RATE_TARGET:,.0f} notifications/s",
+            baseline=f"{flow_rate:,.0f}/s inside the flow",
+            ratio=f"{rate / RATE_TARGET:.2f}x target",
+            met=rate >= RATE_TARGET,
+            note=(
+                f"intake {seconds(phases.get('intake', 0.0))} ({direct['report']['opened']:,} "
+                f"opened, {direct['report']['linked']} linked, {direct['report']['duplicates']} "
+                f"duplicate, {direct['report']['not_cme']} not CME, "
+                f"{direct['report']['rejected']} rejected) + acknowledgements "
+                f"{seconds(phases.get('acknowledge', 0.0))}: "
+                f"{direct['statements'] / received:.0f} SQL statements per notification; "
+                "the investigations that follow "
+                f"({seconds(phases.get('investigate', 0.0))}) are not in this figure"
+            ),
+        )
+    )
+    out.rows.append(
+        Row(
+            key="intake prefect share",
+            figure="Intake: Prefect's share of the receive-notifications flow's wall time",
+            measured=f"{share * 100:.1f} %",
+            target=f"<= {SHARE_TARGET * 100:.0f} %",
+            baseline=f"{seconds(direct['wall_seconds'])} without Prefect",
+            ratio=(
+                f"{flow['wall_seconds'] / direct['wall_seconds']:.2f}x "
+                f"({seconds(flow['wall_seconds'])} flow)"
+            ),
+            met=share <= SHARE_TARGET and same,
+            note=(
+                f"intake, acknowledgements and {direct['report']['opened']:,} investigations, "
+                f"{flow['letters']:,} letters recorded (rendering stubbed) both ways; the "
+                "baseline calls the flow's three tasks' functions (`.fn`) with no Prefect in "
+                f"them. By difference {difference * 100:.1f} %; by accounting within the flow "
+                f"run {accounted * 100:.1f} % ({seconds(outside)} outside the tasks' functions "
+                f"or in Prefect calls they make); the larger is shown. CPU in this process: "
+                f"flow {seconds(flow['cpu_seconds'])}, tasks' functions alone "
+                f"{seconds(direct['cpu_seconds'])}" + check
+            ),
+        )
+    )
+    out.details = figures
+    return out
+
+
+def main() -> None:
+    """Take the file in both ways and write the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notifications", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="1,000 notifications")
+    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--profile", type=Path, help="profile intake; the report goes here")
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.notifications = 1_000
+    with scratch_folder("intake") as folder:
+        api_url = os.environ.get("PREFECT_API_URL", "")
+        if api_url:
+            figures = measure(folder, arguments.notifications, api_url, arguments.profile)
+            figures["prefect_server"] = "already running (PREFECT_API_URL)"
+        else:
+            print("intake: starting a Prefect server of its own", flush=True)
+            with prefect_server() as server:
+                print(f"  ready in {seconds(server.started_in)}", flush=True)
+                figures = measure(
+                    folder, arguments.notifications, server.api_url, arguments.profile
+                )
+            figures["prefect_server"] = f"started by bench/intake.py in {server.started_in:.0f} s"
+    figures["peak_rss_mb"] = peak_rss_mb()
+    result(figures).write(arguments.json)
+
+
+if __name__ == "__main__":
+    main()
