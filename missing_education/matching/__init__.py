@@ -1,5 +1,6 @@
 """Record linkage: find a child on a register (a school roll, EHE, social care) and say how sure."""
 
+from missing_education.domain.register import REGISTER_COLUMNS
 from missing_education.matching.accuracy import AccuracyReport, evaluate
 from missing_education.matching.batch import MatchSummary, match_files
 from missing_education.matching.engine import (
@@ -12,7 +13,6 @@ from missing_education.matching.engine import (
 )
 from missing_education.matching.noisy_notifications import synthetic_notifications
 from missing_education.matching.register_file import (
-    REGISTER_COLUMNS,
     MatchingInputError,
     RegisterFile,
     Rejection,

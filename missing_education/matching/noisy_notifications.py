@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from missing_education.matching.register_file import REGISTER_COLUMNS
+from missing_education.domain.register import REGISTER_COLUMNS
 from missing_education.matching.synthetic import (
     OLDEST_BIRTH,
     OTHER_LA_CODE,

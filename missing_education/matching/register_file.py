@@ -17,17 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-REGISTER_COLUMNS: tuple[str, ...] = (
-    "ref",
-    "forename",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "upn",
-    "address_line1",
-    "postcode",
-    "school_urn",
-)
+from missing_education.domain.register import REGISTER_COLUMNS
+
 REQUIRED_COLUMNS: tuple[str, ...] = ("ref", "forename", "surname")
 MAX_VALUE_LENGTH = 100
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"

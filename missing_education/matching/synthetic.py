@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from missing_education.matching.register_file import REGISTER_COLUMNS
+from missing_education.domain.register import REGISTER_COLUMNS
 from missing_education.matching.synthetic_names import (
     ENGLISH_SURNAME_ENDS,
     ENGLISH_SURNAME_STARTS,

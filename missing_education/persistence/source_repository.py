@@ -10,19 +10,10 @@ import pandas as pd
 from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from missing_education.domain.check import DatabaseCheck, SourceInfo
+from missing_education.domain.register import REGISTER_COLUMNS
 from missing_education.persistence.tables import database_checks, source_records, sources
 
-RECORD_COLUMNS = (
-    "ref",
-    "forename",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "upn",
-    "address_line1",
-    "postcode",
-    "school_urn",
-)
+RECORD_COLUMNS = REGISTER_COLUMNS
 
 
 def _aware(value: datetime) -> datetime:
