@@ -8,14 +8,13 @@ seeded schedule. Letters are filled in but not typeset (the journeys typeset eve
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import itertools
 import json
 import os
 import random
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,6 @@ from typer.testing import CliRunner, Result
 from missing_education.cli_reports import case_export, report_app
 from missing_education.domain import NOTIFICATION_COLUMNS, DomainError, Outcome, Status
 from missing_education.domain.decision import DECISIONS
-from missing_education.letters import Letterhead, RenderedLetter, template_version
-from missing_education.letters.rendering import letter_source
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
 from missing_education.services.casework import receive_file
@@ -51,38 +48,12 @@ from missing_education.synthetic import (
     synthetic_schools,
     write_csv,
 )
+from tests.simulation import ANSWER_TIMES, typeset_later
 
 FIRST_WAVE = date(2026, 11, 16)
 SECOND_WAVE = date(2027, 1, 11)
 LAST_DAY = date(2027, 3, 26)  # the end of the spring term
 SEED = 2026_11_16
-# Days until each kind of decision is answered (low, high) and how often never.
-ANSWER_TIMES: dict[str, tuple[int, int, float]] = {
-    "school_reply": (3, 25, 0.25),
-    "home_visit": (2, 14, 0.15),
-    "admissions": (5, 35, 0.2),
-    "fair_access": (5, 40, 0.2),
-    "handover": (5, 40, 0.2),
-    "s437": (5, 25, 0.1),
-    "police_notification": (1, 6, 0.0),
-    "lpd_search": (3, 40, 0.2),
-}
-
-
-def typeset_later(
-    items: Sequence[tuple[str, Mapping[str, Any]]], letterhead: Letterhead
-) -> list[RenderedLetter]:
-    """Fill each letter's template for real but skip the typesetting."""
-    made = []
-    for letter_type, context in items:
-        source, _ = letter_source(letter_type, context, letterhead)
-        pdf = b"%PDF-1.7\n% stand-in\n" + hashlib.sha256(source.encode()).hexdigest().encode()
-        made.append(
-            RenderedLetter(
-                letter_type, pdf, 1, template_version(letter_type), hashlib.sha256(pdf).hexdigest()
-            )
-        )
-    return made
 
 
 def simulate_term(folder: Path) -> None:

@@ -1,0 +1,131 @@
+"""A simulated term of casework for tests and benchmarks: seeded answers, no typesetting.
+
+Used by the whole-term test, the reports tests and `bench/term.py`, so the three drive the
+same procedure the same way. Nothing sleeps: days are dates handed to the services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from missing_education.domain import OPEN_STATUSES, DomainError, Status
+from missing_education.domain.decision import DECISIONS, DecisionRequest
+from missing_education.letters import Letterhead, RenderedLetter, template_version
+from missing_education.letters.rendering import letter_source
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.procedure import Procedure
+
+FIRST_DAY = date(2026, 11, 16)
+END_OF_SPRING_TERM = date(2027, 3, 26)
+SEED = 20261116
+EVERY_BRANCH = {(kind, answer) for kind, answers in DECISIONS.items() for answer in answers}
+
+
+def typeset_later(
+    items: Sequence[tuple[str, Mapping[str, Any]]], letterhead: Letterhead
+) -> list[RenderedLetter]:
+    """Fill each letter's template as for real, but skip the typesetting (about 20 ms each).
+
+    The journeys typeset every letter type for real; over a term's 1,300 letters here the
+    typesetter alone would take most of a minute, and the invariants are about the records.
+    """
+    made = []
+    for letter_type, context in items:
+        source, _ = letter_source(letter_type, context, letterhead)
+        pdf = b"%PDF-1.7\n% stand-in\n" + hashlib.sha256(source.encode()).hexdigest().encode()
+        made.append(
+            RenderedLetter(
+                letter_type=letter_type,
+                pdf=pdf,
+                pages=1,
+                template_version=template_version(letter_type),
+                sha256=hashlib.sha256(pdf).hexdigest(),
+            )
+        )
+    return made
+
+
+def school_days(calendar_has: Any, start: date, end: date) -> Iterator[date]:
+    day = start
+    while day <= end:
+        if calendar_has(day):
+            yield day
+        day += timedelta(days=1)
+
+
+# How long each kind of answer takes to come back, in calendar days (low, high), and how
+# often it never comes (a school that never replies, a panel that never sits): late and
+# missing answers are what make the sweep remind, escalate and refer.
+ANSWER_TIMES: dict[str, tuple[int, int, float]] = {
+    "school_reply": (3, 25, 0.25),
+    "home_visit": (2, 14, 0.15),
+    "admissions": (5, 35, 0.2),
+    "fair_access": (5, 40, 0.2),
+    "handover": (5, 40, 0.2),
+    "s437": (5, 25, 0.1),
+    "police_notification": (1, 6, 0.0),
+    "lpd_search": (3, 40, 0.2),
+}
+
+
+class Coordinators:
+    """Answer decisions on a seeded schedule, taking each decision's answers in turn."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.turns = {kind: itertools.cycle(answers) for kind, answers in DECISIONS.items()}
+        self.applied: Counter[tuple[str, str]] = Counter()
+        self.errors: list[str] = []
+        self.days = 0
+
+    def answer_after(self, request: DecisionRequest) -> int | None:
+        """Days until this request is answered (None: never), the same on every run."""
+        low, high, never = ANSWER_TIMES[request.kind]
+        rng = random.Random(f"{self.seed}-{request.case_id}-{request.kind}-{request.round}")
+        return None if rng.random() < never else rng.randint(low, high)
+
+    def details(self, kind: str, answer: str) -> dict[str, Any]:
+        if answer == "moved_other_council":
+            return {
+                "other_council": "Sheffield City Council",
+                "other_council_email": "cme@sheffield.example",
+            }
+        return {"notes": f"seeded {kind}"}
+
+    def decide(self, uow: SqlUnitOfWork, procedure: Procedure, case_id: int, kind: str) -> None:
+        answer = next(self.turns[kind])
+        try:
+            report = procedure.decide(
+                case_id, kind, answer, who="sim", details=self.details(kind, answer)
+            )
+        except DomainError as error:
+            uow.rollback()
+            self.errors.append(f"{procedure.today} case {case_id} {kind}={answer}: {error}")
+            return
+        uow.commit()
+        if report.actions:
+            self.applied[(kind, answer)] += 1
+
+    def work(self, uow: SqlUnitOfWork, procedure: Procedure, day: date) -> None:
+        """A day's answers, then now and then a match review or a coordinator's closure."""
+        for request in uow.decisions.waiting():
+            after = self.answer_after(request)
+            if after is None or (day - request.requested_on).days < after:
+                continue
+            if not uow.cases.get(request.case_id).is_open:
+                continue  # closed earlier today
+            self.decide(uow, procedure, request.case_id, request.kind)
+        self.days += 1
+        open_cases = [s for s in uow.cases.summaries() if s.status in OPEN_STATUSES]
+        if open_cases and self.days % 5 == 0:
+            self.decide(uow, procedure, self.rng.choice(open_cases).case_id, "match_review")
+        lost = [s for s in open_cases if s.status in (Status.ESCALATED, Status.MONITORING)]
+        if lost and self.days % 3 == 0:
+            self.decide(uow, procedure, self.rng.choice(lost).case_id, "closure")
