@@ -15,7 +15,6 @@ import signal
 import stat
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
 from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from tests.e2e.conftest import wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -52,15 +52,6 @@ PG_CLUSTER = (
     sorted(os.listdir("/etc/postgresql"))[0] if os.path.isdir("/etc/postgresql") else "15",
     "main",
 )
-
-
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    """Poll a condition until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.01)
 
 
 @dataclass
@@ -134,6 +125,7 @@ class Council:
             lambda: run.process.poll() is not None or progress() >= target,
             timeout=120,
             what=f"progress {target}",
+            every=0.01,
         )
         if run.process.poll() is not None:
             return False
@@ -325,7 +317,7 @@ def restartable_postgres() -> Iterator[Callable[[], None]]:
                 capture_output=True,
                 timeout=120,
             )
-        wait_for(pg_ready, timeout=60, what="PostgreSQL to answer again")
+        wait_for(pg_ready, timeout=60, what="PostgreSQL to answer again", every=0.05)
 
 
 def test_postgresql_restarted_under_an_intake_is_a_clear_error_and_the_retry_finishes_cleanly(
@@ -339,6 +331,7 @@ def test_postgresql_restarted_under_an_intake_is_a_clear_error_and_the_retry_fin
         lambda: run.process.poll() is not None or council.work_done() > 2 * acknowledgements,
         timeout=120,
         what="the intake to start investigating",
+        every=0.01,
     )
     assert run.process.poll() is None, "the intake finished before the restart"
     council.close()
@@ -349,7 +342,7 @@ def test_postgresql_restarted_under_an_intake_is_a_clear_error_and_the_retry_fin
     assert code == 1, (out, err)
     assert "error: the case database is unavailable" in err
     assert "Traceback" not in err
-    wait_for(pg_ready, timeout=60, what="PostgreSQL to answer again")
+    wait_for(pg_ready, timeout=60, what="PostgreSQL to answer again", every=0.05)
     council._db = psycopg.connect(council.url.replace("postgresql+psycopg://", "postgresql://"))
     council._db.autocommit = True
 
