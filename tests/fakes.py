@@ -19,6 +19,7 @@ from missing_education.domain import (
     Case,
     CaseNotFound,
     Child,
+    HistoryEntry,
     Notification,
     Status,
 )
@@ -74,7 +75,14 @@ class FakeCaseRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    def add(self, notification: Notification, *, status: Status, opened_on: date) -> Case:
+    def add(
+        self,
+        notification: Notification,
+        *,
+        status: Status,
+        opened_on: date,
+        history: Sequence[HistoryEntry] = (),
+    ) -> Case:
         n = notification
         if status is not Status.CLOSED:
             # As the database's partial unique indexes: one open case per child.
@@ -112,6 +120,7 @@ class FakeCaseRepository:
             safeguarding=n.safeguarding,
             csa_needs_review=school_age.needs_review,
         )
+        case.history = list(history)
         self.store.next_case_id += 1
         self.store.cases[case.id] = copy.deepcopy(case)
         return case
@@ -182,6 +191,10 @@ class FakeNotificationRepository:
     def seen(self, fingerprint: str) -> bool:
         return any(known == fingerprint for known, _ in self.store.notifications)
 
+    def cases_for(self, fingerprints: Sequence[str]) -> dict[str, int]:
+        wanted = set(fingerprints)
+        return {known: r.case_id for known, r in self.store.notifications if known in wanted}
+
     def case_for(self, fingerprint: str) -> int | None:
         return next(
             (r.case_id for known, r in self.store.notifications if known == fingerprint), None
@@ -226,6 +239,11 @@ class FakeDeadlineRepository:
             return False
         self.store.deadlines.append(deadline)
         return True
+
+    def add_new(self, deadline: Deadline) -> None:
+        if self._index(deadline.case_id, deadline.step, deadline.round) is not None:
+            raise WriteConflict("unique constraint: the new case already has this deadline")
+        self.store.deadlines.append(deadline)
 
     def for_case(self, case_id: int) -> list[Deadline]:
         return sorted(

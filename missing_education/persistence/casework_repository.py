@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
@@ -58,6 +58,12 @@ def _letter(row: RowMapping) -> LetterRecord:
     )
 
 
+_LETTER_OF_STEP = select(letters).where(
+    letters.c.case_id == bindparam("case_id"), letters.c.step_key == bindparam("step_key")
+)
+_INSERT_LETTER = insert(letters).returning(letters)
+
+
 class SqlLetterRepository:
     """Letters kept as evidence, and the outbox they travel through."""
 
@@ -67,9 +73,7 @@ class SqlLetterRepository:
     def find(self, case_id: int, step_key: str) -> LetterRecord | None:
         """The letter a step already produced, if any."""
         row = (
-            self.connection.execute(
-                select(letters).where(letters.c.case_id == case_id, letters.c.step_key == step_key)
-            )
+            self.connection.execute(_LETTER_OF_STEP, {"case_id": case_id, "step_key": step_key})
             .mappings()
             .first()
         )
@@ -77,10 +81,9 @@ class SqlLetterRepository:
 
     def add(self, values: dict[str, Any]) -> LetterRecord:
         """Record a rendered letter (queued for delivery)."""
-        inserted = self.connection.execute(insert(letters).values(**values)).inserted_primary_key
-        assert inserted is not None
-        found = self.get(int(inserted[0]))
-        return found
+        # RETURNING hands back the stored row (defaults included) without a second look.
+        row = self.connection.execute(_INSERT_LETTER, values)
+        return _letter(row.mappings().one())
 
     def get(self, letter_id: int) -> LetterRecord:
         """One letter by id."""

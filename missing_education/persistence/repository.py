@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, or_, select, update
 
 from missing_education.clock import now
 from missing_education.domain import (
@@ -36,6 +36,53 @@ from missing_education.rules.school_age import compulsory_school_age
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 
+# The statements intake and acknowledgement run for every row, built once: building one per
+# row (and working out its cache key) cost more than running it.
+_INSERT_CASE = insert(cases)
+_INSERT_HISTORY = insert(case_history)
+_INSERT_NOTIFICATION = insert(notifications)
+_INSERT_DEADLINE = insert(deadlines)
+_CASE = select(cases).where(cases.c.id == bindparam("case_id"))
+_CASE_LOCKED = _CASE.with_for_update()
+_HISTORY = (
+    select(case_history)
+    .where(case_history.c.case_id == bindparam("case_id"))
+    .order_by(case_history.c.id)
+)
+_SAVE = (
+    update(cases)
+    .where(cases.c.id == bindparam("case_id"))
+    .values(
+        status=bindparam("new_status"),
+        outcome=bindparam("new_outcome"),
+        closed_on=bindparam("new_closed_on"),
+    )
+)
+_SAVE_MOVE = _SAVE.where(cases.c.status == bindparam("old_status"))
+_OPEN_BY_IDENTITY = (
+    select(cases.c.id, cases.c.upn)
+    .where(cases.c.identity_key == bindparam("key"), cases.c.status.in_(_OPEN))
+    .order_by(cases.c.id)
+)
+_OPEN_BY_UPN_OR_IDENTITY = (
+    select(cases.c.id, cases.c.upn)
+    .where(
+        or_(cases.c.upn == bindparam("upn"), cases.c.identity_key == bindparam("key")),
+        cases.c.status.in_(_OPEN),
+    )
+    .order_by(cases.c.id)
+)
+_NOTIFICATIONS_OF_CASE = (
+    select(notifications)
+    .where(notifications.c.case_id == bindparam("case_id"))
+    .order_by(notifications.c.id)
+)
+_DEADLINES_OF_CASE = (
+    select(deadlines)
+    .where(deadlines.c.case_id == bindparam("case_id"))
+    .order_by(deadlines.c.due, deadlines.c.id)
+)
+
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything is stored in UTC.
@@ -61,8 +108,15 @@ class SqlCaseRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def add(self, notification: Notification, *, status: Status, opened_on: date) -> Case:
-        """Open a case for the child in a notification."""
+    def add(
+        self,
+        notification: Notification,
+        *,
+        status: Status,
+        opened_on: date,
+        history: Sequence[HistoryEntry] = (),
+    ) -> Case:
+        """Open a case for the child in a notification, with its first history entries."""
         n = notification
         school_age = compulsory_school_age(n.date_of_birth)
         values: dict[str, Any] = {
@@ -97,10 +151,13 @@ class SqlCaseRepository:
             "notes": n.notes,
             "created_at": now(),
         }
-        inserted = self.connection.execute(insert(cases).values(**values)).inserted_primary_key
+        inserted = self.connection.execute(_INSERT_CASE, values).inserted_primary_key
         assert inserted is not None
         case_id = inserted[0]
         case = self._case_from_row({**values, "id": case_id, "outcome": None, "closed_on": None})
+        if history:
+            self._append_history(case_id, history)
+            case.history = list(history)
         return case
 
     def get(self, case_id: int, *, lock: bool = False) -> Case:
@@ -110,18 +167,12 @@ class SqlCaseRepository:
         working on the same case waits here, then reads what this one committed. Lock cases in
         id order so two processes never wait for each other.
         """
-        query = select(cases).where(cases.c.id == case_id)
-        if lock:
-            query = query.with_for_update()
-        row = self.connection.execute(query).mappings().first()
+        query = _CASE_LOCKED if lock else _CASE
+        row = self.connection.execute(query, {"case_id": case_id}).mappings().first()
         if row is None:
             raise CaseNotFound(case_id)
         case = self._case_from_row(row)
-        history = self.connection.execute(
-            select(case_history)
-            .where(case_history.c.case_id == case_id)
-            .order_by(case_history.c.id)
-        ).mappings()
+        history = self.connection.execute(_HISTORY, {"case_id": case_id}).mappings()
         case.history = [
             HistoryEntry(
                 at=_aware(h["at"]),
@@ -170,51 +221,56 @@ class SqlCaseRepository:
         A move is written only over the status it was made from: if another process moved the
         case since it was read, WriteConflict, and nothing is written (no second history entry).
         """
-        query = update(cases).where(cases.c.id == case.id)
+        values: dict[str, Any] = {
+            "case_id": case.id,
+            "new_status": case.status.value,
+            "new_outcome": case.outcome.value if case.outcome else None,
+            "new_closed_on": case.closed_on,
+        }
+        query = _SAVE
         if case.new_history and case.new_history[0].from_status is not None:
-            query = query.where(cases.c.status == case.new_history[0].from_status.value)
-        result = self.connection.execute(
-            query.values(
-                status=case.status.value,
-                outcome=case.outcome.value if case.outcome else None,
-                closed_on=case.closed_on,
-            )
-        )
+            query = _SAVE_MOVE
+            values["old_status"] = case.new_history[0].from_status.value
+        result = self.connection.execute(query, values)
         if result.rowcount != 1:
             raise WriteConflict(f"{case.reference} was moved on by another process")
         if case.new_history:
-            self.connection.execute(
-                insert(case_history),
-                [
-                    {
-                        "case_id": case.id,
-                        "at": entry.at,
-                        "who": entry.who,
-                        "from_status": entry.from_status.value if entry.from_status else None,
-                        "to_status": entry.to_status.value,
-                        "why": entry.why,
-                    }
-                    for entry in case.new_history
-                ],
-            )
+            self._append_history(case.id, case.new_history)
             case.new_history.clear()
+
+    def _append_history(self, case_id: int, entries: Sequence[HistoryEntry]) -> None:
+        self.connection.execute(
+            _INSERT_HISTORY,
+            [
+                {
+                    "case_id": case_id,
+                    "at": entry.at,
+                    "who": entry.who,
+                    "from_status": entry.from_status.value if entry.from_status else None,
+                    "to_status": entry.to_status.value,
+                    "why": entry.why,
+                }
+                for entry in entries
+            ],
+        )
 
     def find_open(self, notification: Notification) -> int | None:
         """The open case of the same child: same UPN, or same name and date of birth."""
         n = notification
-        conditions = [cases.c.identity_key == identity_key(n.forename, n.surname, n.date_of_birth)]
+        key = identity_key(n.forename, n.surname, n.date_of_birth)
+        # One look for both: the partial unique indexes allow one open case per UPN and one
+        # per identity key, so at most two rows come back; a UPN match wins, as it always has.
         if n.upn:
-            conditions.insert(0, cases.c.upn == n.upn)
-        for condition in conditions:
-            found = self.connection.execute(
-                select(cases.c.id)
-                .where(condition, cases.c.status.in_(_OPEN))
-                .order_by(cases.c.id)
-                .limit(1)
-            ).scalar()
-            if found is not None:
-                return int(found)
-        return None
+            rows = self.connection.execute(
+                _OPEN_BY_UPN_OR_IDENTITY, {"upn": n.upn, "key": key}
+            ).all()
+        else:
+            rows = self.connection.execute(_OPEN_BY_IDENTITY, {"key": key}).all()
+        if n.upn:
+            for row in rows:
+                if row.upn == n.upn:
+                    return int(row.id)
+        return int(rows[0].id) if rows else None
 
     def summaries(self, status: Status | None = None) -> list[CaseSummary]:
         """Every case (or those in one status) with the date its current step is due."""
@@ -284,6 +340,18 @@ class SqlNotificationRepository:
         ).first()
         return found is not None
 
+    def cases_for(self, fingerprints: Sequence[str]) -> dict[str, int]:
+        """Of these fingerprints, those an earlier intake took in, with the case of each."""
+        wanted = sorted(set(fingerprints))
+        if not wanted:
+            return {}
+        rows = self.connection.execute(
+            select(notifications.c.fingerprint, notifications.c.case_id).where(
+                notifications.c.fingerprint.in_(wanted)
+            )
+        ).all()
+        return {row.fingerprint: int(row.case_id) for row in rows}
+
     def case_for(self, fingerprint: str) -> int | None:
         """The case an earlier intake put this exact notification on, if any."""
         found = self.connection.execute(
@@ -296,28 +364,25 @@ class SqlNotificationRepository:
     ) -> None:
         """Keep the notification against its case."""
         self.connection.execute(
-            insert(notifications).values(
-                case_id=case_id,
-                fingerprint=notification.fingerprint,
-                source=source,
-                row_number=row,
-                received_at=now(),
-                referral_date=notification.referral_date,
-                referrer_organisation=notification.referrer_organisation,
-                referrer_name=notification.referrer_name,
-                referrer_email=notification.referrer_email,
-                disposition=disposition,
-                extra=json.dumps(dict(notification.extra), ensure_ascii=False),
-            )
+            _INSERT_NOTIFICATION,
+            {
+                "case_id": case_id,
+                "fingerprint": notification.fingerprint,
+                "source": source,
+                "row_number": row,
+                "received_at": now(),
+                "referral_date": notification.referral_date,
+                "referrer_organisation": notification.referrer_organisation,
+                "referrer_name": notification.referrer_name,
+                "referrer_email": notification.referrer_email,
+                "disposition": disposition,
+                "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
+            },
         )
 
     def for_case(self, case_id: int) -> list[NotificationRecord]:
         """Every notification about the case, oldest first."""
-        rows = self.connection.execute(
-            select(notifications)
-            .where(notifications.c.case_id == case_id)
-            .order_by(notifications.c.id)
-        ).mappings()
+        rows = self.connection.execute(_NOTIFICATIONS_OF_CASE, {"case_id": case_id}).mappings()
         return [
             NotificationRecord(
                 id=r["id"],
@@ -384,13 +449,29 @@ class SqlDeadlineRepository:
             return False
         return True
 
+    def add_new(self, deadline: Deadline) -> None:
+        """Record the first deadline of a case opened in this transaction (it has none yet).
+
+        No look and no savepoint: nobody else can have given the new case a deadline. Should
+        one exist all the same, the unique constraint raises WriteConflict.
+        """
+        self.connection.execute(
+            _INSERT_DEADLINE,
+            {
+                "case_id": deadline.case_id,
+                "step": deadline.step.value,
+                "round": deadline.round,
+                "base_date": deadline.base_date,
+                "school_days": deadline.school_days,
+                "calendar_days": deadline.calendar_days,
+                "school_urn": deadline.school_urn,
+                "due": deadline.due,
+            },
+        )
+
     def for_case(self, case_id: int) -> list[Deadline]:
         """Every deadline of the case, in due order."""
-        rows = self.connection.execute(
-            select(deadlines)
-            .where(deadlines.c.case_id == case_id)
-            .order_by(deadlines.c.due, deadlines.c.id)
-        ).mappings()
+        rows = self.connection.execute(_DEADLINES_OF_CASE, {"case_id": case_id}).mappings()
         return [_deadline_from_row(r) for r in rows]
 
     def open(self) -> list[Deadline]:

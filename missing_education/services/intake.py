@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,9 @@ from missing_education.settings import Settings
 Progress = Callable[[int, int], None]
 # A batch that loses a race to another intake is run again this many times at most.
 CONFLICT_ATTEMPTS = 5
+# Before a batch is run again it waits up to this long (times the attempt), a random share:
+# two intakes that restart in step would meet in the middle of their batches once more.
+CONFLICT_BACKOFF_SECONDS = 0.05
 
 
 class IntakeFileError(ValueError):
@@ -172,8 +177,11 @@ def _ingest_batch(
 ) -> IntakeReport:
     """One batch in one transaction; WriteConflict (after rolling back) if another intake won."""
     done = IntakeReport()
+    # The rows an earlier intake took in, looked up for the whole batch at once; a row repeated
+    # within the batch is found among those this batch stored (a fingerprint is stored once).
+    taken = uow.notifications.cases_for([n.fingerprint for _, n in rows])
     for row_number, notification in rows:
-        taken_in = uow.notifications.case_for(notification.fingerprint)
+        taken_in = taken.get(notification.fingerprint)
         if taken_in is not None:
             done.duplicates += 1
             done.taken_in_case_ids.append(taken_in)
@@ -183,17 +191,23 @@ def _ingest_batch(
             uow.notifications.add(
                 case_id, notification, source=source, row=row_number, disposition="linked"
             )
+            taken[notification.fingerprint] = case_id
             done.linked += 1
             done.linked_case_ids.append(case_id)
             continue
-        case = uow.cases.add(notification, status=Status.RECEIVED, opened_on=today)
-        case.new_history.append(_opened_entry(source, row_number))
-        uow.cases.save(case)
+        case = uow.cases.add(
+            notification,
+            status=Status.RECEIVED,
+            opened_on=today,
+            history=[_opened_entry(source, row_number)],
+        )
         uow.notifications.add(
             case.id, notification, source=source, row=row_number, disposition="opened"
         )
+        taken[notification.fingerprint] = case.id
         # Not located within 20 school days of the notification: escalate (DOMAIN 4.8).
-        uow.deadlines.add(
+        # The case was opened just now, in this transaction: it has no deadline to look for.
+        uow.deadlines.add_new(
             new_deadline(
                 calendar,
                 case.id,
@@ -233,6 +247,7 @@ def _ingest(
                     uow.rollback()
                     if attempt == CONFLICT_ATTEMPTS:
                         raise
+                    time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * attempt))
                     continue
                 report.add(done)
                 break

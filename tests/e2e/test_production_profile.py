@@ -395,10 +395,12 @@ def test_a_sweep_killed_mid_run_on_a_worker_is_finished_by_the_next_sweep(
 def test_two_workers_racing_over_overlapping_files_make_nothing_twice(
     production: Production,
 ) -> None:
-    rows = synthetic_notifications(24, seed=77, referral_date=date(2026, 12, 14))[:24]
+    # Each file takes several seconds, far longer than the workers' 1-second poll, so the two
+    # runs are under way together whichever worker picks its run up first.
+    rows = synthetic_notifications(150, seed=77, referral_date=date(2026, 12, 14))[:150]
     inbox = production.root / "race"
-    first = write_csv(inbox / "first.csv", rows[:16], NOTIFICATION_COLUMNS)
-    second = write_csv(inbox / "second.csv", list(reversed(rows[8:])), NOTIFICATION_COLUMNS)
+    first = write_csv(inbox / "first.csv", rows[:100], NOTIFICATION_COLUMNS)
+    second = write_csv(inbox / "second.csv", list(reversed(rows[50:])), NOTIFICATION_COLUMNS)
     with production.uow() as uow:
         before = {s.case_id for s in uow.cases.summaries()}
 

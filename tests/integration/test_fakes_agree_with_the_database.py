@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 
-from missing_education.domain import CaseNotFound, Notification, Status, parse_notification
+from missing_education.domain import (
+    CaseNotFound,
+    HistoryEntry,
+    Notification,
+    Status,
+    parse_notification,
+)
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.directory import HomeVisit, School
 from missing_education.domain.letter import Delivery
@@ -290,3 +296,43 @@ def test_a_move_from_a_status_the_case_has_left_is_refused(uow: UnitOfWork) -> N
         with pytest.raises(WriteConflict):
             uow.cases.save(stale)
         assert [h.why for h in uow.cases.get(case.id).history] == ["triage"]
+
+
+def test_a_case_opened_with_its_history_reads_back_with_it(uow: UnitOfWork) -> None:
+    entry = HistoryEntry(
+        AT, "system", None, Status.RECEIVED, "notification received (n.csv, row 2)"
+    )
+    with uow:
+        opened = uow.cases.add(child(), status=Status.RECEIVED, opened_on=TODAY, history=[entry])
+        uow.commit()
+    with uow:
+        stored = uow.cases.get(opened.id)
+    assert stored.history == opened.history == [entry]
+    assert not stored.new_history
+
+
+def test_the_cases_of_notifications_taken_in_are_found_together(uow: UnitOfWork) -> None:
+    first, second, unseen = child(), child(forename="Tom"), child(forename="Ann")
+    with uow:
+        case = uow.cases.add(first, status=Status.RECEIVED, opened_on=TODAY)
+        uow.notifications.add(case.id, first, source="n.csv", row=2, disposition="opened")
+        uow.notifications.add(case.id, second, source="n.csv", row=3, disposition="linked")
+        uow.commit()
+    with uow:
+        fingerprints = [first.fingerprint, unseen.fingerprint, second.fingerprint]
+        assert uow.notifications.cases_for(fingerprints) == {
+            first.fingerprint: case.id,
+            second.fingerprint: case.id,
+        }
+        assert uow.notifications.cases_for([]) == {}
+
+
+def test_a_new_case_first_deadline_is_recorded_and_never_twice(uow: UnitOfWork) -> None:
+    with uow:
+        case = uow.cases.add(child(), status=Status.RECEIVED, opened_on=TODAY)
+        d = deadline(case.id, Step.LOCATE_CHILD, date(2026, 12, 18))
+        uow.deadlines.add_new(d)
+        assert [x.due for x in uow.deadlines.for_case(case.id)] == [date(2026, 12, 18)]
+        assert not uow.deadlines.add(d)
+        with pytest.raises(WriteConflict):
+            uow.deadlines.add_new(d)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from missing_education import services
-from missing_education.domain import Case, Notification, Outcome, Status, parse_notification
+from missing_education.domain import (
+    Case,
+    HistoryEntry,
+    Notification,
+    Outcome,
+    Status,
+    parse_notification,
+)
 from missing_education.domain.deadline import Step
 from missing_education.rules.calendar import CalendarPeriod
 from missing_education.settings import Settings
@@ -283,12 +291,14 @@ def test_a_crash_in_a_batch_loses_only_that_batch_and_a_rerun_finishes_the_job(
     real_add = uow.cases.add
     calls = 0
 
-    def add_then_fail(n: Notification, *, status: Status, opened_on: date) -> Case:
+    def add_then_fail(
+        n: Notification, *, status: Status, opened_on: date, history: Sequence[HistoryEntry] = ()
+    ) -> Case:
         nonlocal calls
         calls += 1
         if calls == 4:
             raise RuntimeError("power cut")
-        return real_add(n, status=status, opened_on=opened_on)
+        return real_add(n, status=status, opened_on=opened_on, history=history)
 
     monkeypatch.setattr(uow.cases, "add", add_then_fail)
     with pytest.raises(RuntimeError):
