@@ -110,6 +110,17 @@ def apply_decision(
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
+def decision_answered_by_run(case_id: int, kind: str, flow_run_id: str) -> bool:
+    """Whether this flow run's decision was already applied (a rerun must not ask again)."""
+    _, uow, _ = _setup()
+    with uow:
+        return any(
+            d.kind == kind and d.flow_run_id == flow_run_id and not d.is_open
+            for d in uow.decisions.for_case(case_id)
+        )
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
 def request_decision(case_id: int, kind: str, flow_run_id: str) -> str:
     """Record that a decision is asked for; returns the case reference for the form."""
     _, uow, day = _setup()

@@ -12,7 +12,7 @@ from prefect.input import RunInput
 from prefect.input.actions import delete_flow_run_input
 from pydantic import Field
 
-from tasks.casework import apply_decision, request_decision
+from tasks.casework import apply_decision, decision_answered_by_run, request_decision
 from tasks.privacy import install_redaction
 
 WHO = Field(description="Your name or staff id: the case record keeps who decided.")
@@ -131,6 +131,9 @@ def ask_and_apply(case_id: int, kind: str) -> dict[str, Any]:
     """
     form, field = FORMS[kind]
     flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    if decision_answered_by_run(case_id, kind, flow_run_id):
+        # A rerun after the answer was applied (and its stored input deleted): nothing to ask.
+        return {"cases": 0, "letters": 0, "actions": {}, "case_ids": []}
     reference = request_decision(case_id, kind, flow_run_id)
     key = suspend_key(kind, reference)
     prompt = (
