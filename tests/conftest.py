@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,22 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CME_HOME", str(home))
     monkeypatch.setenv("CME_TODAY", "2026-11-25")
     return home
+
+
+@pytest.fixture(autouse=True, scope="module")
+def prefect_services_end_with_their_module() -> Iterator[None]:
+    """No test module leaves Prefect's background services (events, logs) running.
+
+    A connected events client sends websocket keep-alive pings that draw from the global
+    `random` on Prefect's event-loop thread; left running, they made Hypothesis tests in later
+    modules fail at random ("Do not use the random module inside strategies").
+    """
+    yield
+    services = sys.modules.get("prefect._internal.concurrency.services")
+    if services is None:
+        return
+    alive = sorted({type(s).__name__ for s in services._QueueServiceBase._instances.values()})
+    assert not alive, f"Prefect services left running after this module: {alive}"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """The product's flows run through Prefect's test harness (a temporary local server).
 
-One harness serves the whole session (it takes seconds to start); every test still has its
+One harness serves the whole module (it takes seconds to start); every test still has its
 own CME_HOME and case database from the autouse `isolated_home` fixture.
 """
 
@@ -46,9 +46,15 @@ pytestmark = pytest.mark.prefect
 REFERRALS = date(2026, 11, 20)  # CME_TODAY is 25 November 2026
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """One temporary Prefect server for the session, its home in a temporary folder."""
+    """One temporary Prefect server for this module, its home in a temporary folder.
+
+    Module-scoped, not session-scoped: leaving the harness up kept Prefect's events client
+    connected for the rest of the run, and its websocket keep-alive pings draw from the global
+    `random` on a background thread, which Hypothesis reports (rightly) as a strategy touching
+    `random` when a ping lands during a draw. The harness drains those services on exit.
+    """
     home = tmp_path_factory.mktemp("prefect-home")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("PREFECT_HOME", str(home))
