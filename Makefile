@@ -4,16 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check bench serve clean
+.PHONY: install demo test check bench serve clean lock lock-upgrade
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every Python package comes from requirements.lock, pinned with hashes; pyproject.toml holds
+# the ranges. Our own package is installed without build isolation so that its build tools come
+# from the lock too.
+$(STAMP): pyproject.toml requirements.lock scripts/system-packages.sh
 	bash scripts/system-packages.sh
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# After editing a range in pyproject.toml: re-resolve, keeping every other pin where it is.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 --quiet -o requirements.lock
+
+# Take the newest versions the ranges allow; then run `make check` and `make test`.
+lock-upgrade: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 --quiet --upgrade -o requirements.lock
 
 demo: install
 	$(BIN)/python scripts/demo.py --home demo-data

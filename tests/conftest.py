@@ -10,10 +10,34 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis draws fresh examples on every run (no derandomised profile): a failure prints the
+# blob that replays it. `HYPOTHESIS_PROFILE=derandomized` gives the same examples every time.
+hypothesis_settings.register_profile("default-random", print_blob=True)
+hypothesis_settings.register_profile("ci", print_blob=True, database=None)
+hypothesis_settings.register_profile("derandomized", derandomize=True, database=None)
+hypothesis_settings.load_profile(
+    os.environ.get(
+        "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "default-random"
+    )
+)
 
 POSTGRES_ADMIN = os.environ.get(
     "CME_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None] | pytest.TestReport:
+    """In CI (`CI=true`) a skipped test is a failure: nothing of the product goes untested."""
+    report: pytest.TestReport = yield
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which counts as a failure: {report.longrepr}"
+    return report
 
 
 @pytest.fixture(autouse=True)

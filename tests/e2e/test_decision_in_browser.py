@@ -18,6 +18,7 @@ from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from missing_education.domain import Outcome, Status
 from tests.e2e.conftest import E2E, REPO
+from tests.system_packages import require_debian_package
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
@@ -55,8 +56,7 @@ def chromium_page() -> Iterator[Page]:
 
 
 def test_a_coordinator_answers_a_home_visit_in_the_prefect_ui(e2e: E2E) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("needs Chromium at /usr/bin/chromium")
+    require_debian_package(str(CHROMIUM), "chromium")
     case_id = e2e.case_id("browser")
     key = e2e.decision_key("home_visit", case_id)
     started = e2e.start("decide-home-visit/home-visit", case_id=case_id)

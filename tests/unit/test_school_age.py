@@ -16,7 +16,7 @@ from missing_education.rules import (
     year_group,
 )
 
-PROPERTY = settings(derandomize=True, database=None, deadline=None, max_examples=500)
+PROPERTY = settings(database=None, deadline=None, max_examples=500)
 BIRTH_DATES = st.dates(min_value=date(1950, 1, 1), max_value=date(2100, 12, 31))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from missing_education.letters import (
 from missing_education.letters.markup import long_date
 from missing_education.letters.rendering import letter_source
 from missing_education.letters.samples import HOSTILE_TEXT, LONG_FORENAME, LONG_SURNAME
+from tests.system_packages import require_debian_package
 
 REPOSITORY_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 MM = 72 / 25.4
@@ -88,11 +88,11 @@ def test_edge_letters_leave_out_optional_lines_rather_than_print_blanks(
     assert "replaces" not in text
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_devanagari_and_arabic_names_extract_in_reading_order_with_poppler(
     edge_letters: dict[str, RenderedLetter], tmp_path: Path
 ) -> None:
     # pypdf repeats Devanagari clusters that carry /ActualText; poppler reads them correctly.
+    require_debian_package("pdftotext", "poppler-utils")
     path = tmp_path / "letter.pdf"
     path.write_bytes(edge_letters["parent_contact"].pdf)
     text = subprocess.run(
