@@ -8,6 +8,7 @@ packages=(
   fonts-noto-core fonts-noto-cjk fonts-dejavu-core  # letters
   chromium                                          # browser tests (Playwright drives it)
   poppler-utils                                     # pdftotext: letters read back in tests
+  curl                                              # make serve waits for the server with it
 )
 missing=()
 for package in "${packages[@]}"; do
