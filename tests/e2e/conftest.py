@@ -27,6 +27,7 @@ from prefect import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.input.actions import read_flow_run_input
+from playwright.sync_api import expect
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from missing_education import services
@@ -44,6 +45,12 @@ PREFECT = str(BIN / "prefect")
 TODAY = "2026-11-25"
 SERVER_START_SECONDS = 90.0
 T = TypeVar("T")
+
+# Playwright's `expect` waits 5 s by default, whatever a page's own timeout says: on a busy
+# 2-core machine a Resume that the server validates and hands to a worker took longer, and the
+# browser test failed with "Locator expected to be hidden". Every browser wait gets 30 s.
+BROWSER_TIMEOUT_MS = 30_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 # Synthetic children, deliberately unusual names so a search of Prefect's database for them
 # cannot match anything by chance. Each test takes its own child (tests may run alone).
