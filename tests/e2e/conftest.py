@@ -23,11 +23,11 @@ from uuid import UUID
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from prefect import get_client
 from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.input.actions import read_flow_run_input
-from playwright.sync_api import expect
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from missing_education import services
