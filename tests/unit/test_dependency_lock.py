@@ -1,4 +1,4 @@
-"""requirements.lock agrees with pyproject.toml, and the environment is the one the lock describes."""
+"""requirements.lock agrees with pyproject.toml, and the environment is what the lock pins."""
 
 from __future__ import annotations
 
