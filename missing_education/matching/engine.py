@@ -39,6 +39,8 @@ Decision = Literal["match", "possible", "none"]
 # candidate is not worth a person's time.
 MATCH_THRESHOLD = 0.85
 POSSIBLE_THRESHOLD = 0.05
+# A link on one name (the other different or blank) needs at least this score as well.
+ONE_NAME_SCORE = 0.95
 # Notifications are matched this many at a time, to keep memory flat on big batches.
 BATCH_SIZE = 2000
 # Parameters are learnt from at most this many notifications of a batch (a seeded sample).
@@ -107,13 +109,11 @@ def _decisions(
     date_agrees = pairs.date_of_birth <= c.DOB_ONE_DIGIT
     date_fits = pairs.date_of_birth != c.DOB_DIFFERENT
     upn_agrees = pairs.upn <= c.UPN_FORMER
-    # A blank name is no evidence either way: the other name and an exact birthday must
-    # then carry it (the household correction already splits the score between twins).
-    forename_missing = weighed.forename_level == c.NAME_MISSING
-    surname_missing = weighed.surname_level == c.NAME_MISSING
-    names_agree = (forename_agrees & surname_agrees) | (
-        date_exact & ((forename_missing & surname_agrees) | (surname_missing & forename_agrees))
-    )
+    # One name wholly different or blank (a first name replaced, a surname changed) with
+    # the other name and the exact birthday agreeing is the same child or a twin; the
+    # household correction weighs the twin, and such a link needs the higher score.
+    one_name = date_exact & (forename_agrees | surname_agrees) & (scores >= ONE_NAME_SCORE)
+    names_agree = (forename_agrees & surname_agrees) | one_name
     safe = (names_agree & date_fits) | (upn_agrees & (forename_agrees | date_agrees))
     decisions = np.full(len(scores), "none", dtype=object)
     decisions[scores >= thresholds.possible] = "possible"

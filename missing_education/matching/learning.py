@@ -1,4 +1,4 @@
-"""Learn the m values and the prior from the batch being matched, by expectation-maximisation.
+"""Learn the m values from the batch being matched, by expectation-maximisation.
 
 Fixed m values fit the data they were measured on: a file from another system has its
 own error mix (more blanks, more swapped names, more wrong years). As Splink does, the
@@ -6,6 +6,8 @@ m values are re-estimated from the comparison vectors of the batch itself: the E
 scores every candidate pair (the score is already the probability that the pair is
 the same child, candidates of one notification competing), the M step sets each m to
 the score-weighted share of pairs at each level. u values stay measured on the register.
+The prior that a child is on the register at all is not learnt: learning it from a batch
+of mostly present children raised false links for absent ones (measured, docs/matching.md).
 
 The current values are a Dirichlet prior worth `PRIOR_PAIRS` true pairs, so a small file
 moves them little; below `MIN_NOTIFICATIONS` nothing is learnt at all (the small-file
@@ -30,9 +32,6 @@ MIN_NOTIFICATIONS = 200
 PRIOR_PAIRS = 200.0
 # No level's m is learnt below this: a level the batch happens not to show is still possible.
 M_FLOOR = 0.001
-# The prior that a notified child is on the register is learnt within these bounds: a batch
-# of duplicates must not teach the matcher that every child is always there.
-PRESENT_PRIOR_BOUNDS = (0.2, 0.8)
 MAX_ITERATIONS = 20
 TOLERANCE = 1e-4
 
@@ -80,7 +79,7 @@ def learn(
     notifications: int,
     priors: Parameters = PRIORS,
 ) -> Learnt:
-    """Estimate m values and the present prior from a batch's candidate pairs."""
+    """Estimate the m values from a batch's candidate pairs, starting from `priors`."""
     if notifications < MIN_NOTIFICATIONS:
         scorer.use(priors)
         return Learnt(
@@ -97,10 +96,6 @@ def learn(
         scorer.use(parameters)
         weighed = scorer.weigh(pairs, register)
         scores = scorer.scores(pairs.query, weighed.total)
-        present = (scores.sum() + PRIOR_PAIRS * priors.present_prior) / (
-            notifications + PRIOR_PAIRS
-        )
-        low, high = PRESENT_PRIOR_BOUNDS
         updated = replace(
             parameters,
             forename=_m_step(weighed.forename_level, scores, priors.forename),
@@ -108,7 +103,6 @@ def learn(
             date_of_birth=_m_step(pairs.date_of_birth, scores, priors.date_of_birth),
             sex=_m_step(pairs.sex, scores, priors.sex),
             postcode=_m_step(pairs.postcode, scores, priors.postcode),
-            present_prior=float(np.clip(present, low, high)),
         )
         change = _largest_change(parameters, updated)
         history.append(change)
@@ -127,7 +121,7 @@ def learn(
 
 
 def _largest_change(before: Parameters, after: Parameters) -> float:
-    changes = [abs(after.present_prior - before.present_prior)]
+    changes = []
     for name in ("forename", "surname", "date_of_birth", "sex", "postcode"):
         old, new = np.array(getattr(before, name)), np.array(getattr(after, name))
         changes.append(float(np.abs(old - new).max()))
