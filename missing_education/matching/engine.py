@@ -202,13 +202,13 @@ class Matcher:
             for at in order
         ]
 
-    def match_frame(self, people: pd.DataFrame) -> pd.DataFrame:
+    def match_frame(self, people: pd.DataFrame, *, learn: bool | None = None) -> pd.DataFrame:
         """One row per person, its best candidate: register_ref is "" when the decision is none.
 
-        Unless the matcher was made with `learn=False`, the m values are first learnt
-        from these people (see `learn_from`); `self.learnt` says what was learnt.
+        Unless `learn` is False (default: as the matcher was made), the m values are first
+        learnt from these people (see `learn_from`); `self.learnt` says what was learnt.
         """
-        if self._learn:
+        if self._learn if learn is None else learn:
             self.learn_from(people)
         results = [
             self._best(people.iloc[start : start + BATCH_SIZE])
