@@ -39,7 +39,7 @@ Decision = Literal["match", "possible", "none"]
 # candidate is not worth a person's time.
 MATCH_THRESHOLD = 0.85
 POSSIBLE_THRESHOLD = 0.05
-# A link on one name (the other different or blank) needs at least this score as well.
+# A link with one of forename, surname, date of birth wrong needs at least this score.
 ONE_NAME_SCORE = 0.95
 # Notifications are matched this many at a time, to keep memory flat on big batches.
 BATCH_SIZE = 2000
@@ -109,12 +109,16 @@ def _decisions(
     date_agrees = pairs.date_of_birth <= c.DOB_ONE_DIGIT
     date_fits = pairs.date_of_birth != c.DOB_DIFFERENT
     upn_agrees = pairs.upn <= c.UPN_FORMER
-    # One name wholly different or blank (a first name replaced, a surname changed) with
-    # the other name and the exact birthday agreeing is the same child or a twin; the
-    # household correction weighs the twin, and such a link needs the higher score.
-    one_name = date_exact & (forename_agrees | surname_agrees) & (scores >= ONE_NAME_SCORE)
-    names_agree = (forename_agrees & surname_agrees) | one_name
+    # One of forename, surname and date of birth wholly wrong or blank (a first name
+    # replaced, a surname changed, a birthday mistyped) while the other two agree is the
+    # same child or a twin or namesake; the household correction weighs the twin, and such
+    # a link needs the higher score. A wrong name needs the birthday exact.
+    two_of_three = (date_exact & (forename_agrees | surname_agrees)) | (
+        forename_agrees & surname_agrees
+    )
+    names_agree = forename_agrees & surname_agrees
     safe = (names_agree & date_fits) | (upn_agrees & (forename_agrees | date_agrees))
+    safe |= two_of_three & (scores >= ONE_NAME_SCORE)
     decisions = np.full(len(scores), "none", dtype=object)
     decisions[scores >= thresholds.possible] = "possible"
     decisions[(scores >= thresholds.match) & safe] = "match"

@@ -46,9 +46,12 @@ FORENAME_SHARE_FLOOR = 1e-4
 SURNAME_SHARE_FLOOR = 1e-4
 # Brothers and sisters share a surname and a postcode, and twins a birthday too, so those
 # fields agree together far more often than their separate u values say. The register's
-# own rate of such pairs is used, but never below these (per pupil, per register row).
-MIN_HOUSEHOLD_PAIRS = 0.3
-MIN_TWIN_PAIRS = 0.01
+# own rate of such pairs is used, shrunk towards these (per pupil, per register row) as if
+# `HOUSEHOLD_PRIOR_ROWS` rows had shown them: a small register may show no twins by chance,
+# a register of thousands with none has few (an extract of one agency, say).
+PRIOR_HOUSEHOLD_PAIRS = 0.3
+PRIOR_TWIN_PAIRS = 0.01
+HOUSEHOLD_PRIOR_ROWS = 500
 # Chance that a brother's or sister's forename agrees with the child's at these levels:
 # parents do not give two children the same first name, nor two forms of one name.
 SIBLING_FORENAME_AGREEMENT = {c.EXACT: 0.001, c.VARIANT: 0.002}
@@ -145,8 +148,11 @@ class Scorer:
         self.use(parameters)
         households, twins = frequencies.household_rates(register)
         others = max(len(register) - 1, 1)
-        self.household_rate = max(households, MIN_HOUSEHOLD_PAIRS) / others
-        self.twin_rate = max(twins, MIN_TWIN_PAIRS) / others
+        rows, prior = len(register), HOUSEHOLD_PRIOR_ROWS
+        household = (households * rows + PRIOR_HOUSEHOLD_PAIRS * prior) / (rows + prior)
+        twin = (twins * rows + PRIOR_TWIN_PAIRS * prior) / (rows + prior)
+        self.household_rate = household / others
+        self.twin_rate = twin / others
         self.forename_lift = frequencies.community_lift(register)
 
     def use(self, parameters: Parameters) -> None:
