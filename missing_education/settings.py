@@ -152,6 +152,18 @@ def _coerce(value: Any, default: Any, name: str) -> Any:
                 number = None
         if number is not None and number >= 0:
             return number
+    elif isinstance(default, float):
+        # A share or a score (matching thresholds): a number from 0 to 1.
+        share: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            share = float(value)
+        elif isinstance(value, str):
+            try:
+                share = float(value)
+            except ValueError:
+                share = None
+        if share is not None and 0.0 <= share <= 1.0:
+            return share
     elif isinstance(default, tuple):
         if isinstance(value, list | tuple):
             return tuple(str(v) for v in value)

@@ -246,9 +246,7 @@ def compare_postcodes(
     both = (q_full != 0) & (r_full != 0)
     unequal = np.flatnonzero(both & (q_full != r_full))
     if len(unequal):
-        typo = _one_edit(
-            queries.postcode_text[qi[unequal]], register.postcode_text[ri[unequal]]
-        )
+        typo = _one_edit(queries.postcode_text[qi[unequal]], register.postcode_text[ri[unequal]])
         level[unequal[typo]] = POSTCODE_TYPO
     level[both & (q_full == r_full)] = POSTCODE_FULL
     level[(q_district == 0) | (r_district == 0)] = POSTCODE_MISSING

@@ -65,6 +65,8 @@ class Thresholds:
                 "thresholds must satisfy 0 < possible <= match <= 1 "
                 f"(got possible {self.possible}, match {self.match})"
             )
+
+
 RESULT_COLUMNS = ("notification_ref", "register_ref", "score", "decision")
 
 

@@ -114,9 +114,7 @@ def date_of_birth_u(dates: npt.NDArray[np.int32], pairs: Pairs) -> Shares:
 def postcode_u(register: PreparedRecords, pairs: Pairs) -> Shares:
     """Chance that an unrelated pupil's postcode agrees at each level (missing: 1)."""
     a, b = pairs
-    sampled = _sampled_shares(
-        c.compare_postcodes(register, a, register, b), len(c.POSTCODE_LEVELS)
-    )
+    sampled = _sampled_shares(c.compare_postcodes(register, a, register, b), len(c.POSTCODE_LEVELS))
     full = share_agreeing(register.postcode)
     typo = float(sampled[c.POSTCODE_TYPO])
     sector = max(share_agreeing(register.postcode_sector) - full - typo, sampled[c.POSTCODE_SECTOR])

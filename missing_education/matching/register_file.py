@@ -66,8 +66,9 @@ class RegisterFile:
 
     def scored_with_missing(self) -> dict[int, int]:
         """Number of usable rows by how many identifying fields are missing (1 or more)."""
-        counts = self.missing_fields().value_counts()
-        return {int(n): int(rows) for n, rows in sorted(counts.items()) if n > 0}
+        missing = self.missing_fields().to_numpy(dtype=int)
+        counts = [int((missing == n).sum()) for n in range(1, len(IDENTIFYING_FIELDS) + 1)]
+        return {n: rows for n, rows in enumerate(counts, start=1) if rows}
 
 
 def read_register(path: Path) -> RegisterFile:

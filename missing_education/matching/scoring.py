@@ -57,7 +57,6 @@ HOUSEHOLD_PRIOR_ROWS = 500
 SIBLING_FORENAME_AGREEMENT = {c.EXACT: 0.001, c.VARIANT: 0.002}
 
 
-
 @dataclass(frozen=True)
 class Parameters:
     """The m values (share of true pairs at each level, "missing" left out) and the prior.
@@ -182,7 +181,9 @@ class Scorer:
         return weight
 
     def _forename_weights(self, levels: c.Levels, codes: npt.NDArray[np.int32]) -> Weights:
-        return self._name_weights(self.forenames, self.m_forename, FORENAME_SHARE_FLOOR, levels, codes)
+        return self._name_weights(
+            self.forenames, self.m_forename, FORENAME_SHARE_FLOOR, levels, codes
+        )
 
     def _surname_weights(self, levels: c.Levels, codes: npt.NDArray[np.int32]) -> Weights:
         return self._name_weights(self.surnames, self.m_surname, SURNAME_SHARE_FLOOR, levels, codes)
