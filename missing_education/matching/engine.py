@@ -44,7 +44,7 @@ ONE_NAME_SCORE = 0.95
 # Notifications are matched this many at a time, to keep memory flat on big batches.
 BATCH_SIZE = 2000
 # Parameters are learnt from at most this many notifications of a batch (a seeded sample).
-LEARNING_SAMPLE = 10_000
+LEARNING_SAMPLE = 5_000
 LEARNING_SEED = 17
 
 
