@@ -40,7 +40,7 @@ Decision = Literal["match", "possible", "none"]
 MATCH_THRESHOLD = 0.85
 POSSIBLE_THRESHOLD = 0.05
 # A link with one of forename, surname, date of birth wrong needs at least this score.
-ONE_NAME_SCORE = 0.95
+TWO_OF_THREE_SCORE = 0.95
 # Notifications are matched this many at a time, to keep memory flat on big batches.
 BATCH_SIZE = 2000
 # Parameters are learnt from at most this many notifications of a batch (a seeded sample).
@@ -120,7 +120,7 @@ def _decisions(
     )
     names_agree = forename_agrees & surname_agrees
     safe = (names_agree & date_fits) | (upn_agrees & (forename_agrees | date_agrees))
-    safe |= two_of_three & (scores >= ONE_NAME_SCORE)
+    safe |= two_of_three & (scores >= TWO_OF_THREE_SCORE)
     decisions = np.full(len(scores), "none", dtype=object)
     decisions[scores >= thresholds.possible] = "possible"
     decisions[(scores >= thresholds.match) & safe] = "match"
