@@ -606,13 +606,13 @@ def match(
         f"{summary.nones} none (match at score >= {thresholds.match}, possible at "
         f">= {thresholds.possible})."
     )
-    for which, missing in (
-        ("notifications", summary.notifications_missing),
-        ("register rows", summary.register_missing),
+    for one, many, missing in (
+        ("notification", "notifications", summary.notifications_missing),
+        ("register row", "register rows", summary.register_missing),
     ):
         for n, rows in missing.items():
             fields = "field" if n == 1 else "fields"
-            typer.echo(f"  {rows} {which} scored with {n} {fields} missing")
+            typer.echo(f"  {rows} {one if rows == 1 else many} scored with {n} {fields} missing")
     if summary.learnt is not None:
         typer.echo(
             f"  m values learnt from the notifications ({summary.learnt.iterations} rounds)"
