@@ -129,3 +129,11 @@ def test_a_held_out_febrl_sample_is_matched_to_the_targets() -> None:
     assert report.precision >= 0.995
     assert report.found_for_review >= 0.97
     assert report.f1 >= 0.90
+
+
+def test_a_child_notified_without_any_name_is_found_for_a_person_never_linked(
+    matcher: Matcher,
+) -> None:
+    found = matcher.candidates({"ref": "N1", "date_of_birth": "2014-05-17", "sex": "M"}, limit=100)
+    assert "T01" in {f.register_ref for f in found}
+    assert all(f.decision != "match" for f in found)
