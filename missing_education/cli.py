@@ -20,7 +20,7 @@ from missing_education.cli_support import today_or_exit as _today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
 from missing_education.letters import LETTER_TYPES, render_letter, sample_context
-from missing_education.matching import MatchingInputError, match_files
+from missing_education.matching import MatchingInputError, Thresholds, match_files
 from missing_education.persistence import SqlUnitOfWork, upgrade
 from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
@@ -541,16 +541,40 @@ def match(
     notifications: Annotated[Path, typer.Argument(help="People to find (register columns).")],
     register: Annotated[Path, typer.Argument(help="The list to search (register columns).")],
     out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+    match_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--match-threshold",
+            help="Score at or above which a candidate is linked (default: setting "
+            "matching.match_threshold, 0.85).",
+        ),
+    ] = None,
+    possible_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--possible-threshold",
+            help="Score at or above which a person is asked to look (default: setting "
+            "matching.possible_threshold, 0.05).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Batch linkage: the best candidate for every row of NOTIFICATIONS in REGISTER.
 
     Output columns: notification_ref, register_ref (empty when none), score, decision
-    (match, possible or none), one row per notification.
+    (match, possible or none), one row per notification. How sure each field makes the
+    matcher (its m values) is learnt from the notifications themselves; --json shows it.
     """
+    configured = _settings().matching
     try:
-        summary = match_files(notifications, register, out)
-    except MatchingInputError as error:
+        thresholds = Thresholds(
+            match=configured.match_threshold if match_threshold is None else match_threshold,
+            possible=configured.possible_threshold
+            if possible_threshold is None
+            else possible_threshold,
+        )
+        summary = match_files(notifications, register, out, thresholds)
+    except (MatchingInputError, ValueError) as error:
         raise _fail(str(error)) from None
     result: dict[str, Any] = {
         "notifications": summary.notifications,
@@ -558,6 +582,12 @@ def match(
         "match": summary.matches,
         "possible": summary.possibles,
         "none": summary.nones,
+        "thresholds": {"match": thresholds.match, "possible": thresholds.possible},
+        "scored_with_missing_fields": {
+            "notifications": {str(n): rows for n, rows in summary.notifications_missing.items()},
+            "register": {str(n): rows for n, rows in summary.register_missing.items()},
+        },
+        "learning": summary.learnt.as_dict() if summary.learnt else None,
         "rejected": [
             {"file": which, "row": r.row, "reason": r.reason}
             for which, rows in (
@@ -573,8 +603,22 @@ def match(
     typer.echo(
         f"Wrote {out}: {summary.notifications} notifications against {summary.register_rows} "
         f"register rows: {summary.matches} match, {summary.possibles} possible, "
-        f"{summary.nones} none."
+        f"{summary.nones} none (match at score >= {thresholds.match}, possible at "
+        f">= {thresholds.possible})."
     )
+    for one, many, missing in (
+        ("notification", "notifications", summary.notifications_missing),
+        ("register row", "register rows", summary.register_missing),
+    ):
+        for n, rows in missing.items():
+            fields = "field" if n == 1 else "fields"
+            typer.echo(f"  {rows} {one if rows == 1 else many} scored with {n} {fields} missing")
+    if summary.learnt is not None:
+        typer.echo(
+            f"  m values learnt from the notifications ({summary.learnt.iterations} rounds)"
+            if summary.learnt.learnt
+            else f"  m values not learnt: {summary.learnt.reason}"
+        )
     for r in result["rejected"]:
         typer.echo(f"  {r['file']} row {r['row']}: {r['reason']}")
 

@@ -81,6 +81,14 @@ class Mail:
 
 
 @dataclass(frozen=True)
+class Matching:
+    """The operating point of record matching (docs/matching.md shows what each value gives)."""
+
+    match_threshold: float = 0.85  # score at or above which a candidate is linked
+    possible_threshold: float = 0.05  # score at or above which a person is asked to look
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service needs to know about where it runs and how the council works."""
 
@@ -90,6 +98,7 @@ class Settings:
     council: CouncilDetails = field(default_factory=CouncilDetails)
     mail: Mail = field(default_factory=Mail)
     contacts: Contacts = field(default_factory=Contacts)
+    matching: Matching = field(default_factory=Matching)
     retention_years: int = 7
     intake_batch_size: int = 500
 
@@ -116,6 +125,7 @@ _SECTIONS = {
     "council": CouncilDetails,
     "mail": Mail,
     "contacts": Contacts,
+    "matching": Matching,
 }
 
 
@@ -142,6 +152,18 @@ def _coerce(value: Any, default: Any, name: str) -> Any:
                 number = None
         if number is not None and number >= 0:
             return number
+    elif isinstance(default, float):
+        # A share or a score (matching thresholds): a number from 0 to 1.
+        share: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            share = float(value)
+        elif isinstance(value, str):
+            try:
+                share = float(value)
+            except ValueError:
+                share = None
+        if share is not None and 0.0 <= share <= 1.0:
+            return share
     elif isinstance(default, tuple):
         if isinstance(value, list | tuple):
             return tuple(str(v) for v in value)

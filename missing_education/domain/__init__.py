@@ -18,6 +18,7 @@ from missing_education.domain.errors import (
 from missing_education.domain.notification import (
     NOTIFICATION_COLUMNS,
     REQUIRED_COLUMNS,
+    REQUIRED_VALUES,
     Notification,
     parse_notification,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "NOTIFICATION_COLUMNS",
     "OPEN_STATUSES",
     "REQUIRED_COLUMNS",
+    "REQUIRED_VALUES",
     "SYSTEM",
     "TRANSITIONS",
     "Case",

@@ -41,6 +41,11 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "referral_date",
     "referrer_organisation",
 )
+# Of the required columns, these may not be blank in a row. A name may be: a child notified
+# with one name or none still becomes a case a person can work, and a blank weighs nothing
+# when the databases are searched. The date of birth may not: whether the child is of
+# compulsory school age (Education Act 1996 s8) decides the whole procedure.
+REQUIRED_VALUES: tuple[str, ...] = ("date_of_birth", "referral_date", "referrer_organisation")
 NAME_FIELDS = frozenset({"forename", "surname", "parent_name", "referrer_name"})
 MAX_NAME_LENGTH = 100
 MAX_FIELD_LENGTH = 2000
@@ -95,8 +100,19 @@ class Notification:
         return any(code in SAFEGUARDING_CODES for code in self.vulnerabilities)
 
     @property
+    def named(self) -> bool:
+        """Whether both names are given: without them, name and birthday identify nobody."""
+        return bool(self.forename.strip() and self.surname.strip())
+
+    @property
     def identity_key(self) -> tuple[str, str, date]:
-        """Name and date of birth folded for comparison: the same child when no UPN links them."""
+        """Name and date of birth folded for comparison: the same child when no UPN links them.
+
+        A notification without both names is identified by its own fingerprint instead, so
+        that two children notified without a name on the same birthday never share a case.
+        """
+        if not self.named:
+            return ("", self.fingerprint, self.date_of_birth)
         return (_fold(self.forename), _fold(self.surname), self.date_of_birth)
 
     @property
@@ -159,7 +175,7 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
         if len(raw.strip()) > limit:  # spreadsheets pad cells; the padding is not the name
             raise InvalidNotification(name, f"is longer than {limit} characters")
         values[name] = raw.strip()
-    for name in REQUIRED_COLUMNS:
+    for name in REQUIRED_VALUES:
         if not values[name]:
             raise InvalidNotification(name, "is required but empty")
     date_of_birth = _date_field(values, "date_of_birth", required=True)

@@ -10,7 +10,9 @@ from missing_education.matching.engine import (
     Decision,
     FieldAgreement,
     Matcher,
+    Thresholds,
 )
+from missing_education.matching.learning import Learnt
 from missing_education.matching.noisy_notifications import synthetic_notifications
 from missing_education.matching.register_file import (
     MatchingInputError,
@@ -28,11 +30,13 @@ __all__ = [
     "Candidate",
     "Decision",
     "FieldAgreement",
+    "Learnt",
     "MatchSummary",
     "Matcher",
     "MatchingInputError",
     "RegisterFile",
     "Rejection",
+    "Thresholds",
     "evaluate",
     "match_files",
     "read_register",

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missing_education.domain.csv_safety import neutralise_formula
-from missing_education.matching.engine import RESULT_COLUMNS, Decision, Matcher
+from missing_education.matching.engine import RESULT_COLUMNS, Decision, Matcher, Thresholds
+from missing_education.matching.learning import Learnt
 from missing_education.matching.register_file import Rejection, read_register
 
 
@@ -21,6 +22,11 @@ class MatchSummary:
     nones: int
     notification_rejections: list[Rejection]
     register_rejections: list[Rejection]
+    # Rows kept although fields were blank: number of rows by number of fields missing.
+    notifications_missing: dict[int, int]
+    register_missing: dict[int, int]
+    thresholds: Thresholds
+    learnt: Learnt | None
 
     @property
     def counts(self) -> dict[Decision, int]:
@@ -28,15 +34,19 @@ class MatchSummary:
         return {"match": self.matches, "possible": self.possibles, "none": self.nones}
 
 
-def match_files(notifications: Path, register: Path, out: Path) -> MatchSummary:
+def match_files(
+    notifications: Path, register: Path, out: Path, thresholds: Thresholds | None = None
+) -> MatchSummary:
     """Match each usable notification row to its best register row and write OUT as CSV.
 
     OUT has the columns notification_ref, register_ref, score and decision, one row per
     usable notification in file order; register_ref is empty when the decision is none.
+    The m values are learnt from the notifications (see `Matcher.match_frame`).
     """
     people = read_register(Path(notifications))
     roll = read_register(Path(register))
-    results = Matcher(roll.records).match_frame(people.records)
+    matcher = Matcher(roll.records, thresholds=thresholds)
+    results = matcher.match_frame(people.records)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     for column in ("notification_ref", "register_ref"):
         # Refs come from files strangers send: never let a spreadsheet run one as a formula.
@@ -53,4 +63,8 @@ def match_files(notifications: Path, register: Path, out: Path) -> MatchSummary:
         nones=int(decisions.get("none", 0)),
         notification_rejections=people.rejections,
         register_rejections=roll.rejections,
+        notifications_missing=people.scored_with_missing(),
+        register_missing=roll.scored_with_missing(),
+        thresholds=matcher.thresholds,
+        learnt=matcher.learnt,
     )

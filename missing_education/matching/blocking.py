@@ -9,7 +9,9 @@ errors we expect, as long as it does not have all of them at once:
 * the sound of either name and the month of birth (survives a misspelt other name);
 * the full postcode and the year of birth (survives badly misspelt names);
 * the full postcode and the sound of either name (survives a missing birth date);
-* the UPN, or a former UPN.
+* the UPN, or a former UPN;
+* the date of birth alone, looked up only for a person given without either name (a blank
+  name carries no evidence, but the child must still be found for a person to look at).
 
 The register's keys are sorted once; looking a person up is a binary search per key.
 """
@@ -30,9 +32,15 @@ Rows = npt.NDArray[np.int64]
 MAX_BLOCK_SIZE = 5000
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-_DATE_AND_INITIAL, _NAME_PAIR, _NAME_AND_MONTH, _POSTCODE_AND_YEAR, _POSTCODE_AND_NAME, _UPN = (
-    np.uint64(salt) for salt in (11, 23, 37, 41, 47, 53)
-)
+(
+    _DATE_AND_INITIAL,
+    _NAME_PAIR,
+    _NAME_AND_MONTH,
+    _POSTCODE_AND_YEAR,
+    _POSTCODE_AND_NAME,
+    _UPN,
+    _DATE_ONLY,
+) = (np.uint64(salt) for salt in (11, 23, 37, 41, 47, 53, 59))
 
 
 def _mix(salt: np.uint64, *parts: npt.NDArray[np.uint64]) -> Hashes:
@@ -68,9 +76,11 @@ def _keys(records: PreparedRecords, as_query: bool) -> tuple[Hashes, Rows]:
         keys.append(key[usable])
         owners.append(own[usable])
 
+    nameless = (fn_initial == 0) & (sn_initial == 0)
     for date in dates:
         known = date != 0
         day = date.astype(np.uint64)
+        add(_mix(_DATE_ONLY, day), known & (nameless if as_query else known))
         month = (date // 100).astype(np.uint64)
         year = (date // 10000).astype(np.uint64)
         for initial in (fn_initial, sn_initial):

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import JaroWinkler, Prefix
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler, Levenshtein, Prefix
 from rapidfuzz.process import cpdist
 
 from missing_education.matching.standardise import NameVocabulary, PreparedRecords
@@ -35,17 +36,39 @@ CLOSE_SIMILARITY = 0.92
 SIMILAR_SIMILARITY = 0.82
 SHORT_FORM_LENGTH = 3  # "Sam" for "Samuel"; two letters are too easily a coincidence
 
-# Date of birth levels.
-DOB_EXACT, DOB_SWAPPED, DOB_ONE_DIGIT, DOB_DIFFERENT, DOB_MISSING = range(5)
-DOB_LEVELS = ("exact", "day and month swapped", "one digit different", "different", "missing")
+# Date of birth levels. "One field wrong" is two of day, month and year agreeing: a wrong
+# day or a wrong year typed in full, as real records show beside single-digit typos.
+DOB_EXACT, DOB_SWAPPED, DOB_ONE_DIGIT, DOB_ONE_FIELD, DOB_DIFFERENT, DOB_MISSING = range(6)
+DOB_LEVELS = (
+    "exact",
+    "day and month swapped",
+    "one digit different",
+    "one of day, month, year different",
+    "different",
+    "missing",
+)
 
 # Sex levels.
 SEX_SAME, SEX_DIFFERENT, SEX_MISSING = range(3)
 SEX_LEVELS = ("same", "different", "missing")
 
-# Postcode levels.
-POSTCODE_FULL, POSTCODE_SECTOR, POSTCODE_DISTRICT, POSTCODE_DIFFERENT, POSTCODE_MISSING = range(5)
-POSTCODE_LEVELS = ("full postcode", "same sector", "same district", "different", "missing")
+# Postcode levels. A typo is one character changed, added or dropped in the full postcode.
+(
+    POSTCODE_FULL,
+    POSTCODE_TYPO,
+    POSTCODE_SECTOR,
+    POSTCODE_DISTRICT,
+    POSTCODE_DIFFERENT,
+    POSTCODE_MISSING,
+) = range(6)
+POSTCODE_LEVELS = (
+    "full postcode",
+    "full postcode, one character different",
+    "same sector",
+    "same district",
+    "different",
+    "missing",
+)
 
 # UPN levels.
 UPN_EXACT, UPN_FORMER, UPN_CONFLICT, UPN_MISSING = range(4)
@@ -189,6 +212,13 @@ def compare_dates_of_birth(query: npt.NDArray[np.int32], register: npt.NDArray[n
             & (q_digits[k] == r_digits[k + 1])
             & (q_digits[k + 1] == r_digits[k])
         )
+    r_year, r_month, r_day = register // 10000, register // 100 % 100, register % 100
+    agreeing = (
+        (year == r_year).astype(np.int8)
+        + (month == r_month).astype(np.int8)
+        + (day == r_day).astype(np.int8)
+    )
+    level[agreeing == 2] = DOB_ONE_FIELD
     level[one_digit] = DOB_ONE_DIGIT
     level[(swapped == register) & (day <= 12) & (day != month)] = DOB_SWAPPED
     level[query == register] = DOB_EXACT
@@ -212,10 +242,25 @@ def compare_postcodes(
     level[q_district == r_district] = POSTCODE_DISTRICT
     q_sector = queries.postcode_sector[qi]
     level[(q_sector == register.postcode_sector[ri]) & (q_sector != 0)] = POSTCODE_SECTOR
-    q_full = queries.postcode[qi]
-    level[(q_full == register.postcode[ri]) & (q_full != 0)] = POSTCODE_FULL
+    q_full, r_full = queries.postcode[qi], register.postcode[ri]
+    both = (q_full != 0) & (r_full != 0)
+    unequal = np.flatnonzero(both & (q_full != r_full))
+    if len(unequal):
+        typo = _one_edit(queries.postcode_text[qi[unequal]], register.postcode_text[ri[unequal]])
+        level[unequal[typo]] = POSTCODE_TYPO
+    level[both & (q_full == r_full)] = POSTCODE_FULL
     level[(q_district == 0) | (r_district == 0)] = POSTCODE_MISSING
     return level
+
+
+def _one_edit(a: npt.NDArray[np.object_], b: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    # Compared once per distinct pair: a batch repeats the same few postcodes many times.
+    pairs = pd.DataFrame({"a": a, "b": b})
+    codes, distinct = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    left = [pair[0] for pair in distinct]
+    right = [pair[1] for pair in distinct]
+    edits = cpdist(left, right, scorer=Levenshtein.distance, dtype=np.int32, workers=-1)
+    return np.asarray(np.asarray(edits)[codes] == 1, dtype=bool)
 
 
 def compare_upns(queries: PreparedRecords, qi: Rows, register: PreparedRecords, ri: Rows) -> Levels:

@@ -11,7 +11,7 @@ brother or sister shares everything else.) Anything short of that but plausible 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -21,7 +21,8 @@ import pandas as pd
 from missing_education.matching import comparison as c
 from missing_education.matching.blocking import BlockingIndex
 from missing_education.matching.comparison import Comparisons, compare
-from missing_education.matching.scoring import PRESENT_PRIOR, Scorer, Weighed
+from missing_education.matching.learning import Learnt, learn
+from missing_education.matching.scoring import PRESENT_PRIOR, PRIORS, Scorer, Weighed
 from missing_education.matching.standardise import (
     PreparedRecords,
     prepare_person,
@@ -38,8 +39,34 @@ Decision = Literal["match", "possible", "none"]
 # candidate is not worth a person's time.
 MATCH_THRESHOLD = 0.85
 POSSIBLE_THRESHOLD = 0.05
+# A link with one of forename, surname, date of birth wrong needs at least this score.
+TWO_OF_THREE_SCORE = 0.95
 # Notifications are matched this many at a time, to keep memory flat on big batches.
 BATCH_SIZE = 2000
+# Parameters are learnt from at most this many notifications of a batch (a seeded sample).
+LEARNING_SAMPLE = 5_000
+LEARNING_SEED = 17
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The operating point: scores at or above `match` link, at or above `possible` go to a person.
+
+    A council sets these (`[matching]` in cme.toml, or `cme match --match-threshold`);
+    docs/matching.md shows precision, recall and the review rate at several values.
+    """
+
+    match: float = MATCH_THRESHOLD
+    possible: float = POSSIBLE_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.possible <= self.match <= 1.0:
+            raise ValueError(
+                "thresholds must satisfy 0 < possible <= match <= 1 "
+                f"(got possible {self.possible}, match {self.match})"
+            )
+
+
 RESULT_COLUMNS = ("notification_ref", "register_ref", "score", "decision")
 
 
@@ -71,21 +98,32 @@ class _Assessment:
 
 
 def _decisions(
-    pairs: Comparisons, weighed: Weighed, scores: npt.NDArray[np.float64]
+    pairs: Comparisons,
+    weighed: Weighed,
+    scores: npt.NDArray[np.float64],
+    thresholds: Thresholds,
 ) -> npt.NDArray[np.object_]:
     # A name agrees only if its level counts in favour: Ava and Eva sound alike, but so
     # many names sound like them that it is no evidence.
     forename_agrees = (weighed.forename_level <= c.SIMILAR) & (weighed.forename > 0)
     surname_agrees = (weighed.surname_level <= c.SIMILAR) & (weighed.surname > 0)
+    date_exact = pairs.date_of_birth == c.DOB_EXACT
     date_agrees = pairs.date_of_birth <= c.DOB_ONE_DIGIT
     date_fits = pairs.date_of_birth != c.DOB_DIFFERENT
     upn_agrees = pairs.upn <= c.UPN_FORMER
-    safe = (forename_agrees & surname_agrees & date_fits) | (
-        upn_agrees & (forename_agrees | date_agrees)
+    # One of forename, surname and date of birth wholly wrong or blank (a first name
+    # replaced, a surname changed, a birthday mistyped) while the other two agree is the
+    # same child or a twin or namesake; the household correction weighs the twin, and such
+    # a link needs the higher score. A wrong name needs the birthday exact.
+    two_of_three = (date_exact & (forename_agrees | surname_agrees)) | (
+        forename_agrees & surname_agrees
     )
+    names_agree = forename_agrees & surname_agrees
+    safe = (names_agree & date_fits) | (upn_agrees & (forename_agrees | date_agrees))
+    safe |= two_of_three & (scores >= TWO_OF_THREE_SCORE)
     decisions = np.full(len(scores), "none", dtype=object)
-    decisions[scores >= POSSIBLE_THRESHOLD] = "possible"
-    decisions[(scores >= MATCH_THRESHOLD) & safe] = "match"
+    decisions[scores >= thresholds.possible] = "possible"
+    decisions[(scores >= thresholds.match) & safe] = "match"
     return decisions
 
 
@@ -114,20 +152,47 @@ def _explanation(weighed: Weighed, pairs: Comparisons, at: int) -> tuple[FieldAg
 class Matcher:
     """A register loaded for matching: blocking index and weights are built once, here."""
 
-    def __init__(self, register: pd.DataFrame, *, present_prior: float = PRESENT_PRIOR) -> None:
+    def __init__(
+        self,
+        register: pd.DataFrame,
+        *,
+        present_prior: float = PRESENT_PRIOR,
+        thresholds: Thresholds | None = None,
+        learn: bool = True,
+    ) -> None:
         self._register = prepare_records(register)
         self._index = BlockingIndex.build(self._register)
-        self._scorer = Scorer(self._register, present_prior)
+        self._priors = replace(PRIORS, present_prior=present_prior)
+        self._scorer = Scorer(self._register, self._priors)
+        self.thresholds = thresholds or Thresholds()
+        self._learn = learn
+        self.learnt: Learnt | None = None
 
     def __len__(self) -> int:
         return len(self._register)
 
-    def _assess(self, queries: PreparedRecords) -> _Assessment:
+    def _compare(self, queries: PreparedRecords) -> Comparisons:
         qi, ri = self._index.pairs(queries)
-        pairs = compare(queries, qi, self._register, ri)
+        return compare(queries, qi, self._register, ri)
+
+    def _assess(self, queries: PreparedRecords) -> _Assessment:
+        pairs = self._compare(queries)
         weighed = self._scorer.weigh(pairs, self._register)
-        scores = self._scorer.scores(qi, weighed.total)
-        return _Assessment(pairs, weighed, scores, _decisions(pairs, weighed, scores))
+        scores = self._scorer.scores(pairs.query, weighed.total)
+        decisions = _decisions(pairs, weighed, scores, self.thresholds)
+        return _Assessment(pairs, weighed, scores, decisions)
+
+    def learn_from(self, people: pd.DataFrame) -> Learnt:
+        """Learn m values and the prior from a batch (a seeded sample of it, if large).
+
+        The priors are used unchanged below `learning.MIN_NOTIFICATIONS` notifications.
+        """
+        sample = people
+        if len(people) > LEARNING_SAMPLE:
+            sample = people.sample(n=LEARNING_SAMPLE, random_state=LEARNING_SEED)
+        pairs = self._compare(prepare_records(sample))
+        self.learnt = learn(self._scorer, pairs, self._register, len(sample), self._priors)
+        return self.learnt
 
     def candidates(self, person: Mapping[str, Any], limit: int = 5) -> list[Candidate]:
         """The best `limit` candidates for one person (register columns, optional former_upn)."""
@@ -143,8 +208,14 @@ class Matcher:
             for at in order
         ]
 
-    def match_frame(self, people: pd.DataFrame) -> pd.DataFrame:
-        """One row per person, its best candidate: register_ref is "" when the decision is none."""
+    def match_frame(self, people: pd.DataFrame, *, learn: bool | None = None) -> pd.DataFrame:
+        """One row per person, its best candidate: register_ref is "" when the decision is none.
+
+        Unless `learn` is False (default: as the matcher was made), the m values are first
+        learnt from these people (see `learn_from`); `self.learnt` says what was learnt.
+        """
+        if self._learn if learn is None else learn:
+            self.learn_from(people)
         results = [
             self._best(people.iloc[start : start + BATCH_SIZE])
             for start in range(0, len(people), BATCH_SIZE)

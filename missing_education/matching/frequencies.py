@@ -97,7 +97,7 @@ def name_frequencies(
 def date_of_birth_u(dates: npt.NDArray[np.int32], pairs: Pairs) -> Shares:
     """Chance that an unrelated pupil's birthday agrees at each level (missing: 1)."""
     a, b = pairs
-    sampled = _sampled_shares(c.compare_dates_of_birth(dates[a], dates[b]), 5)
+    sampled = _sampled_shares(c.compare_dates_of_birth(dates[a], dates[b]), len(c.DOB_LEVELS))
     known = dates[dates != 0]
     shares = pd.Series(known).value_counts(normalize=True) if len(known) else pd.Series()
     exact = float((shares.to_numpy() ** 2).sum())
@@ -106,15 +106,21 @@ def date_of_birth_u(dates: npt.NDArray[np.int32], pairs: Pairs) -> Shares:
     partner = shares.reindex(swapped_dates[swappable]).fillna(0.0).to_numpy()
     swapped = float(partner.sum()) / max(len(known), 1)
     one_digit = float(sampled[c.DOB_ONE_DIGIT])
-    return np.array([exact, swapped, one_digit, 1.0 - exact - swapped - one_digit, 1.0])
+    one_field = float(sampled[c.DOB_ONE_FIELD])
+    different = max(1.0 - exact - swapped - one_digit - one_field, 0.01)
+    return np.array([exact, swapped, one_digit, one_field, different, 1.0])
 
 
-def postcode_u(register: PreparedRecords) -> Shares:
+def postcode_u(register: PreparedRecords, pairs: Pairs) -> Shares:
     """Chance that an unrelated pupil's postcode agrees at each level (missing: 1)."""
+    a, b = pairs
+    sampled = _sampled_shares(c.compare_postcodes(register, a, register, b), len(c.POSTCODE_LEVELS))
     full = share_agreeing(register.postcode)
-    sector = share_agreeing(register.postcode_sector)
+    typo = float(sampled[c.POSTCODE_TYPO])
+    sector = max(share_agreeing(register.postcode_sector) - full - typo, sampled[c.POSTCODE_SECTOR])
     district = share_agreeing(register.postcode_district)
-    return np.array([full, sector - full, district - sector, 1.0 - district, 1.0])
+    within_district = max(district - sector - full - typo, sampled[c.POSTCODE_DISTRICT])
+    return np.array([full, typo, sector, within_district, 1.0 - district, 1.0])
 
 
 def sex_u(sexes: npt.NDArray[np.int8]) -> Shares:

@@ -2,9 +2,10 @@
 
 Rows are numbered from 1 for the first data row; the header is row 0, so row N is line
 N + 1 of the spreadsheet or file (when no value spans lines). A row is rejected only for a
-reason that makes it unusable or unsafe (no ref or name, control characters, absurd
-lengths, a repeated ref). A date of birth that cannot be read is kept and treated as
-missing: dropping the row could hide a child.
+reason that makes it unusable or unsafe (no ref, nothing to match on, control characters,
+absurd lengths, a repeated ref). A blank name, date of birth or postcode is not such a
+reason: a blank carries no evidence either way, and dropping the row could hide a child.
+Such rows are kept and counted as "scored with N fields missing".
 """
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 from missing_education.domain.register import REGISTER_COLUMNS
+from missing_education.matching.standardise import normalise_postcode, parse_date_of_birth
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("ref", "forename", "surname")
+# The fields a row is matched on; "scored with N fields missing" counts blanks among them
+# (sex and UPN are usually blank in extracts, so they are not counted).
+IDENTIFYING_FIELDS: tuple[str, ...] = ("forename", "surname", "date_of_birth", "postcode")
+# A row with none of these has nothing a match could rest on.
+ANY_OF_FIELDS: tuple[str, ...] = ("forename", "surname", "date_of_birth", "upn")
 MAX_VALUE_LENGTH = 100
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -44,6 +51,24 @@ class RegisterFile:
     records: pd.DataFrame
     rejections: list[Rejection]
     extra_columns: list[str]
+
+    def missing_fields(self) -> pd.Series:
+        """Per usable row, how many identifying fields are blank (an unreadable date counts)."""
+        blank = pd.DataFrame(
+            {
+                "forename": self.records["forename"].str.strip() == "",
+                "surname": self.records["surname"].str.strip() == "",
+                "date_of_birth": self.records["date_of_birth"].map(parse_date_of_birth) == 0,
+                "postcode": self.records["postcode"].map(lambda p: normalise_postcode(p)[2] == ""),
+            }
+        )
+        return blank.sum(axis=1).astype(int)
+
+    def scored_with_missing(self) -> dict[int, int]:
+        """Number of usable rows by how many identifying fields are missing (1 or more)."""
+        missing = self.missing_fields().to_numpy(dtype=int)
+        counts = [int((missing == n).sum()) for n in range(1, len(IDENTIFYING_FIELDS) + 1)]
+        return {n: rows for n, rows in enumerate(counts, start=1) if rows}
 
 
 def read_register(path: Path) -> RegisterFile:
@@ -138,8 +163,9 @@ def _find_bad_values(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None
         for number in frame.index[mask.to_numpy(dtype=bool)]:
             reasons.setdefault(int(number), []).append(reason)
 
-    for column in REQUIRED_COLUMNS:
-        reject(frame[column] == "", f"{column} is blank")
+    reject(frame["ref"] == "", "ref is blank")
+    nothing = pd.concat([frame[column] == "" for column in ANY_OF_FIELDS], axis=1).all(axis=1)
+    reject(nothing, "forename, surname, date_of_birth and upn are all blank: nothing to match on")
     for column in REGISTER_COLUMNS:
         values = frame[column].astype(str)
         reject(

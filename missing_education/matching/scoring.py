@@ -1,9 +1,10 @@
 """Fellegi-Sunter weights for each field's agreement level, and the calibrated match score.
 
 A level's weight is log2(m / u) bits: m is how often the same child shows that level,
-u how often two different children do. The m values below were measured on the
-synthetic notifications (docs/matching.md) and rounded, with small floors on levels the
-generator never produces, so that no single disagreement is ever taken as proof. The u
+u how often two different children do. The m values start from `PRIORS`
+(measured on the synthetic notifications, with small floors so that no single
+disagreement is ever taken as proof) and are learnt from each batch being matched by
+expectation-maximisation (`learning`). The u
 values are measured on each register (see `frequencies`).
 
 Two corrections stop the fields from counting the same evidence twice:
@@ -45,19 +46,54 @@ FORENAME_SHARE_FLOOR = 1e-4
 SURNAME_SHARE_FLOOR = 1e-4
 # Brothers and sisters share a surname and a postcode, and twins a birthday too, so those
 # fields agree together far more often than their separate u values say. The register's
-# own rate of such pairs is used, but never below these (per pupil, per register row).
-MIN_HOUSEHOLD_PAIRS = 0.3
-MIN_TWIN_PAIRS = 0.01
+# own rate of such pairs is used, shrunk towards these (per pupil, per register row) as if
+# `HOUSEHOLD_PRIOR_ROWS` rows had shown them: a small register may show no twins by chance,
+# a register of thousands with none has few (an extract of one agency, say).
+PRIOR_HOUSEHOLD_PAIRS = 0.3
+PRIOR_TWIN_PAIRS = 0.01
+HOUSEHOLD_PRIOR_ROWS = 500
 # Chance that a brother's or sister's forename agrees with the child's at these levels:
 # parents do not give two children the same first name, nor two forms of one name.
 SIBLING_FORENAME_AGREEMENT = {c.EXACT: 0.001, c.VARIANT: 0.002}
 
-# m: share of true pairs at each level (levels as in comparison.py, "missing" unused).
-M_FORENAME = (0.83, 0.092, 0.048, 0.018, 0.006, 0.004, 0.005, 1.0)
-M_SURNAME = (0.88, 0.025, 0.064, 0.013, 0.006, 0.001, 0.008, 1.0)
-M_DATE_OF_BIRTH = (0.95, 0.015, 0.03, 0.005, 1.0)
-M_SEX = (0.99, 0.01, 1.0)
-M_POSTCODE = (0.63, 0.04, 0.16, 0.17, 1.0)  # families move: a different postcode is common
+
+@dataclass(frozen=True)
+class Parameters:
+    """The m values (share of true pairs at each level, "missing" left out) and the prior.
+
+    The defaults were measured on the synthetic notifications and rounded, with small
+    floors where the generator never produces a level; they are the priors that
+    `learning.learn` starts from and falls back to on a small file.
+    """
+
+    forename: tuple[float, ...] = (0.83, 0.092, 0.048, 0.018, 0.006, 0.004, 0.005)
+    surname: tuple[float, ...] = (0.88, 0.025, 0.064, 0.013, 0.006, 0.001, 0.008)
+    date_of_birth: tuple[float, ...] = (0.95, 0.015, 0.03, 0.003, 0.002)
+    sex: tuple[float, ...] = (0.99, 0.01)
+    # Families move: a different postcode is common.
+    postcode: tuple[float, ...] = (0.63, 0.01, 0.04, 0.16, 0.16)
+    present_prior: float = PRESENT_PRIOR
+
+    def as_dict(self) -> dict[str, object]:
+        """Each field's m per level, by level name, and the prior (for JSON and explanations)."""
+        named: dict[str, object] = {}
+        for field, levels in FIELD_LEVELS.items():
+            values: tuple[float, ...] = getattr(self, field)
+            named[field] = {
+                level: round(value, 5) for level, value in zip(levels, values, strict=False)
+            }
+        named["present_prior"] = round(self.present_prior, 4)
+        return named
+
+
+FIELD_LEVELS: dict[str, tuple[str, ...]] = {
+    "forename": c.NAME_LEVELS,
+    "surname": c.NAME_LEVELS,
+    "date_of_birth": c.DOB_LEVELS,
+    "sex": c.SEX_LEVELS,
+    "postcode": c.POSTCODE_LEVELS,
+}
+PRIORS = Parameters()
 # UPNs are issued once per child, so exact agreement is all but conclusive; disagreement is
 # weak evidence because children are sometimes given a new UPN or it is mistyped.
 UPN_WEIGHTS = (24.0, 16.0, -5.0, 0.0)
@@ -82,9 +118,14 @@ class Weighed:
     total: Weights
 
 
+def _with_missing(m: tuple[float, ...]) -> Weights:
+    """The m values with the "missing" level appended (it weighs nothing either way)."""
+    return np.array((*m, 1.0))
+
+
 def _field_weights(m: tuple[float, ...], u: Weights) -> Weights:
     """log2(m / u) per level; the last level (missing) weighs nothing."""
-    weights: Weights = np.log2(np.array(m) / u)
+    weights: Weights = np.log2(_with_missing(m) / u)
     weights[-1] = 0.0
     return weights
 
@@ -92,45 +133,60 @@ def _field_weights(m: tuple[float, ...], u: Weights) -> Weights:
 class Scorer:
     """Weights for one register: its u values measured once, then applied to any pairs."""
 
-    def __init__(self, register: PreparedRecords, present_prior: float = PRESENT_PRIOR) -> None:
-        self.log2_prior_odds = float(np.log2(present_prior / max(len(register), 1)))
-        self.log2_absent = float(np.log2(1.0 - present_prior))
+    def __init__(self, register: PreparedRecords, parameters: Parameters = PRIORS) -> None:
+        self.register_size = len(register)
         pairs = frequencies.random_pairs(len(register))
         self.forenames = frequencies.name_frequencies(register.forenames, register.forename, pairs)
         self.surnames = frequencies.name_frequencies(register.surnames, register.surname, pairs)
         self.date_of_birth_u = np.maximum(
             frequencies.date_of_birth_u(register.date_of_birth, pairs), U_FLOOR
         )
-        self.date_of_birth = _field_weights(M_DATE_OF_BIRTH, self.date_of_birth_u)
-        self.sex = _field_weights(M_SEX, np.maximum(frequencies.sex_u(register.sex), U_FLOOR))
-        self.postcode = _field_weights(
-            M_POSTCODE, np.maximum(frequencies.postcode_u(register), U_FLOOR)
-        )
+        self.sex_u = np.maximum(frequencies.sex_u(register.sex), U_FLOOR)
+        self.postcode_u = np.maximum(frequencies.postcode_u(register, pairs), U_FLOOR)
         self.upn = np.array(UPN_WEIGHTS)
+        self.use(parameters)
         households, twins = frequencies.household_rates(register)
         others = max(len(register) - 1, 1)
-        self.household_rate = max(households, MIN_HOUSEHOLD_PAIRS) / others
-        self.twin_rate = max(twins, MIN_TWIN_PAIRS) / others
+        rows, prior = len(register), HOUSEHOLD_PRIOR_ROWS
+        household = (households * rows + PRIOR_HOUSEHOLD_PAIRS * prior) / (rows + prior)
+        twin = (twins * rows + PRIOR_TWIN_PAIRS * prior) / (rows + prior)
+        self.household_rate = household / others
+        self.twin_rate = twin / others
         self.forename_lift = frequencies.community_lift(register)
+
+    def use(self, parameters: Parameters) -> None:
+        """Weigh from now on with these m values and this prior (learnt, or the priors)."""
+        self.parameters = parameters
+        prior = parameters.present_prior
+        self.log2_prior_odds = float(np.log2(prior / max(self.register_size, 1)))
+        self.log2_absent = float(np.log2(1.0 - prior))
+        self.m_forename = _with_missing(parameters.forename)
+        self.m_surname = _with_missing(parameters.surname)
+        self.m_date_of_birth = _with_missing(parameters.date_of_birth)
+        self.date_of_birth = _field_weights(parameters.date_of_birth, self.date_of_birth_u)
+        self.sex = _field_weights(parameters.sex, self.sex_u)
+        self.postcode = _field_weights(parameters.postcode, self.postcode_u)
 
     def _name_weights(
         self,
         field: frequencies.NameFrequencies,
-        m: tuple[float, ...],
+        m: Weights,
         share_floor: float,
         levels: c.Levels,
         register_codes: npt.NDArray[np.int32],
     ) -> Weights:
         u = np.maximum(field.u(levels, register_codes), share_floor)
-        weight: Weights = np.log2(np.array(m)[levels] / u)
+        weight: Weights = np.log2(m[levels] / u)
         weight[levels == c.NAME_MISSING] = 0.0
         return weight
 
     def _forename_weights(self, levels: c.Levels, codes: npt.NDArray[np.int32]) -> Weights:
-        return self._name_weights(self.forenames, M_FORENAME, FORENAME_SHARE_FLOOR, levels, codes)
+        return self._name_weights(
+            self.forenames, self.m_forename, FORENAME_SHARE_FLOOR, levels, codes
+        )
 
     def _surname_weights(self, levels: c.Levels, codes: npt.NDArray[np.int32]) -> Weights:
-        return self._name_weights(self.surnames, M_SURNAME, SURNAME_SHARE_FLOOR, levels, codes)
+        return self._name_weights(self.surnames, self.m_surname, SURNAME_SHARE_FLOOR, levels, codes)
 
     def weigh(self, pairs: Comparisons, register: PreparedRecords) -> Weighed:
         """Weigh compared pairs, reading names in whichever order (as written, swapped) fits."""
@@ -204,12 +260,13 @@ class Scorer:
         if not shared.any():
             return correction
         f, s, b = forename[shared], surname[shared], born[shared]
-        m_forename = np.array(M_FORENAME)[f]
+        m_forename = self.m_forename[f]
         sibling_forename = m_forename / np.exp2(forename_weight[shared])  # the forename's u
         for level, agreement in SIBLING_FORENAME_AGREEMENT.items():
             sibling_forename[f == level] = agreement
-        m_born = np.where(b == c.DOB_MISSING, 1.0, np.array(M_DATE_OF_BIRTH)[b])
-        m_household = np.array(M_SURNAME)[s] * M_POSTCODE[c.POSTCODE_FULL] * m_born * m_forename
+        m_born = np.where(b == c.DOB_MISSING, 1.0, self.m_date_of_birth[b])
+        m_postcode = self.parameters.postcode[c.POSTCODE_FULL]
+        m_household = self.m_surname[s] * m_postcode * m_born * m_forename
         sibling_born = np.where(b == c.DOB_MISSING, 1.0, self.date_of_birth_u[b])
         rate = np.where(b == c.DOB_EXACT, self.twin_rate, self.household_rate * sibling_born)
         # Fields outside the household (sex, UPN, name order) count the same either way.

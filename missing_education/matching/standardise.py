@@ -241,6 +241,7 @@ class PreparedRecords:
     postcode: Hashes
     postcode_sector: Hashes
     postcode_district: Hashes
+    postcode_text: npt.NDArray[np.object_]  # the full postcode without spaces, "" if unreadable
     upn: Hashes
     former_upn: Hashes
 
@@ -295,6 +296,7 @@ def prepare_records(frame: pd.DataFrame) -> PreparedRecords:
         postcode=postcode_part(0),
         postcode_sector=postcode_part(1),
         postcode_district=postcode_part(2),
+        postcode_text=np.array([p[0] for p in postcodes], dtype=object)[postcode_codes],
         upn=_hashed(_column(frame, "upn"), normalise_upn),
         former_upn=_hashed(_column(frame, "former_upn"), normalise_upn),
     )

@@ -89,8 +89,14 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def identity_key(forename: str, surname: str, date_of_birth: date) -> str:
-    """The folded name and birth date used to find a child's open case."""
+def identity_key(forename: str, surname: str, date_of_birth: date, fingerprint: str = "") -> str:
+    """The folded name and birth date used to find a child's open case.
+
+    Without both names, name and birthday identify nobody: the notification's own
+    fingerprint stands in, so only the same notification taken in again finds the case.
+    """
+    if not (forename.strip() and surname.strip()):
+        return f"unnamed|{fingerprint}|{date_of_birth.isoformat()}"
     key = f"{_fold(forename)}|{_fold(surname)}|{date_of_birth.isoformat()}"
     if len(key) <= cases.c.identity_key.type.length:  # type: ignore[attr-defined]
         return key
@@ -142,7 +148,7 @@ class SqlCaseRepository:
             "referrer_name": n.referrer_name,
             "referrer_organisation": n.referrer_organisation,
             "referrer_email": n.referrer_email,
-            "identity_key": identity_key(n.forename, n.surname, n.date_of_birth),
+            "identity_key": identity_key(n.forename, n.surname, n.date_of_birth, n.fingerprint),
             "referral_date": n.referral_date,
             "opened_on": opened_on,
             "csa_starts": school_age.starts,
@@ -257,7 +263,7 @@ class SqlCaseRepository:
     def find_open(self, notification: Notification) -> int | None:
         """The open case of the same child: same UPN, or same name and date of birth."""
         n = notification
-        key = identity_key(n.forename, n.surname, n.date_of_birth)
+        key = identity_key(n.forename, n.surname, n.date_of_birth, n.fingerprint)
         # One look for both: the partial unique indexes allow one open case per UPN and one
         # per identity key, so at most two rows come back; a UPN match wins, as it always has.
         if n.upn:

@@ -18,7 +18,7 @@ import pandas as pd
 from missing_education.clock import now
 from missing_education.domain import Case, Outcome
 from missing_education.domain.check import DatabaseCheck, SourceInfo
-from missing_education.matching import Matcher, MatchingInputError, read_register
+from missing_education.matching import Matcher, MatchingInputError, Thresholds, read_register
 from missing_education.ports import UnitOfWork
 
 FIELDS_SEARCHED = ("upn", "forename", "surname", "date_of_birth", "sex", "postcode")
@@ -97,13 +97,15 @@ def list_sources(uow: UnitOfWork) -> list[dict[str, Any]]:
         ]
 
 
-def _matcher(uow: UnitOfWork, source: SourceInfo) -> Matcher:
+def _matcher(uow: UnitOfWork, source: SourceInfo, thresholds: Thresholds) -> Matcher:
     key = (source.name, source.file_sha256)
     if key not in _MATCHERS:
         for stale in [k for k in _MATCHERS if k[0] == source.name]:
             del _MATCHERS[stale]
         _MATCHERS[key] = Matcher(uow.sources.records(source.name))
-    return _MATCHERS[key]
+    matcher = _MATCHERS[key]
+    matcher.thresholds = thresholds  # the council's operating point (settings [matching])
+    return matcher
 
 
 def person(case: Case) -> dict[str, Any]:
@@ -122,8 +124,11 @@ def person(case: Case) -> dict[str, Any]:
     }
 
 
-def check_databases(uow: UnitOfWork, case: Case) -> list[DatabaseCheck]:
+def check_databases(
+    uow: UnitOfWork, case: Case, thresholds: Thresholds | None = None
+) -> list[DatabaseCheck]:
     """Search every loaded source for the child once per source version; return new checks."""
+    thresholds = thresholds or Thresholds()
     made = []
     for source in uow.sources.all():
         if any(
@@ -131,7 +136,11 @@ def check_databases(uow: UnitOfWork, case: Case) -> list[DatabaseCheck]:
             for c in uow.sources.checks(case.id)
         ):
             continue
-        found = _matcher(uow, source).candidates(person(case), limit=5) if source.rows else []
+        found = (
+            _matcher(uow, source, thresholds).candidates(person(case), limit=5)
+            if source.rows
+            else []
+        )
         best = found[0] if found else None
         check = DatabaseCheck(
             case_id=case.id,

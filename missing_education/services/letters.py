@@ -51,9 +51,10 @@ def letterhead(settings: Settings) -> Letterhead:
 def letter_context(request: LetterRequest, settings: Settings, today: date) -> dict[str, Any]:
     """The context every template gets: case, recipient, child, officer, plus the step's own."""
     case, recipient = request.case, request.recipient
+    # A letter states what the record shows: a name the notification did not give is said so.
     child: dict[str, Any] = {
-        "forename": case.child.forename,
-        "surname": case.child.surname,
+        "forename": case.child.forename or "(forename not given)",
+        "surname": case.child.surname or "(surname not given)",
         "date_of_birth": case.child.date_of_birth,
         "year_group": year_group(case.child.date_of_birth, today),
     }

@@ -18,6 +18,7 @@ from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.matching import Thresholds
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.services import recipients
@@ -207,7 +208,9 @@ class Procedure:
         if case.status is not Status.INVESTIGATING:
             return report
         timescales = self.settings.timescales
-        for check in check_databases(self.uow, case):
+        matching = self.settings.matching
+        thresholds = Thresholds(matching.match_threshold, matching.possible_threshold)
+        for check in check_databases(self.uow, case, thresholds):
             report.count(f"checked_{check.source_name}", case.id)
             if check.decision in ("match", "possible"):
                 # A person confirms every link: a false one could close a missing child's case.

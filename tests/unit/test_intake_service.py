@@ -196,14 +196,14 @@ def test_rejected_rows_are_numbered_as_in_a_spreadsheet(tmp_path: Path) -> None:
         tmp_path,
         ["Amira", "Khan", "2015-03-04", "", "2026-11-20", "Matlock Primary", ""],
         ["Tom", "Baker", "2015-02-30", "", "2026-11-20", "Housing", ""],
-        ["", "Jones", "2016-01-01", "", "2026-11-20", "Housing", ""],
+        ["Ann", "Jones", "2016-01-01", "", "2026-11-20", "", ""],
         ["Lily", "Evans", "2016-01-01", "", "2026-11-20", "Housing", ""],
     )
     report = services.ingest_file(uow, path, settings=SETTINGS, today=TODAY)
     assert (report.received, report.opened, report.rejected) == (4, 2, 2)
     assert [(r.row, r.reason.split(":")[0]) for r in report.rejections] == [
         (3, "date_of_birth"),
-        (4, "forename"),
+        (4, "referrer_organisation"),
     ]
     assert "not a real date" in report.rejections[0].reason
 

@@ -8,6 +8,7 @@ import pytest
 
 from missing_education.domain import (
     REQUIRED_COLUMNS,
+    REQUIRED_VALUES,
     InvalidNotification,
     Notification,
     parse_notification,
@@ -59,14 +60,14 @@ def test_a_good_row_becomes_a_notification() -> None:
     assert n.referrer_organisation == "Matlock Primary"
 
 
-@pytest.mark.parametrize("name", REQUIRED_COLUMNS)
+@pytest.mark.parametrize("name", REQUIRED_VALUES)
 def test_each_required_field_left_empty_is_refused_by_name(name: str) -> None:
     error = refused(**{name: "   "})
     assert error.field == name
     assert "required" in error.problem
 
 
-@pytest.mark.parametrize("name", REQUIRED_COLUMNS)
+@pytest.mark.parametrize("name", REQUIRED_VALUES)
 def test_each_required_field_absent_from_the_row_is_refused_by_name(name: str) -> None:
     row = a_row()
     del row[name]
@@ -283,3 +284,16 @@ def test_the_identity_key_folds_names_for_linking() -> None:
 
 def test_the_length_of_a_field_is_measured_without_its_padding() -> None:
     assert parse(surname=" " * 10 + "K" * 100 + " " * 10).surname == "K" * 100
+
+
+@pytest.mark.parametrize("blank", [("forename",), ("surname",), ("forename", "surname")])
+def test_a_blank_name_is_kept_and_the_row_is_identified_by_itself(blank: tuple[str, ...]) -> None:
+    notification = parse_notification(a_row(**dict.fromkeys(blank, "")), today=TODAY)
+    assert not notification.named
+    other = parse_notification(
+        a_row(**dict.fromkeys(blank, ""), upn="", notes="a brother"), today=TODAY
+    )
+    # Two children notified without a name on the same birthday are never one child.
+    assert notification.identity_key != other.identity_key
+    again = parse_notification(a_row(**dict.fromkeys(blank, "")), today=TODAY)
+    assert notification.identity_key == again.identity_key

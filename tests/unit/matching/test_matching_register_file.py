@@ -65,18 +65,31 @@ def test_an_empty_file_is_refused(tmp_path: Path) -> None:
         read_register(write(tmp_path, ""))
 
 
-def test_rows_without_ref_or_names_are_rejected_with_reasons(tmp_path: Path) -> None:
+def test_only_rows_without_ref_or_anything_to_match_on_are_rejected(tmp_path: Path) -> None:
     path = write(
         tmp_path,
-        f"{HEADER}\n,Oliver,Smith,,,,,,\nR2,,Smith,,,,,,\nR3,Oliver,,,,,,,\nR4,Amelia,Jones,,,,,,\n",
+        f"{HEADER}\n,Oliver,Smith,,,,,,\nR2,,Smith,,,,,,\nR3,Oliver,,,,,,,\nR4,Amelia,Jones,,,,,,\n"
+        "R5,,,,,,,DE4 3AG,\n",
     )
     extract = read_register(path)
     assert [(r.row, r.reason) for r in extract.rejections] == [
         (1, "ref is blank"),
-        (2, "forename is blank"),
-        (3, "surname is blank"),
+        (5, "forename, surname, date_of_birth and upn are all blank: nothing to match on"),
     ]
-    assert list(extract.records["ref"]) == ["R4"]
+    assert list(extract.records["ref"]) == ["R2", "R3", "R4"]
+
+
+def test_rows_with_blank_fields_are_counted_as_scored_with_fields_missing(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        f"{HEADER}\nR1,,Smith,2015-03-02,M,,,DE4 3AG,\nR2,Ava,Jones,unknown,,,,,\n"
+        "R3,Ava,Jones,2015-03-02,,,,DE4 3AG,\n",
+    )
+    extract = read_register(path)
+    assert list(extract.missing_fields()) == [1, 2, 0]
+    assert extract.scored_with_missing() == {1: 1, 2: 1}
 
 
 def test_control_characters_and_over_long_values_are_rejected(tmp_path: Path) -> None:
@@ -139,7 +152,8 @@ def test_an_excel_workbook_is_read_with_dates_as_iso(tmp_path: Path) -> None:
     assert extract.records.loc[1, "date_of_birth"] == "2014-05-17"
     assert extract.records.loc[1, "school_urn"] == "100001"
     assert extract.records.loc[1, "year"] == "3.5"
-    assert [(r.row, r.reason) for r in extract.rejections] == [(2, "forename is blank")]
+    assert extract.rejections == []
+    assert extract.missing_fields().loc[2] == 3  # forename, date of birth, postcode
 
 
 def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
