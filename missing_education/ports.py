@@ -60,6 +60,7 @@ class NotificationRecord:
     referrer_name: str
     referrer_email: str
     disposition: str
+    vulnerabilities: tuple[str, ...] = ()
 
 
 class CaseRepository(Protocol):

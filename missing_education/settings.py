@@ -62,6 +62,8 @@ class Contacts:
     admissions_email: str = "admissions@synthetic-county.example"
     fair_access_email: str = "fair.access@synthetic-county.example"
     ehe_team_email: str = "ehe@synthetic-county.example"
+    # A child missing from care: the authority looking after them is told at once [G].
+    responsible_authority_email: str = "children.in.care@synthetic-county.example"
     admissions_url: str = "https://www.synthetic-county.example/school-admissions"
     privacy_notice_url: str = ""
 

@@ -215,6 +215,7 @@ class FakeNotificationRepository:
             referrer_name=notification.referrer_name,
             referrer_email=notification.referrer_email,
             disposition=disposition,
+            vulnerabilities=notification.vulnerabilities,
         )
         self.store.notifications.append((notification.fingerprint, record))
 

@@ -56,6 +56,8 @@ _SAVE = (
         status=bindparam("new_status"),
         outcome=bindparam("new_outcome"),
         closed_on=bindparam("new_closed_on"),
+        vulnerabilities=bindparam("new_vulnerabilities"),
+        safeguarding=bindparam("new_safeguarding"),
     )
 )
 _SAVE_MOVE = _SAVE.where(cases.c.status == bindparam("old_status"))
@@ -226,6 +228,8 @@ class SqlCaseRepository:
             "new_status": case.status.value,
             "new_outcome": case.outcome.value if case.outcome else None,
             "new_closed_on": case.closed_on,
+            "new_vulnerabilities": ";".join(case.vulnerabilities),
+            "new_safeguarding": case.safeguarding,
         }
         query = _SAVE
         if case.new_history and case.new_history[0].from_status is not None:
@@ -376,6 +380,7 @@ class SqlNotificationRepository:
                 "referrer_name": notification.referrer_name,
                 "referrer_email": notification.referrer_email,
                 "disposition": disposition,
+                "vulnerabilities": ";".join(notification.vulnerabilities),
                 "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
             },
         )
@@ -394,6 +399,7 @@ class SqlNotificationRepository:
                 referrer_name=r["referrer_name"],
                 referrer_email=r["referrer_email"],
                 disposition=r["disposition"],
+                vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
             )
             for r in rows
         ]

@@ -28,6 +28,7 @@ from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.rules.school_age import is_of_compulsory_school_age
 from missing_education.services.calendar import load_calendar
+from missing_education.services.safeguarding import merge_flags
 from missing_education.services.tabular import CsvFileError, CsvStream, open_csv
 from missing_education.settings import Settings
 
@@ -192,6 +193,11 @@ def _ingest_batch(
                 case_id, notification, source=source, row=row_number, disposition="linked"
             )
             taken[notification.fingerprint] = case_id
+            if notification.vulnerabilities:
+                # A linked notification may raise a new concern: the case keeps every flag.
+                case = uow.cases.get(case_id)
+                if merge_flags(case, notification.vulnerabilities):
+                    uow.cases.save(case)
             done.linked += 1
             done.linked_case_ids.append(case_id)
             continue

@@ -18,9 +18,10 @@ from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.domain.risk import read_risks
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
-from missing_education.services import recipients
+from missing_education.services import recipients, safeguarding
 from missing_education.services.calendar import load_calendar
 from missing_education.services.checks import check_databases, outcome_for
 from missing_education.services.letters import LetterRequest, issue_letters
@@ -182,19 +183,8 @@ class Procedure:
                 )
                 if made is not None:
                     report.count("acknowledged", case_id)
-            if case.safeguarding and case.is_open:
-                # A safeguarding concern goes to MASH at once; CME steps never delay it.
-                self.letter(
-                    case,
-                    "social_care_referral",
-                    "social_care_referral:intake",
-                    recipients.agency("social_care", self.settings),
-                    reason="A safeguarding concern was raised when the child was notified.",
-                    evidence=self.evidence(case),
-                    risk_flags=list(case.vulnerabilities),
-                    deadline=self.calendar.add_school_days(self.today, 1),
-                )
-                report.count("referred_to_social_care", case_id)
+            # Every notification's concern goes to MASH at once; CME steps never delay it.
+            safeguarding.refer_concerns(self, case, report)
         report.letters = len(self.letters)
         return report
 
@@ -515,6 +505,25 @@ class Procedure:
                 )
             )
             self.uow.cases.save(case)
+
+    def _on_risk_mapping(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        mapped = safeguarding.map_flag(case, answer)
+        if mapped is None:
+            return
+        case.new_history.append(
+            HistoryEntry(
+                at=now(),
+                who=who,
+                from_status=case.status,
+                to_status=case.status,
+                why=f"risk flag '{mapped[0]}' mapped to {mapped[1]}",
+            )
+        )
+        self.uow.cases.save(case)
+        if read_risks(case.vulnerabilities).unknown:
+            safeguarding.ask_to_map(self, case, r)  # the next unmapped flag
 
     def _on_closure(
         self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport

@@ -1,0 +1,122 @@
+"""Journeys at the edges of the law (issue 14): risk, school age, residence, closure letters.
+
+Each journey drives cases through intake, the procedure and the daily review on SQLite and
+PostgreSQL, and reads the letters back from their PDFs.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from missing_education.domain import DecisionRefused, Outcome, Status
+from missing_education.domain.risk import Risk
+from tests.integration.test_procedure_journeys import REFERRAL, Council, pdf_text
+
+
+@pytest.fixture
+def council(database_url: str, tmp_path: Path) -> Council:
+    """The synthetic council with its calendar, two schools and one officer covering DE4."""
+    made = Council(database_url, tmp_path)
+    made.add_officer()
+    return made
+
+
+# -- point 1: safeguarding on every notification -----------------------------------------------
+
+
+def test_every_risk_written_as_referrers_write_it_goes_to_mash_and_missing_from_care_to_police(
+    council: Council,
+) -> None:
+    case_id = council.open_case(
+        forename="Amira",
+        vulnerabilities="FGM; Missing from care; child sexual exploitation, trafficked",
+    )
+
+    case = council.case(case_id)
+    assert case.vulnerabilities == ("fgm", "missing_from_care", "cse", "trafficking")
+    assert case.safeguarding
+    referral = pdf_text(council.letter(case_id, "social_care_referral:intake"))
+    assert "female genital mutilation (FGM)" in referral
+    assert "child sexual exploitation" in referral
+    assert "missing from care" in referral
+    police = council.letter(
+        case_id,
+        next(k for k in council.step_keys(case_id) if k.startswith("police_notification:at_once")),
+    )
+    assert police.recipient_email == council.settings.contacts.police_email
+    assert "missing from care" in pdf_text(police)
+    authority = next(
+        x for x in council.letters(case_id) if x.step_key.startswith("responsible_authority")
+    )
+    assert authority.recipient_email == council.settings.contacts.responsible_authority_email
+    assert "responsible for the child" in pdf_text(authority)
+    # All of it dated the day of the notification, before any answer to the investigation.
+    for letter in (council.letter(case_id, "social_care_referral:intake"), police, authority):
+        assert "16 November 2026" in pdf_text(letter)
+
+
+def test_a_new_concern_on_a_linked_notification_is_a_new_mash_referral_the_same_day_once(
+    council: Council,
+) -> None:
+    case_id = council.open_case(forename="Tomasz")
+    assert not [k for k in council.step_keys(case_id) if k.startswith("social_care_referral")]
+    later = REFERRAL + timedelta(days=3)
+
+    linked = council.notify(
+        on=later,
+        forename="Tomasz",
+        vulnerabilities="child_protection;CSE",
+        referrer_name="PC Hale",
+        referrer_organisation="Derbyshire Constabulary",
+        referrer_email="pc.hale@police.example",
+    )
+    assert linked == case_id
+    council.act(later, lambda p: p.acknowledge([case_id]))
+    council.act(later, lambda p: p.acknowledge([case_id]))  # a re-run sends nothing twice
+
+    referrals = [x for x in council.letters(case_id) if x.letter_type == "social_care_referral"]
+    assert len(referrals) == 1
+    text = pdf_text(referrals[0])
+    assert referrals[0].step_key.startswith("social_care_referral:notification:")
+    assert "19 November 2026" in text
+    assert "further notification" in text
+    assert "subject to a child protection plan or enquiry" in text
+    case = council.case(case_id)
+    assert case.safeguarding
+    assert case.vulnerabilities == ("child_protection", "cse")
+
+
+def test_an_unknown_flag_opens_the_case_goes_to_mash_as_a_possible_risk_and_waits_to_be_mapped(
+    council: Council,
+) -> None:
+    case_id = council.open_case(forename="Grace", vulnerabilities="honour based abuse; young carer")
+
+    case = council.case(case_id)
+    assert case.status is Status.INVESTIGATING  # opened and investigated, not held back
+    assert case.vulnerabilities == ("young_carer", "honour_based_abuse")
+    referral = pdf_text(council.letter(case_id, "social_care_referral:intake"))
+    assert "honour based abuse" in referral
+    assert "treated as a possible risk" in referral
+    assert "risk_mapping" in council.waiting(case_id)
+
+    council.decide(case_id, "risk_mapping", Risk.DOMESTIC_ABUSE.value, on=REFERRAL)
+
+    case = council.case(case_id)
+    assert case.vulnerabilities == ("young_carer", "domestic_abuse")
+    assert "risk_mapping" not in council.waiting(case_id)
+    assert any("mapped to domestic_abuse" in h.why for h in case.history)
+    with pytest.raises(DecisionRefused):
+        council.decide(case_id, "risk_mapping", "not_a_code", on=REFERRAL)
+
+
+def test_a_flag_that_is_no_safeguarding_concern_sends_nothing_to_mash(council: Council) -> None:
+    case_id = council.open_case(forename="Yusuf", vulnerabilities="Young Carer; SEND")
+
+    assert council.case(case_id).vulnerabilities == ("young_carer", "sen")
+    assert not [x for x in council.letters(case_id) if x.letter_type == "social_care_referral"]
+    assert "risk_mapping" not in council.waiting(case_id)
+    assert council.case(case_id).outcome is not Outcome.NOT_CME
+    assert date(2026, 1, 1) < REFERRAL
