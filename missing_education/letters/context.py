@@ -193,6 +193,9 @@ TYPE_OPTIONAL: dict[str, tuple[Key, ...]] = {
         Key("notes", TEXT, "anything else that may help"),
     ),
     "social_care_referral": (Key("risk_flags", TEXT_LIST, "known risks, one line each"),),
+    "closure_parent": (
+        Key("next_steps", TEXT, "what the parent should do now (the s7 duty only if it applies)"),
+    ),
     "admissions_referral": (
         Key("preferred_schools", TEXT_LIST, "schools the family would like"),
         Key("notes", TEXT, "anything else the admissions team should know"),

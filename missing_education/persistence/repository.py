@@ -32,7 +32,7 @@ from missing_education.persistence.tables import (
 )
 from missing_education.ports import CaseSummary, NotificationRecord, WriteConflict
 from missing_education.rules.calendar import CalendarPeriod
-from missing_education.rules.school_age import compulsory_school_age
+from missing_education.rules.school_age import SchoolAge, compulsory_school_age
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 
@@ -117,10 +117,15 @@ class SqlCaseRepository:
         status: Status,
         opened_on: date,
         history: Sequence[HistoryEntry] = (),
+        school_age: SchoolAge | None = None,
     ) -> Case:
-        """Open a case for the child in a notification, with its first history entries."""
+        """Open a case for the child in a notification, with its first history entries.
+
+        `school_age` is worked out on the term calendar by the caller; without it, from the
+        date of birth alone (1 September standing in for the autumn term's first day).
+        """
         n = notification
-        school_age = compulsory_school_age(n.date_of_birth)
+        school_age = school_age or compulsory_school_age(n.date_of_birth)
         values: dict[str, Any] = {
             "status": status.value,
             "forename": n.forename,
@@ -327,6 +332,16 @@ class SqlCaseRepository:
         return list(
             self.connection.execute(
                 select(cases.c.id).where(cases.c.status.in_(_OPEN)).order_by(cases.c.id)
+            ).scalars()
+        )
+
+    def open_past_school_age(self, on: date) -> list[int]:
+        """Ids of open cases whose child ceased to be of compulsory school age before `on`."""
+        return list(
+            self.connection.execute(
+                select(cases.c.id)
+                .where(cases.c.status.in_(_OPEN), cases.c.csa_ends < on)
+                .order_by(cases.c.id)
             ).scalars()
         )
 

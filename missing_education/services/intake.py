@@ -26,7 +26,10 @@ from missing_education.domain import (
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
-from missing_education.rules.school_age import is_of_compulsory_school_age
+from missing_education.rules.school_age import (
+    compulsory_school_age,
+    is_of_compulsory_school_age,
+)
 from missing_education.services.calendar import load_calendar
 from missing_education.services.safeguarding import merge_flags
 from missing_education.services.tabular import CsvFileError, CsvStream, open_csv
@@ -206,6 +209,10 @@ def _ingest_batch(
             status=Status.RECEIVED,
             opened_on=today,
             history=[_opened_entry(source, row_number)],
+            # The leaving date depends on the autumn term's first day (DOMAIN.md section 2).
+            school_age=compulsory_school_age(
+                notification.date_of_birth, calendar.autumn_term_start
+            ),
         )
         uow.notifications.add(
             case.id, notification, source=source, row=row_number, disposition="opened"
@@ -320,11 +327,14 @@ def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> li
 def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[int]:
     closed = []
     with uow:
+        calendar = load_calendar(uow)
         for case_id in sorted(set(case_ids)):
             case = uow.cases.get(case_id, lock=True)
             if case.status is not Status.RECEIVED:
                 continue  # already triaged: a re-run changes nothing
-            if not is_of_compulsory_school_age(case.child.date_of_birth, case.referral_date):
+            if not is_of_compulsory_school_age(
+                case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
+            ):
                 case.close(
                     Outcome.NOT_CME,
                     on=today,

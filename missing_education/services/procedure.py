@@ -13,12 +13,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from missing_education.clock import now
-from missing_education.domain import Case, DecisionRefused, HistoryEntry, Outcome, Status
+from missing_education.domain import SYSTEM, Case, DecisionRefused, HistoryEntry, Outcome, Status
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.letter import LetterRecord, Recipient
 from missing_education.domain.risk import read_risks
+from missing_education.domain.words import answer_words, letter_words, parent_next_steps, step_words
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.services import recipients, safeguarding
@@ -56,6 +57,21 @@ DELETION_GROUNDS = {
     Outcome.DIED: "9(1)(k): died",
     Outcome.WHEREABOUTS_UNKNOWN: "9(1)(i): joint enquiries by school and council have failed",
 }
+
+
+# Letters that are CME action: none may go once the child is past compulsory school age.
+CME_ACTION_LETTERS = frozenset(
+    {
+        "school_enquiry",
+        "school_enquiry_reminder",
+        "parent_contact",
+        "calling_card",
+        "s437_notice",
+        "admissions_referral",
+        "fair_access_referral",
+        "other_la_enquiry",
+    }
+)
 
 
 @dataclass
@@ -97,8 +113,14 @@ class Procedure:
     def letter(
         self, case: Case, letter_type: str, key: str, to: Recipient | None, **details: Any
     ) -> LetterRecord | None:
-        """Issue a letter once for this step (None when there is nobody to send it to)."""
+        """Issue a letter once for this step (None when there is nobody to send it to).
+
+        After compulsory school age ends, only closure letters and referrals that keep a child
+        safe go: no enquiry, notice or visit card (DOMAIN.md 4.7).
+        """
         if to is None:
+            return None
+        if self.past_school_age(case) and letter_type in CME_ACTION_LETTERS:
             return None
         made = issue_letters(
             self.uow,
@@ -108,6 +130,10 @@ class Procedure:
         )[0]
         self.letters.append(made)
         return made
+
+    def past_school_age(self, case: Case) -> bool:
+        """Whether the child ceased to be of compulsory school age before today."""
+        return case.csa_ends is not None and self.today > case.csa_ends
 
     def deadline(
         self,
@@ -146,12 +172,12 @@ class Procedure:
         lines = [f"Notification received {case.referral_date:%d %B %Y}."]
         for letter in self.uow.letters.for_case(case.id):
             lines.append(
-                f"{letter.letter_type.replace('_', ' ').capitalize()} to {letter.recipient} "
+                f"{letter_words(letter.letter_type)} to {letter.recipient} "
                 f"on {letter.created_at:%d %B %Y}."
             )
         for visit in self.uow.directory.visits(case.id):
             if visit.outcome:
-                lines.append(f"Home visit: {visit.outcome.replace('_', ' ')}.")
+                lines.append(f"Home visit: {answer_words(visit.outcome)}.")
         return lines
 
     # -- intake follow-up -----------------------------------------------------------------
@@ -195,6 +221,10 @@ class Procedure:
         report = StepReport()
         case = self.uow.cases.get(case_id)
         if case.status is not Status.INVESTIGATING:
+            return report
+        if self.past_school_age(case):
+            self.close(case, Outcome.PAST_CSA, SYSTEM, "past compulsory school age")
+            report.count("closed_past_csa", case.id)
             return report
         timescales = self.settings.timescales
         for check in check_databases(self.uow, case):
@@ -293,6 +323,12 @@ class Procedure:
             return report  # submitted twice (a double click, a re-run): nothing twice
         if not case.is_open:
             raise DecisionRefused(f"{case.reference} is closed ({case.outcome})")
+        if kind != "closure" and self.past_school_age(case):
+            raise DecisionRefused(
+                f"{case.reference}: the child ceased to be of compulsory school age on "
+                f"{case.csa_ends:%d %B %Y}; no CME action may follow. Close the case as "
+                f"{Outcome.PAST_CSA.value} (the daily review does so)"
+            )
         request = waiting or self.uow.decisions.request(case.id, kind, self.today)
         if not self.uow.decisions.answer(request, answer, details, who, now()):
             return report  # answered already (a duplicate submission): nothing twice
@@ -308,7 +344,7 @@ class Procedure:
                 recipients.agency("social_care", self.settings),
                 notification_date=case.referral_date,
                 outcome="The child has been located after our referral to you: "
-                + answer.replace("_", " ")
+                + answer_words(answer)
                 + ".",
             )
             report.count("social_care_told_located", case.id)
@@ -644,7 +680,7 @@ class Procedure:
             "manager_escalation",
             f"manager_escalation:{step.value}:{rounds + 1}",
             recipients.agency("manager", self.settings),
-            overdue_step=step.value.replace("_", " ").capitalize(),
+            overdue_step=step_words(step.value),
             due_date=due,
             reason=why,
             deadline=self.calendar.add_school_days(self.today, 2),
@@ -676,12 +712,25 @@ class Procedure:
                 "closure_parent",
                 recipients.parent(case, case.parent_name),
                 outcome=words,
+                # No reminder of the s7 duty after a death, past school age or a move away.
+                next_steps=parent_next_steps(outcome),
             )
-        for notification in self.uow.notifications.for_case(case.id)[:1]:
+        # Every referrer was promised news at closure: one letter each (the first keeps the
+        # key it always had, so a case closed before this change gets no second letter).
+        told: set[tuple[str, str, str]] = set()
+        for number, notification in enumerate(self.uow.notifications.for_case(case.id)):
+            who_ = (
+                notification.referrer_email.casefold(),
+                notification.referrer_organisation.casefold(),
+                notification.referrer_name.casefold(),
+            )
+            if who_ in told:
+                continue
+            told.add(who_)
             self.letter(
                 case,
                 "closure_referrer",
-                "closure_referrer",
+                "closure_referrer" if number == 0 else f"closure_referrer:{notification.id}",
                 recipients.referrer(notification),
                 notification_date=notification.referral_date,
                 outcome=words,

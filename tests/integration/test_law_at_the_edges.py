@@ -120,3 +120,52 @@ def test_a_flag_that_is_no_safeguarding_concern_sends_nothing_to_mash(council: C
     assert "risk_mapping" not in council.waiting(case_id)
     assert council.case(case_id).outcome is not Outcome.NOT_CME
     assert date(2026, 1, 1) < REFERRAL
+
+
+# -- point 7: compulsory school age -------------------------------------------------------------
+
+
+def test_a_sixteenth_birthday_after_the_june_leaving_date_but_before_the_autumn_term_ends_csa_in_june(
+    council: Council,
+) -> None:
+    # The council's autumn term 2026 begins on Thursday 3 September.
+    before_term = council.notify(forename="Zofia", date_of_birth="2010-09-02")
+    after_term = council.notify(forename="Oskar", date_of_birth="2010-09-04")
+
+    ended = council.case(before_term)
+    assert ended.csa_ends == date(2026, 6, 26)  # School Leaving Date Order 1997 art 2(a)
+    assert not ended.csa_needs_review  # the term calendar settles it
+    assert (ended.status, ended.outcome) == (Status.CLOSED, Outcome.NOT_CME)
+    still = council.case(after_term)
+    assert still.csa_ends == date(2027, 6, 25)
+    assert still.status is Status.INVESTIGATING
+
+
+def test_every_open_case_closes_at_the_sweep_once_past_school_age_and_no_step_is_taken_after(
+    council: Council,
+) -> None:
+    # Sixteen in January 2027: compulsory school age ends on Friday 25 June 2027.
+    case_id = council.open_case(forename="Priya", date_of_birth="2011-01-10", upn="A123456789012")
+    council.decide(case_id, "home_visit", "refuses_education", on=date(2026, 11, 20))
+    assert council.case(case_id).status is Status.S437_ISSUED
+    after = date(2027, 6, 28)
+
+    with pytest.raises(DecisionRefused, match="ceased to be of compulsory school age on 25 June"):
+        council.decide(case_id, "s437", "applied_for_place", on=after)
+    report = council.review(after)
+
+    assert report.actions["closed_past_csa"] == 1
+    case = council.case(case_id)
+    assert (case.status, case.outcome, case.closed_on) == (Status.CLOSED, Outcome.PAST_CSA, after)
+    assert "ceased to be of compulsory school age on 25 June 2027" in case.history[-1].why
+    parent = pdf_text(council.letter(case_id, "closure_parent"))
+    assert "no longer of compulsory school age" in parent
+    assert "section 7" not in parent
+    assert "A123456789012" not in parent  # the UPN is not shown to the family
+    school = pdf_text(council.letter(case_id, "closure_school"))
+    assert "9(1)(l)" in school
+    assert "Dear Headteacher," in school and "Dear The" not in school
+    # Nothing CME was sent on or after the day school age ended.
+    late = [x for x in council.letters(case_id) if not x.step_key.startswith("closure")]
+    assert all("28 June 2027" not in pdf_text(x) for x in late)
+    assert council.review(after + timedelta(days=1)).actions.get("closed_past_csa") is None
