@@ -101,7 +101,9 @@ def ingest(
     typer.echo(
         f"{file.name}: {report['received']} received, {report['opened']} opened, "
         f"{report['linked']} linked to open cases, {report['duplicates']} already taken in, "
-        f"{report['not_cme']} closed as not CME, {report['rejected']} rejected."
+        f"{report['not_cme']} closed as not CME, "
+        f"{report.get('out_of_area', 0)} handed to the council where the child lives, "
+        f"{report['rejected']} rejected."
     )
     for warning in report.get("warnings", []):
         typer.echo(f"warning: {warning}")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from missing_education.domain.residence import parse_other_councils
+
 
 class SettingsError(ValueError):
     """A setting has a value the service cannot use."""
@@ -46,8 +48,11 @@ class CouncilDetails:
     signatory_name: str = "Alex Morgan"
     signatory_role: str = "Children Missing Education Coordinator"
     logo_path: str = ""
-    # Postcode districts (e.g. "DE4") that are "in the area" for triage; empty means all.
+    # Postcode districts ("DE4") or areas ("DE") that are the council's area: a child whose
+    # postcode is elsewhere is handed to their council at triage. Empty: everyone is ours.
     postcode_districts: tuple[str, ...] = ()
+    # Neighbouring councils' CME officers, "PREFIX: Council name <email>", for handovers.
+    other_councils: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,4 +206,8 @@ def load_settings() -> Settings:
             flat[name] = _coerce(os.environ[env_name], getattr(defaults, name), env_name)
         elif name in table:
             flat[name] = _coerce(table[name], getattr(defaults, name), name)
+    try:
+        parse_other_councils(sections["council"].other_councils)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
     return Settings(home=home, **flat, **sections)

@@ -23,6 +23,8 @@ class Outcome(StrEnum):
     PAST_CSA = "past_compulsory_school_age"
     DIED = "died"
     NOT_CME = "not_cme"
+    # Lives outside the council's area: handed to the council where the child lives.
+    OUT_OF_AREA = "lives_outside_area"
     WHEREABOUTS_UNKNOWN = "whereabouts_unknown"
 
 

@@ -24,6 +24,8 @@ from missing_education.domain import (
     parse_notification,
 )
 from missing_education.domain.deadline import Step, new_deadline
+from missing_education.domain.directory import postcode_district
+from missing_education.domain.residence import Residence, residence
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.rules.school_age import (
@@ -65,9 +67,11 @@ class IntakeReport:
     duplicates: int = 0
     rejected: int = 0
     not_cme: int = 0
+    out_of_area: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     opened_case_ids: list[int] = field(default_factory=list)
+    out_of_area_case_ids: list[int] = field(default_factory=list)
     linked_case_ids: list[int] = field(default_factory=list)
     # Cases of rows an earlier run already took in: a run that crashed after its intake but
     # before the letters leaves these to be acknowledged (and, if never begun, investigated).
@@ -82,6 +86,7 @@ class IntakeReport:
             "linked": self.linked,
             "duplicates": self.duplicates,
             "not_cme": self.not_cme,
+            "out_of_area": self.out_of_area,
             "rejected": self.rejected,
             "rejections": [{"row": r.row, "reason": r.reason} for r in self.rejections],
             "warnings": self.warnings,
@@ -307,8 +312,17 @@ def _opened_entry(source: str, row_number: int) -> HistoryEntry:
     )
 
 
-def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[int]:
-    """Triage received cases: not of compulsory school age closes as not CME; the rest proceed.
+def triage_cases(
+    uow: UnitOfWork,
+    case_ids: Sequence[int],
+    *,
+    today: date,
+    in_area: tuple[str, ...] = (),
+    handed_over: list[int] | None = None,
+) -> list[int]:
+    """Triage received cases: not of compulsory school age closes as not CME; a child who lives
+    outside the area (`in_area` postcode districts or areas) is closed as handed to their
+    council (their ids go to `handed_over`); the rest proceed to investigation.
 
     Returns the ids closed as not CME. A child outside compulsory school age on the referral
     date is opened and closed, not rejected, so the notification and its answer stay on record.
@@ -317,15 +331,23 @@ def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> li
     """
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            return _triage(uow, case_ids, today=today)
+            return _triage(uow, case_ids, today=today, in_area=in_area, handed_over=handed_over)
         except WriteConflict:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
     return []  # pragma: no cover - the loop returns or raises
 
 
-def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[int]:
+def _triage(
+    uow: UnitOfWork,
+    case_ids: Sequence[int],
+    *,
+    today: date,
+    in_area: tuple[str, ...],
+    handed_over: list[int] | None,
+) -> list[int]:
     closed = []
+    elsewhere = []
     with uow:
         calendar = load_calendar(uow)
         for case_id in sorted(set(case_ids)):
@@ -344,6 +366,19 @@ def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[in
                 )
                 closed.append(case_id)
                 uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
+            elif residence(case.child.postcode, in_area) is Residence.OUT_OF_AREA:
+                # Education Act 1996 s436A: the duty is to children in the area. The child's
+                # own council takes the case; an unknown residence is investigated here.
+                case.close(
+                    Outcome.OUT_OF_AREA,
+                    on=today,
+                    at=now(),
+                    who=SYSTEM,
+                    why="lives outside the council's area (postcode "
+                    f"{postcode_district(case.child.postcode)}): handed to the council there",
+                )
+                elsewhere.append(case_id)
+                uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
             else:
                 case.move_to(
                     Status.INVESTIGATING,
@@ -353,6 +388,8 @@ def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[in
                 )
             uow.cases.save(case)
         uow.commit()
+    if handed_over is not None:
+        handed_over.extend(elsewhere)
     return closed
 
 
@@ -413,6 +450,15 @@ def ingest_file(
     # is not left in "received" (its row now counts as a duplicate, never as opened).
     with uow:
         waiting = [summary.case_id for summary in uow.cases.summaries(Status.RECEIVED)]
-    report.not_cme = len(triage_cases(uow, waiting, today=today))
+    report.not_cme = len(
+        triage_cases(
+            uow,
+            waiting,
+            today=today,
+            in_area=settings.council.postcode_districts,
+            handed_over=report.out_of_area_case_ids,
+        )
+    )
+    report.out_of_area = len(report.out_of_area_case_ids)
     report.resume_case_ids = never_investigated(uow, report.taken_in_case_ids)
     return report

@@ -22,7 +22,7 @@ from missing_education.domain.risk import read_risks
 from missing_education.domain.words import answer_words, letter_words, parent_next_steps, step_words
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
-from missing_education.services import recipients, safeguarding
+from missing_education.services import recipients, residence, safeguarding
 from missing_education.services.calendar import load_calendar
 from missing_education.services.checks import check_databases, outcome_for
 from missing_education.services.letters import LetterRequest, issue_letters
@@ -39,6 +39,9 @@ OUTCOME_WORDS = {
     Outcome.PAST_CSA: "The child is now past compulsory school age.",
     Outcome.DIED: "We are very sorry to record that the child has died.",
     Outcome.NOT_CME: "The child was not missing education.",
+    Outcome.OUT_OF_AREA: (
+        "The child lives outside our area; the council where they live has taken the case."
+    ),
     Outcome.WHEREABOUTS_UNKNOWN: (
         "All enquiries are complete and the child's whereabouts remain unknown; the Lost Pupil "
         "Database, children's social care and the police have been informed."
@@ -197,6 +200,11 @@ class Procedure:
                     case.referral_date, self.settings.timescales.not_located_escalation
                 ),
             )
+            if residence.is_handed_over(case):
+                # Not ours to investigate: the referrer hears where the case went instead.
+                residence.hand_over(self, case, report)
+                safeguarding.refer_concerns(self, case, report)
+                continue
             for notification in self.uow.notifications.for_case(case_id):
                 made = self.letter(
                     case,

@@ -6,6 +6,7 @@ PostgreSQL, and reads the letters back from their PDFs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -169,3 +170,49 @@ def test_every_open_case_closes_at_the_sweep_once_past_school_age_and_no_step_is
     late = [x for x in council.letters(case_id) if not x.step_key.startswith("closure")]
     assert all("28 June 2027" not in pdf_text(x) for x in late)
     assert council.review(after + timedelta(days=1)).actions.get("closed_past_csa") is None
+
+
+# -- point 9: residence at triage --------------------------------------------------------------
+
+
+def test_a_child_living_outside_the_area_is_handed_to_their_council_and_not_investigated(
+    council: Council,
+) -> None:
+    council.settings = replace(
+        council.settings,
+        council=replace(
+            council.settings.council,
+            postcode_districts=("DE", "S40"),
+            other_councils=("G: Glasgow City Council <cme@glasgow.example>",),
+        ),
+    )
+    glasgow = council.open_case(
+        forename="Mei", address_line1="4 Byres Road", town="Glasgow", postcode="G12 8AA"
+    )
+    sheffield = council.open_case(forename="Leo", town="Sheffield", postcode="S1 2HE")
+    chesterfield = council.open_case(forename="Ruby", town="Chesterfield", postcode="S40 1AA")
+    unknown = council.open_case(forename="Amira", address_line1="", town="", postcode="")
+
+    case = council.case(glasgow)
+    assert (case.status, case.outcome) == (Status.CLOSED, Outcome.OUT_OF_AREA)
+    assert "postcode G12" in case.history[-1].why
+    handover = council.letter(glasgow, "out_of_area_handover")
+    assert handover.recipient_email == "cme@glasgow.example"
+    text = pdf_text(handover)
+    assert "Glasgow City Council" in text and "not investigated" in text
+    referrer = pdf_text(
+        council.letter(
+            glasgow, next(k for k in council.step_keys(glasgow) if k.startswith("closure_referrer"))
+        )
+    )
+    assert "passed your notification to Glasgow City Council" in referrer
+    # Not investigated here: no school enquiry, parent letter, visit or escalation.
+    assert not [k for k in council.step_keys(glasgow) if k.startswith(("school_enquiry", "parent"))]
+    assert not council.visits(glasgow)
+    council.review(date(2026, 12, 16))
+    assert not [k for k in council.step_keys(glasgow) if "social_care" in k]
+    # Sheffield has no entry: the letter is addressed to the council for the district.
+    other = council.letter(sheffield, "out_of_area_handover")
+    assert "the council for postcode district S1" in pdf_text(other)
+    assert council.case(chesterfield).status is not Status.CLOSED
+    assert council.case(unknown).status is not Status.CLOSED  # unknown residence: investigate
