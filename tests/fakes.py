@@ -116,6 +116,7 @@ class FakeCaseRepository:
             school_name=n.school_name,
             parent_name=n.parent_name,
             csa_ends=school_age.ends,
+            date_last_attended=n.date_last_attended,
             reason=n.reason,
             vulnerabilities=n.vulnerabilities,
             safeguarding=n.safeguarding,

@@ -75,6 +75,7 @@ class Case:
     school_name: str = ""
     parent_name: str = ""
     csa_ends: date | None = None
+    date_last_attended: date | None = None
     reason: str = ""
     vulnerabilities: tuple[str, ...] = ()
     safeguarding: bool = False

@@ -214,6 +214,7 @@ class SqlCaseRepository:
             school_name=row["school_name"],
             parent_name=row["parent_name"],
             csa_ends=row["csa_ends"],
+            date_last_attended=row["date_last_attended"],
             reason=row["reason"],
             vulnerabilities=tuple(v for v in row["vulnerabilities"].split(";") if v),
             safeguarding=row["safeguarding"],
