@@ -303,7 +303,7 @@ def decide(
         typer.Argument(
             help="school_reply, home_visit, admissions, fair_access, "
             "handover, s437, match_review, police_notification, "
-            "lpd_search or closure."
+            "lpd_search, risk_mapping or closure."
         ),
     ],
     answer: Annotated[
@@ -313,6 +313,13 @@ def decide(
     other_council: Annotated[str, typer.Option(help="Moved: the receiving council.")] = "",
     other_council_email: Annotated[str, typer.Option(help="Moved: its CME email.")] = "",
     notes: Annotated[str, typer.Option(help="Anything to add to the case record.")] = "",
+    visited_at: Annotated[
+        str,
+        typer.Option(
+            help="Home visit: when the officer called (14:30, or 2026-11-24 14:30); the "
+            "calling card prints it."
+        ),
+    ] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Record a decision on a case and run the steps that follow (letters, referrals, closure)."""
@@ -324,6 +331,7 @@ def decide(
             "other_council": other_council,
             "other_council_email": other_council_email,
             "notes": notes,
+            "visited_at": visited_at,
         }.items()
         if v
     }

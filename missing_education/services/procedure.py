@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from missing_education.clock import now
+from missing_education.clock import LONDON, now
 from missing_education.domain import SYSTEM, Case, DecisionRefused, HistoryEntry, Outcome, Status
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
@@ -92,6 +92,25 @@ class StepReport:
         if case_id not in self.case_ids:
             self.case_ids.append(case_id)
             self.cases += 1
+
+
+def visit_time(recorded: object, day: date) -> dict[str, Any]:
+    """The calling card's visit time: `visited_at` as recorded (HH:MM on `day`, or a full
+    date and time), else the day of the visit alone; DecisionRefused if it cannot be read.
+    """
+    if recorded is None or str(recorded).strip() == "":
+        return {"on": day}
+    text = str(recorded).strip()
+    try:
+        if len(text) <= 5:
+            at = datetime.combine(day, datetime.strptime(text, "%H:%M").time())
+        else:
+            at = datetime.fromisoformat(text)
+    except ValueError:
+        raise DecisionRefused(
+            f"visited_at must be a time (14:30) or a date and time (2026-11-24 14:30), not {text!r}"
+        ) from None
+    return {"at": at if at.tzinfo else at.replace(tzinfo=LONDON)}
 
 
 class Procedure:
@@ -427,7 +446,8 @@ class Procedure:
                 "calling_card",
                 f"calling_card:{current}",
                 recipients.parent(case, case.parent_name),
-                visit={"at": now(), "officer": officer},
+                # The time the officer recorded for the visit, never when the answer was typed.
+                visit={"officer": officer, **visit_time(d.get("visited_at"), self.today)},
                 deadline=self.today + timedelta(days=timescales.calling_card_callback_days),
             )
             self.request_visit(case, round=current + 1, report=r)
@@ -662,6 +682,22 @@ class Procedure:
             risk_flags=list(case.vulnerabilities),
             deadline=self.calendar.add_school_days(self.today, 2),
         )
+        # The school hears that joint reasonable enquiries have failed: it may then delete
+        # under reg 9(1)(i) of the 2024 Pupil Registration Regulations (DOMAIN.md 4.8).
+        school = recipients.school(self.uow, case)
+        if school is not None:
+            self.letter(
+                case,
+                "school_escalation",
+                "school_escalation" + (f":{times}" if times > 1 else ""),
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                steps_taken=[
+                    f"Referred the child to children's social care on {self.today:%d %B %Y}.",
+                    "Asked for a search of the Lost Pupil Database.",
+                    "Considering whether to notify the police.",
+                ],
+            )
         self.uow.decisions.request(case.id, "lpd_search", self.today)
         self.uow.decisions.request(case.id, "police_notification", self.today)
         reviews = [

@@ -126,7 +126,7 @@ def test_a_flag_that_is_no_safeguarding_concern_sends_nothing_to_mash(council: C
 # -- point 7: compulsory school age -------------------------------------------------------------
 
 
-def test_a_sixteenth_birthday_after_the_june_leaving_date_but_before_the_autumn_term_ends_csa_in_june(
+def test_sixteen_after_the_june_leaving_date_but_before_the_autumn_term_ends_csa_in_june(
     council: Council,
 ) -> None:
     # The council's autumn term 2026 begins on Thursday 3 September.
