@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from missing_education.domain.case import Outcome
 
 # Letter types as a line of evidence names them ("School enquiry to ... on ...").
@@ -110,3 +112,8 @@ def answer_words(answer: str) -> str:
 def step_words(step: str) -> str:
     """A step of the procedure in plain words."""
     return STEP_WORDS.get(step, step.replace("_", " ").capitalize())
+
+
+def long_date(day: date) -> str:
+    """A date the GOV.UK way in a sentence: 1 December 2026."""
+    return f"{day.day} {day:%B %Y}"

@@ -19,7 +19,13 @@ from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.letter import LetterRecord, Recipient
 from missing_education.domain.risk import read_risks
-from missing_education.domain.words import answer_words, letter_words, parent_next_steps, step_words
+from missing_education.domain.words import (
+    answer_words,
+    letter_words,
+    long_date,
+    parent_next_steps,
+    step_words,
+)
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.services import recipients, residence, safeguarding
@@ -693,7 +699,7 @@ class Procedure:
                 school,
                 school={"name": school.organisation, "urn": case.school_urn or "not known"},
                 steps_taken=[
-                    f"Referred the child to children's social care on {self.today:%d %B %Y}.",
+                    f"Referred the child to children's social care on {long_date(self.today)}.",
                     "Asked for a search of the Lost Pupil Database.",
                     "Considering whether to notify the police.",
                 ],

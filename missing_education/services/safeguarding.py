@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from missing_education.domain import Case
 from missing_education.domain.risk import NOT_A_RISK, Risk, read_risks, words_for
+from missing_education.domain.words import long_date
 from missing_education.ports import NotificationRecord
 from missing_education.services import recipients
 
@@ -37,7 +38,7 @@ def refer_concerns(p: Procedure, case: Case, report: StepReport) -> None:
             "A safeguarding concern was raised when the child was notified."
             if first
             else "A further notification about this child, received "
-            f"{notification.referral_date:%d %B %Y}, raises a safeguarding concern."
+            f"{long_date(notification.referral_date)}, raises a safeguarding concern."
         )
         if reading.unknown:
             reason += (
@@ -107,7 +108,7 @@ def _tell_police_and_responsible_authority(
         "police_notification",
         f"police_notification:at_once:{notification.id}",
         recipients.agency("police", p.settings),
-        reason=f"The child was notified to us on {notification.referral_date:%d %B %Y} as: "
+        reason=f"The child was notified to us on {long_date(notification.referral_date)} as: "
         f"{words}. We tell you at once, without waiting for our own enquiries.",
         evidence=p.evidence(case),
         deadline=p.calendar.add_school_days(p.today, 1),

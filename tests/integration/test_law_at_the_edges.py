@@ -216,3 +216,93 @@ def test_a_child_living_outside_the_area_is_handed_to_their_council_and_not_inve
     assert "the council for postcode district S1" in pdf_text(other)
     assert council.case(chesterfield).status is not Status.CLOSED
     assert council.case(unknown).status is not Status.CLOSED  # unknown residence: investigate
+
+
+# -- point 10 and the letter items of 13: letters that say what the record shows -------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [
+        (Outcome.DIED, "you will not hear from us again"),
+        (Outcome.MOVED_ABROAD, "If you come back to live in England"),
+        (Outcome.PAST_CSA, "no longer of compulsory school age"),
+    ],
+)
+def test_a_closure_after_a_death_a_move_abroad_or_past_school_age_reminds_no_one_of_section_7(
+    council: Council, outcome: Outcome, words: str
+) -> None:
+    case_id = council.open_case(forename="Leo", upn="B987654321098")
+
+    council.decide(case_id, "closure", outcome.value, on=date(2026, 11, 20), why="evidence seen")
+
+    parent = pdf_text(council.letter(case_id, "closure_parent"))
+    assert words in parent
+    assert "section 7" not in parent
+    assert "B987654321098" not in parent  # no UPN shown to the family
+    assert "B987654321098" in pdf_text(council.letter(case_id, "closure_school"))
+
+
+def test_a_closure_on_roll_keeps_the_section_7_reminder_and_tells_every_referrer(
+    council: Council,
+) -> None:
+    case_id = council.open_case(forename="Mei")
+    council.notify(
+        on=REFERRAL + timedelta(days=1),
+        forename="Mei",
+        referrer_name="R. Hughes",
+        referrer_organisation="Housing Options",
+        referrer_email="housing@synthetic-county.example",
+    )
+
+    council.decide(case_id, "home_visit", "on_roll", on=date(2026, 11, 20))
+
+    parent = pdf_text(council.letter(case_id, "closure_parent"))
+    assert "section 7" in parent
+    assert "Dear Nadia Khan," in parent
+    told = [x for x in council.letters(case_id) if x.letter_type == "closure_referrer"]
+    assert sorted(x.recipient_email for x in told) == [
+        "housing@synthetic-county.example",
+        "office@matlock-primary.example",
+    ]
+    for letter in told:
+        assert "on the roll of a school in our area" in pdf_text(letter)
+
+
+def test_referral_letters_name_every_step_in_plain_words_and_the_school_hears_at_escalation(
+    council: Council,
+) -> None:
+    case_id = council.open_case(forename="Ruby")
+    council.decide(
+        case_id,
+        "home_visit",
+        "moved_other_council",
+        on=date(2026, 11, 19),
+        other_council="Sheffield City Council",
+    )
+    council.decide(case_id, "handover", "not_confirmed", on=date(2026, 12, 1))
+
+    referral = pdf_text(council.letter(case_id, "social_care_referral:not_located"))
+    assert "Enquiry to another council's children missing education officer" in referral
+    assert "Home visit: the family has moved to another council's area." in referral
+    assert "Other la enquiry" not in referral and "moved other council" not in referral
+    school = council.letter(case_id, "school_escalation")
+    assert school.recipient_email == "office@matlock-primary.example"
+    text = pdf_text(school)
+    assert "9(1)(i)" in text and "Lost Pupil Database" in text
+    assert "Referred the child to children's social care on 1 December 2026" in text
+    assert "Dear Headteacher," in text and "Dear The" not in text
+
+
+def test_the_calling_card_gives_the_visit_time_the_officer_recorded(council: Council) -> None:
+    timed = council.open_case(forename="Oskar")
+    untimed = council.open_case(forename="Zofia")
+
+    council.decide(timed, "home_visit", "no_answer", on=date(2026, 11, 18), visited_at="09:15")
+    council.decide(untimed, "home_visit", "no_answer", on=date(2026, 11, 18))
+
+    assert "on 18 November 2026 at 9:15am about" in pdf_text(council.letter(timed, "calling_card:1"))
+    card = pdf_text(council.letter(untimed, "calling_card:1"))
+    assert "called at this address on 18 November 2026 about" in card
+    with pytest.raises(DecisionRefused, match="visited_at must be a time"):
+        council.decide(timed, "home_visit", "no_answer", on=date(2026, 11, 19), visited_at="9am")
