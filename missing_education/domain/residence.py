@@ -1,9 +1,8 @@
-"""Residence at triage: whether a child lives in the council's area, from the postcode.
+"""Residence at triage: whether a child lives in the council's area, from the postcode."""
 
-A council's CME duty is to children in its area (Education Act 1996 s436A); a child who
-lives elsewhere is handed to the council where they live, not investigated here. Without a
-postcode, residence is unknown and the child is investigated: nobody is dropped.
-"""
+# A council's CME duty is to children in its area (Education Act 1996 s436A); a child who
+# lives elsewhere is handed to the council where they live, not investigated here. Without a
+# postcode, residence is unknown and the child is investigated: nobody is dropped.
 
 from __future__ import annotations
 

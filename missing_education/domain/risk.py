@@ -1,9 +1,7 @@
-"""Risk as a controlled vocabulary: the codes a notification may carry, their aliases and words.
+"""Risk as a controlled vocabulary (DOMAIN.md 4.1): codes, their aliases and plain words."""
 
-Every notification's flags are read through this vocabulary (DOMAIN.md section 4.1): a code
-or alias it knows becomes its code; anything else is kept as written, never dropped, and
-treated as a possible safeguarding concern until a person maps it.
-"""
+# A flag the vocabulary does not know is kept as written, never dropped, and treated as a
+# possible safeguarding concern until a person maps it.
 
 from __future__ import annotations
 
