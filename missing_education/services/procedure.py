@@ -581,7 +581,7 @@ class Procedure:
     ) -> None:
         mapped = safeguarding.map_flag(case, answer)
         if mapped is None:
-            return
+            raise DecisionRefused(f"{case.reference} has no unrecognised risk flag to map")
         case.new_history.append(
             HistoryEntry(
                 at=now(),
