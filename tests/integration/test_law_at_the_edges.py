@@ -301,7 +301,8 @@ def test_the_calling_card_gives_the_visit_time_the_officer_recorded(council: Cou
     council.decide(timed, "home_visit", "no_answer", on=date(2026, 11, 18), visited_at="09:15")
     council.decide(untimed, "home_visit", "no_answer", on=date(2026, 11, 18))
 
-    assert "on 18 November 2026 at 9:15am about" in pdf_text(council.letter(timed, "calling_card:1"))
+    timed_card = pdf_text(council.letter(timed, "calling_card:1"))
+    assert "on 18 November 2026 at 9:15am about" in timed_card
     card = pdf_text(council.letter(untimed, "calling_card:1"))
     assert "called at this address on 18 November 2026 about" in card
     with pytest.raises(DecisionRefused, match="visited_at must be a time"):
