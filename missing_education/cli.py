@@ -233,8 +233,9 @@ def school_age(
 ) -> None:
     """When compulsory school age starts and ends for a date of birth, and the year group."""
     born = _parse_day(date_of_birth, "DOB")
+    settings = _settings()
     report = services.school_age_report(
-        born, on=_parse_day(on, "--on") if on else None, today=_today()
+        born, on=_parse_day(on, "--on") if on else None, today=_today(), uow=_uow(settings)
     )
     if as_json:
         _print_json(report)
