@@ -14,6 +14,7 @@ import pytest
 
 from missing_education.domain import DecisionRefused, Outcome, Status
 from missing_education.domain.risk import Risk
+from missing_education.services.reports import dfe_termly_return
 from tests.integration.test_procedure_journeys import REFERRAL, Council, pdf_text
 
 
@@ -216,6 +217,20 @@ def test_a_child_living_outside_the_area_is_handed_to_their_council_and_not_inve
     assert "the council for postcode district S1" in pdf_text(other)
     assert council.case(chesterfield).status is not Status.CLOSED
     assert council.case(unknown).status is not Status.CLOSED  # unknown residence: investigate
+
+    # Not counted in the DfE return: the children living elsewhere are left out by name.
+    made = dfe_termly_return(
+        council.uow(),
+        term="autumn-2026",
+        out=council.folder / "dfe.csv",
+        settings=council.settings,
+        today=date(2026, 12, 18),
+        census_date=date(2026, 12, 17),
+    )
+    glasgow_ref, sheffield_ref = council.case(glasgow).reference, council.case(sheffield).reference
+    assert made.result.excluded["lives_outside_area"] == [glasgow_ref, sheffield_ref]
+    counted = {r.case_reference for r in made.result.rows}
+    assert counted == {council.case(chesterfield).reference, council.case(unknown).reference}
 
 
 # -- point 10 and the letter items of 13: letters that say what the record shows -------------
