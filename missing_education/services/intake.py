@@ -33,7 +33,7 @@ from missing_education.rules.school_age import (
     is_of_compulsory_school_age,
 )
 from missing_education.services.calendar import load_calendar
-from missing_education.services.safeguarding import merge_flags
+from missing_education.services.safeguarding import RISK_MAPPING, merge_flags
 from missing_education.services.tabular import CsvFileError, CsvStream, open_csv
 from missing_education.settings import Settings
 
@@ -404,7 +404,8 @@ def never_investigated(uow: UnitOfWork, case_ids: Sequence[int]) -> list[int]:
             case_id
             for case_id in case_ids
             if uow.cases.get(case_id).status is Status.INVESTIGATING
-            and not uow.decisions.for_case(case_id)
+            # A risk flag put to a person at acknowledgement is no step of the investigation.
+            and not [d for d in uow.decisions.for_case(case_id) if d.kind != RISK_MAPPING]
             and not uow.directory.visits(case_id)
         ]
 
