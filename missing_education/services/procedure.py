@@ -225,12 +225,13 @@ class Procedure:
                     case.referral_date, self.settings.timescales.not_located_escalation
                 ),
             )
+            notifications = self.uow.notifications.for_case(case_id)
             if residence.is_handed_over(case):
                 # Not ours to investigate: the referrer hears where the case went instead.
                 residence.hand_over(self, case, report)
-                safeguarding.refer_concerns(self, case, report)
+                safeguarding.refer_concerns(self, case, report, notifications)
                 continue
-            for notification in self.uow.notifications.for_case(case_id):
+            for notification in notifications:
                 made = self.letter(
                     case,
                     "acknowledgement",
@@ -243,7 +244,7 @@ class Procedure:
                 if made is not None:
                     report.count("acknowledged", case_id)
             # Every notification's concern goes to MASH at once; CME steps never delay it.
-            safeguarding.refer_concerns(self, case, report)
+            safeguarding.refer_concerns(self, case, report, notifications)
         report.letters = len(self.letters)
         return report
 

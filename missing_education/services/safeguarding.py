@@ -20,9 +20,17 @@ if TYPE_CHECKING:
 RISK_MAPPING = "risk_mapping"
 
 
-def refer_concerns(p: Procedure, case: Case, report: StepReport) -> None:
+def refer_concerns(
+    p: Procedure,
+    case: Case,
+    report: StepReport,
+    notifications: list[NotificationRecord] | None = None,
+) -> None:
     """Refer every notification's concern on this case to MASH once, and the police at once."""
-    notifications = p.uow.notifications.for_case(case.id)
+    if notifications is None:
+        notifications = p.uow.notifications.for_case(case.id)
+    if not case.safeguarding and not any(n.vulnerabilities for n in notifications):
+        return  # nothing flagged: the common case, decided without another query
     concerned = [n for n in notifications if read_risks(n.vulnerabilities).safeguarding]
     if case.safeguarding and not any(n.vulnerabilities for n in notifications):
         # A case taken in before flags were kept per notification: its own flags stand in.
