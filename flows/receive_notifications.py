@@ -10,7 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
 from tasks.privacy import install_redaction
 
-COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "rejected")
+COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
 
 
 def intake_markdown(intake: dict[str, Any], actions: dict[str, int]) -> str:

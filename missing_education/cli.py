@@ -101,7 +101,9 @@ def ingest(
     typer.echo(
         f"{file.name}: {report['received']} received, {report['opened']} opened, "
         f"{report['linked']} linked to open cases, {report['duplicates']} already taken in, "
-        f"{report['not_cme']} closed as not CME, {report['rejected']} rejected."
+        f"{report['not_cme']} closed as not CME, "
+        f"{report.get('out_of_area', 0)} handed to the council where the child lives, "
+        f"{report['rejected']} rejected."
     )
     for warning in report.get("warnings", []):
         typer.echo(f"warning: {warning}")
@@ -231,8 +233,9 @@ def school_age(
 ) -> None:
     """When compulsory school age starts and ends for a date of birth, and the year group."""
     born = _parse_day(date_of_birth, "DOB")
+    settings = _settings()
     report = services.school_age_report(
-        born, on=_parse_day(on, "--on") if on else None, today=_today()
+        born, on=_parse_day(on, "--on") if on else None, today=_today(), uow=_uow(settings)
     )
     if as_json:
         _print_json(report)
@@ -301,7 +304,7 @@ def decide(
         typer.Argument(
             help="school_reply, home_visit, admissions, fair_access, "
             "handover, s437, match_review, police_notification, "
-            "lpd_search or closure."
+            "lpd_search, risk_mapping or closure."
         ),
     ],
     answer: Annotated[
@@ -311,6 +314,13 @@ def decide(
     other_council: Annotated[str, typer.Option(help="Moved: the receiving council.")] = "",
     other_council_email: Annotated[str, typer.Option(help="Moved: its CME email.")] = "",
     notes: Annotated[str, typer.Option(help="Anything to add to the case record.")] = "",
+    visited_at: Annotated[
+        str,
+        typer.Option(
+            help="Home visit: when the officer called (14:30, or 2026-11-24 14:30); the "
+            "calling card prints it."
+        ),
+    ] = "",
     as_json: JsonOption = False,
 ) -> None:
     """Record a decision on a case and run the steps that follow (letters, referrals, closure)."""
@@ -322,6 +332,7 @@ def decide(
             "other_council": other_council,
             "other_council_email": other_council_email,
             "notes": notes,
+            "visited_at": visited_at,
         }.items()
         if v
     }

@@ -111,17 +111,19 @@ def dfe_return(
         typer.Option(
             "--census-date",
             metavar="DATE",
-            help="Count up to this day (the DfE census date) instead of the end of term.",
+            help="The DfE census date to count on (default: today, or the term's last day "
+            "if it has ended).",
         ),
     ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The DfE termly CME return, derived from case states (docs/reports.md: who counts).
+    """The DfE CME return, derived from case states (docs/reports.md: who counts).
 
-    One row per child missing education on at least one day of the term: sex, national
-    curriculum year group, school days missing, primary reason, outcome. Term dates come
-    from the council calendar (`cme calendar import`). It counts up to the end of the
-    term, the census date, or today, whichever comes first.
+    Children missing education on the census date, by sex, year group, length of time
+    missing and primary reason (DfE), and children missing education at any time in the
+    academic year so far, each counted once. The rows file holds one line per child counted
+    on the census date (case reference, no name or date of birth). Term dates come from the
+    council calendar (`cme calendar import`).
     """
     from missing_education.reports import TermError
     from missing_education.services.reports import dfe_termly_return
@@ -145,14 +147,22 @@ def dfe_return(
         )
         return
     typer.echo(
-        f"DfE return {summary['term']} ({summary['term_start']} to {summary['term_end']}, "
-        f"counted up to {summary['counted_up_to']}): {summary['children']} children missing "
-        f"education, {summary['new_in_term']} new in the term, "
-        f"{summary['still_missing_at_end']} still missing at the end."
+        f"DfE return {summary['term']} ({summary['term_start']} to {summary['term_end']}), "
+        f"census date {summary['census_date']}: {summary['cme_at_census_date']} children "
+        f"missing education on the census date; {summary['cme_in_year_so_far']} at any time "
+        f"since {summary['academic_year_from']} (each child once)."
     )
     typer.echo(f"  rows: {made.rows_csv}\n  summary: {made.summary_csv}")
-    for outcome, count in summary["by_outcome"].items():
-        typer.echo(f"  {outcome.replace('_', ' ')}: {count}")
+    for group in ("by_sex", "by_length_of_time_missing", "by_primary_reason"):
+        counted = {k: n for k, n in summary[group].items() if n}
+        if counted:
+            words = ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in counted.items())
+            typer.echo(f"  {group.removeprefix('by_').replace('_', ' ')}: {words}")
+    if summary["start_taken_from_referral_date"]:
+        typer.echo(
+            f"  {summary['start_taken_from_referral_date']} with no date last attended: time "
+            "missing counted from the referral date (add it to the notification to correct)"
+        )
     left_out = {rule: n for rule, n in summary["excluded"].items() if n}
     if left_out:
         typer.echo(

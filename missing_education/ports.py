@@ -17,6 +17,7 @@ from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Delivery, LetterRecord, PrintBatch
 from missing_education.rules.calendar import CalendarPeriod
+from missing_education.rules.school_age import SchoolAge
 
 
 class WriteConflict(Exception):
@@ -60,6 +61,7 @@ class NotificationRecord:
     referrer_name: str
     referrer_email: str
     disposition: str
+    vulnerabilities: tuple[str, ...] = ()
 
 
 class CaseRepository(Protocol):
@@ -72,8 +74,10 @@ class CaseRepository(Protocol):
         status: Status,
         opened_on: date,
         history: Sequence[HistoryEntry] = (),
+        school_age: SchoolAge | None = None,
     ) -> Case: ...
     def get(self, case_id: int, *, lock: bool = False) -> Case: ...
+    def open_past_school_age(self, on: date) -> list[int]: ...
     def save(self, case: Case) -> None: ...
     def find_open(self, notification: Notification) -> int | None: ...
     def summaries(self, status: Status | None = None) -> list[CaseSummary]: ...

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from missing_education.domain.residence import parse_other_councils
+
 
 class SettingsError(ValueError):
     """A setting has a value the service cannot use."""
@@ -46,8 +48,11 @@ class CouncilDetails:
     signatory_name: str = "Alex Morgan"
     signatory_role: str = "Children Missing Education Coordinator"
     logo_path: str = ""
-    # Postcode districts (e.g. "DE4") that are "in the area" for triage; empty means all.
+    # Postcode districts ("DE4") or areas ("DE") that are the council's area: a child whose
+    # postcode is elsewhere is handed to their council at triage. Empty: everyone is ours.
     postcode_districts: tuple[str, ...] = ()
+    # Neighbouring councils' CME officers, "PREFIX: Council name <email>", for handovers.
+    other_councils: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class Contacts:
     admissions_email: str = "admissions@synthetic-county.example"
     fair_access_email: str = "fair.access@synthetic-county.example"
     ehe_team_email: str = "ehe@synthetic-county.example"
+    # A child missing from care: the authority looking after them is told at once [G].
+    responsible_authority_email: str = "children.in.care@synthetic-county.example"
     admissions_url: str = "https://www.synthetic-county.example/school-admissions"
     privacy_notice_url: str = ""
 
@@ -221,4 +228,8 @@ def load_settings() -> Settings:
             flat[name] = _coerce(os.environ[env_name], getattr(defaults, name), env_name)
         elif name in table:
             flat[name] = _coerce(table[name], getattr(defaults, name), name)
+    try:
+        parse_other_councils(sections["council"].other_councils)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
     return Settings(home=home, **flat, **sections)

@@ -111,6 +111,9 @@ VULNERABILITIES = (
     "looked_after",
     "child_protection",
     "child_in_need",
+    # Flags the risk vocabulary does not know: kept, referred, and put to a person to map.
+    "honour based abuse",
+    "private fostering; SEN",
 )
 REFERRERS = (
     ("Matlock Primary School", "office@matlock-primary.example", "112233"),

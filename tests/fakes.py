@@ -41,7 +41,7 @@ from missing_education.ports import (
     WriteConflict,
 )
 from missing_education.rules.calendar import CalendarPeriod
-from missing_education.rules.school_age import compulsory_school_age
+from missing_education.rules.school_age import SchoolAge, compulsory_school_age
 
 
 def _fold(text: str) -> str:
@@ -82,6 +82,7 @@ class FakeCaseRepository:
         status: Status,
         opened_on: date,
         history: Sequence[HistoryEntry] = (),
+        school_age: SchoolAge | None = None,
     ) -> Case:
         n = notification
         if status is not Status.CLOSED:
@@ -94,7 +95,7 @@ class FakeCaseRepository:
                 )
                 if other.is_open and same:
                     raise WriteConflict("unique index: the child already has an open case")
-        school_age = compulsory_school_age(n.date_of_birth)
+        school_age = school_age or compulsory_school_age(n.date_of_birth)
         case = Case(
             id=self.store.next_case_id,
             status=status,
@@ -115,6 +116,7 @@ class FakeCaseRepository:
             school_name=n.school_name,
             parent_name=n.parent_name,
             csa_ends=school_age.ends,
+            date_last_attended=n.date_last_attended,
             reason=n.reason,
             vulnerabilities=n.vulnerabilities,
             safeguarding=n.safeguarding,
@@ -181,6 +183,13 @@ class FakeCaseRepository:
     def open_case_ids(self) -> list[int]:
         return sorted(c.id for c in self.store.cases.values() if c.status in OPEN_STATUSES)
 
+    def open_past_school_age(self, on: date) -> list[int]:
+        return sorted(
+            c.id
+            for c in self.store.cases.values()
+            if c.status in OPEN_STATUSES and c.csa_ends is not None and c.csa_ends < on
+        )
+
 
 class FakeNotificationRepository:
     """Notifications with their fingerprints; a fingerprint is stored once, as in the table."""
@@ -215,6 +224,7 @@ class FakeNotificationRepository:
             referrer_name=notification.referrer_name,
             referrer_email=notification.referrer_email,
             disposition=disposition,
+            vulnerabilities=notification.vulnerabilities,
         )
         self.store.notifications.append((notification.fingerprint, record))
 

@@ -24,7 +24,11 @@ from missing_education.services.procedure import Procedure
 FIRST_DAY = date(2026, 11, 16)
 END_OF_SPRING_TERM = date(2027, 3, 26)
 SEED = 20261116
-EVERY_BRANCH = {(kind, answer) for kind, answers in DECISIONS.items() for answer in answers}
+# A flag is mapped by one handler whatever the code: a safeguarding code, another code and
+# "not a risk" are its three branches.
+RISK_MAPPING_BRANCHES = ("domestic_abuse", "young_carer", "not_a_risk")
+ANSWERS = {**DECISIONS, "risk_mapping": RISK_MAPPING_BRANCHES}
+EVERY_BRANCH = {(kind, answer) for kind, answers in ANSWERS.items() for answer in answers}
 
 
 def typeset_later(
@@ -71,6 +75,7 @@ ANSWER_TIMES: dict[str, tuple[int, int, float]] = {
     "s437": (5, 25, 0.1),
     "police_notification": (1, 6, 0.0),
     "lpd_search": (3, 40, 0.2),
+    "risk_mapping": (0, 3, 0.0),
 }
 
 
@@ -80,7 +85,7 @@ class Coordinators:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
-        self.turns = {kind: itertools.cycle(answers) for kind, answers in DECISIONS.items()}
+        self.turns = {kind: itertools.cycle(answers) for kind, answers in ANSWERS.items()}
         self.applied: Counter[tuple[str, str]] = Counter()
         self.errors: list[str] = []
         self.days = 0

@@ -23,6 +23,8 @@ class Outcome(StrEnum):
     PAST_CSA = "past_compulsory_school_age"
     DIED = "died"
     NOT_CME = "not_cme"
+    # Lives outside the council's area: handed to the council where the child lives.
+    OUT_OF_AREA = "lives_outside_area"
     WHEREABOUTS_UNKNOWN = "whereabouts_unknown"
 
 
@@ -73,6 +75,7 @@ class Case:
     school_name: str = ""
     parent_name: str = ""
     csa_ends: date | None = None
+    date_last_attended: date | None = None
     reason: str = ""
     vulnerabilities: tuple[str, ...] = ()
     safeguarding: bool = False

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from missing_education.domain.case import Outcome
+from missing_education.domain.risk import NOT_A_RISK, Risk
 
 # Each decision and its answers, as the coordinator picks them (Prefect form or `cme decide`).
 DECISIONS: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,8 @@ DECISIONS: dict[str, tuple[str, ...]] = {
     "handover": ("confirmed_on_roll", "not_confirmed"),
     "s437": ("suitable_education_shown", "applied_for_place", "attendance_order_made"),
     "closure": tuple(o.value for o in Outcome),
+    # A flag the risk vocabulary does not know: which code it means (DOMAIN.md 4.1).
+    "risk_mapping": (*(r.value for r in Risk), NOT_A_RISK),
 }
 
 

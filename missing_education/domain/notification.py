@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from missing_education.domain.errors import InvalidNotification
+from missing_education.domain.risk import read_risks, split_flags
 
 NOTIFICATION_COLUMNS: tuple[str, ...] = (
     "forename",
@@ -52,11 +53,6 @@ MAX_FIELD_LENGTH = 2000
 # Free text may run over several lines; every other field is one line.
 MULTILINE_FIELDS = frozenset({"notes"})
 
-# Vulnerabilities that send a case to children's social care at once (DOMAIN.md section 4.1-2).
-SAFEGUARDING_CODES = frozenset(
-    {"child_protection", "child_in_need", "looked_after", "safeguarding", "forced_marriage", "cse"}
-)
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
@@ -96,8 +92,8 @@ class Notification:
 
     @property
     def safeguarding(self) -> bool:
-        """Whether a flag on the notification sends it to social care at once."""
-        return any(code in SAFEGUARDING_CODES for code in self.vulnerabilities)
+        """Whether a flag on the notification sends it to social care at once (unknown ones too)."""
+        return read_risks(self.vulnerabilities).safeguarding
 
     @property
     def named(self) -> bool:
@@ -208,11 +204,8 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
             raise InvalidNotification(name, "is not an email address")
     if values["school_urn"] and not _URN.match(values["school_urn"]):
         raise InvalidNotification("school_urn", "is not a school URN (6 or 7 digits)")
-    vulnerabilities = tuple(
-        code.strip().lower().replace(" ", "_").replace("-", "_")
-        for code in re.split(r"[;|,]", values["vulnerabilities"])
-        if code.strip()
-    )
+    # Read through the risk vocabulary: aliases become codes, unknown flags are kept folded.
+    vulnerabilities = read_risks(split_flags(values["vulnerabilities"])).stored
     # Lower-casing can lengthen text ("İ" is two characters lowered): measure what is kept.
     if len(";".join(vulnerabilities)) > MAX_FIELD_LENGTH:
         raise InvalidNotification(

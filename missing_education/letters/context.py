@@ -26,6 +26,7 @@ LETTER_TYPES: tuple[str, ...] = (
     "social_care_referral",
     "police_notification",
     "manager_escalation",
+    "school_escalation",
     "admissions_referral",
     "fair_access_referral",
     "s437_notice",
@@ -144,7 +145,6 @@ TYPE_REQUIRED: dict[str, tuple[Key, ...]] = {
         Key("admissions_url", TEXT, "where to apply for a school place"),
     ),
     "calling_card": (
-        Key("visit.at", DATETIME, "when the officer called"),
         Key("visit.officer", TEXT, "who called"),
         Key("deadline", DATE, "call-back-by date"),
     ),
@@ -185,6 +185,10 @@ TYPE_REQUIRED: dict[str, tuple[Key, ...]] = {
         Key("notification_date", DATE, "when we received the notification"),
         Key("outcome", TEXT, "the outcome, as much as the referrer may know"),
     ),
+    "school_escalation": (
+        *_SCHOOL,
+        Key("steps_taken", TEXT_LIST, "what the council has done at escalation, one line each"),
+    ),
 }
 
 TYPE_OPTIONAL: dict[str, tuple[Key, ...]] = {
@@ -193,6 +197,13 @@ TYPE_OPTIONAL: dict[str, tuple[Key, ...]] = {
         Key("notes", TEXT, "anything else that may help"),
     ),
     "social_care_referral": (Key("risk_flags", TEXT_LIST, "known risks, one line each"),),
+    "calling_card": (
+        Key("visit.at", DATETIME, "when the officer called, as recorded"),
+        Key("visit.on", DATE, "the day the officer called, when no time was recorded"),
+    ),
+    "closure_parent": (
+        Key("next_steps", TEXT, "what the parent should do now (the s7 duty only if it applies)"),
+    ),
     "admissions_referral": (
         Key("preferred_schools", TEXT_LIST, "schools the family would like"),
         Key("notes", TEXT, "anything else the admissions team should know"),

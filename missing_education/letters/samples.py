@@ -119,6 +119,7 @@ _RECIPIENTS: dict[str, dict[str, Any]] = {
     "closure_parent": _FAMILY,
     "closure_school": _SCHOOL_OFFICE,
     "closure_referrer": _REFERRER,
+    "school_escalation": _SCHOOL_OFFICE,
 }
 
 _SCHOOL = {"name": "Riverside Academy", "urn": "145678"}
@@ -173,6 +174,13 @@ _TYPE_VALUES: dict[str, dict[str, Any]] = {
         "deletion_ground": "Regulation 9(1)(a): registered at another school",
     },
     "closure_referrer": {"outcome": "We have found the child and they are now on a school roll."},
+    "school_escalation": {
+        "school": _SCHOOL,
+        "steps_taken": [
+            "Referred the child to children's social care on 25 November 2026.",
+            "Asked for a search of the Lost Pupil Database.",
+        ],
+    },
 }
 
 

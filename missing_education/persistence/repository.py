@@ -32,7 +32,7 @@ from missing_education.persistence.tables import (
 )
 from missing_education.ports import CaseSummary, NotificationRecord, WriteConflict
 from missing_education.rules.calendar import CalendarPeriod
-from missing_education.rules.school_age import compulsory_school_age
+from missing_education.rules.school_age import SchoolAge, compulsory_school_age
 
 _OPEN = [s.value for s in OPEN_STATUSES]
 
@@ -56,6 +56,8 @@ _SAVE = (
         status=bindparam("new_status"),
         outcome=bindparam("new_outcome"),
         closed_on=bindparam("new_closed_on"),
+        vulnerabilities=bindparam("new_vulnerabilities"),
+        safeguarding=bindparam("new_safeguarding"),
     )
 )
 _SAVE_MOVE = _SAVE.where(cases.c.status == bindparam("old_status"))
@@ -121,10 +123,15 @@ class SqlCaseRepository:
         status: Status,
         opened_on: date,
         history: Sequence[HistoryEntry] = (),
+        school_age: SchoolAge | None = None,
     ) -> Case:
-        """Open a case for the child in a notification, with its first history entries."""
+        """Open a case for the child in a notification, with its first history entries.
+
+        `school_age` is worked out on the term calendar by the caller; without it, from the
+        date of birth alone (1 September standing in for the autumn term's first day).
+        """
         n = notification
-        school_age = compulsory_school_age(n.date_of_birth)
+        school_age = school_age or compulsory_school_age(n.date_of_birth)
         values: dict[str, Any] = {
             "status": status.value,
             "forename": n.forename,
@@ -213,6 +220,7 @@ class SqlCaseRepository:
             school_name=row["school_name"],
             parent_name=row["parent_name"],
             csa_ends=row["csa_ends"],
+            date_last_attended=row["date_last_attended"],
             reason=row["reason"],
             vulnerabilities=tuple(v for v in row["vulnerabilities"].split(";") if v),
             safeguarding=row["safeguarding"],
@@ -232,6 +240,8 @@ class SqlCaseRepository:
             "new_status": case.status.value,
             "new_outcome": case.outcome.value if case.outcome else None,
             "new_closed_on": case.closed_on,
+            "new_vulnerabilities": ";".join(case.vulnerabilities),
+            "new_safeguarding": case.safeguarding,
         }
         query = _SAVE
         if case.new_history and case.new_history[0].from_status is not None:
@@ -332,6 +342,16 @@ class SqlCaseRepository:
             ).scalars()
         )
 
+    def open_past_school_age(self, on: date) -> list[int]:
+        """Ids of open cases whose child ceased to be of compulsory school age before `on`."""
+        return list(
+            self.connection.execute(
+                select(cases.c.id)
+                .where(cases.c.status.in_(_OPEN), cases.c.csa_ends < on)
+                .order_by(cases.c.id)
+            ).scalars()
+        )
+
 
 class SqlNotificationRepository:
     """Notifications, each stored once."""
@@ -382,6 +402,7 @@ class SqlNotificationRepository:
                 "referrer_name": notification.referrer_name,
                 "referrer_email": notification.referrer_email,
                 "disposition": disposition,
+                "vulnerabilities": ";".join(notification.vulnerabilities),
                 "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
             },
         )
@@ -400,6 +421,7 @@ class SqlNotificationRepository:
                 referrer_name=r["referrer_name"],
                 referrer_email=r["referrer_email"],
                 disposition=r["disposition"],
+                vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
             )
             for r in rows
         ]

@@ -10,9 +10,11 @@ from missing_education.reports.dfe_return import (
     COLUMNS as DFE_COLUMNS,
 )
 from missing_education.reports.dfe_return import (
+    DFE_REASONS,
     EXCLUSIONS,
+    LENGTH_BANDS,
+    CensusChild,
     DfeReturn,
-    DfeRow,
     Term,
     TermError,
     dfe_return,
@@ -45,13 +47,15 @@ from missing_education.reports.figures import (
 
 __all__ = [
     "DFE_COLUMNS",
+    "DFE_REASONS",
     "EXCLUSIONS",
+    "LENGTH_BANDS",
     "RE_ENGAGED",
     "STAGES",
     "CaseFacts",
     "CaseRecord",
+    "CensusChild",
     "DfeReturn",
-    "DfeRow",
     "Period",
     "RecordTable",
     "ReportData",

@@ -136,7 +136,8 @@ def case_record(
         ("Sex", child.sex or "not recorded"),
         ("Unique pupil number", child.upn or "not recorded"),
         ("Year group (on the date prepared)", str(year_group(child.date_of_birth, prepared_on))),
-        ("Compulsory school age", f"{_day(span.starts)} to {_day(span.ends)}"),
+        # The leaving date as worked out at intake, on the term calendar.
+        ("Compulsory school age", f"{_day(span.starts)} to {_day(case.csa_ends or span.ends)}"),
         ("Last known address", address or "not known"),
         ("Parent or carer", case.parent_name or "not recorded"),
         (

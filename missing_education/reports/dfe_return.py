@@ -1,33 +1,35 @@
-"""The DfE termly CME return, derived from case states: which children count, and their rows.
+"""The DfE CME return as the DfE collects it: aggregate counts, derived from case states.
 
-The rules (docs/reports.md explains them for coordinators):
+What is counted (docs/reports.md explains it for coordinators, with the reason mapping):
 
-* Terms come from the council's default calendar: its `term` periods that start in
-  September to December of year Y make `autumn-Y`, January to March `spring-Y`, April to
-  August `summer-Y`; the half terms of a term are merged (first start to last end).
-* A case counts in a term when the child was missing education on at least one day of it:
-  the case went past triage into the procedure, did not end as `not_cme` (never missing
-  education: on a roll, a duplicate, not of compulsory school age), and its CME episode,
-  from the referral date up to the day before closure (or the term's end if still open),
-  clipped to compulsory school age, overlaps the term. Children located but awaiting a
-  school place, and children whose home education was judged unsuitable (s437 notice
-  served), are still missing education: being found does not end a CME episode, closure does.
-* Time missing is counted in school days on the council calendar, from the referral date
-  up to, not including, the closure date (or up to and including the last day counted).
+* **CME at the census date**: each child whose case was open in the procedure on that day
+  (investigating, located, awaiting a place, with the Fair Access panel, s437 notice served,
+  escalated or monitored), of compulsory school age that day, living in the area; by sex,
+  national curriculum year, length of time missing education and primary reason (DfE).
+* **CME at any time in the academic year so far**: each child once, however many times
+  they went missing, whose CME episode (from the day they last attended, or the referral
+  when that is not known, to the day before the case closed) overlaps the days from
+  1 September to the census date while of compulsory school age.
+* Never counted: cases closed as not CME (on a roll all along, a duplicate, not of
+  compulsory school age), children who live outside the area, and cases never triaged;
+  at the census date also children handed over to the council they moved to. Suitable
+  home education ends an episode (the case closes); unsuitable home education (s437 notice
+  served) and awaiting a place are CME.
+* Length of time missing runs from the day the child last attended a school (or came off
+  its roll), as the notification gives it; not from the referral.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from missing_education.domain import Outcome
-from missing_education.reports.facts import CaseFacts, missing_school_days
+from missing_education.domain import Outcome, Status
+from missing_education.reports.facts import CaseFacts
 from missing_education.rules.calendar import CalendarPeriod, SchoolCalendar
 from missing_education.rules.school_age import compulsory_school_age, year_group
 
@@ -35,29 +37,81 @@ from missing_education.rules.school_age import compulsory_school_age, year_group
 SEASONS: dict[str, tuple[int, int]] = {"autumn": (9, 12), "spring": (1, 3), "summer": (4, 8)}
 _TERM_NAME = re.compile(r"^(autumn|spring|summer)-(\d{4})$")
 
+# Length of time missing education on the census date, in calendar days (upper bound, not
+# included). [?] Our bands: the DfE's own bands were not in the published material we read.
+LENGTH_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("less_than_4_weeks", 28),
+    ("4_weeks_to_less_than_3_months", 91),
+    ("3_months_to_less_than_6_months", 182),
+    ("6_months_to_less_than_1_year", 365),
+    ("1_year_or_more", None),
+)
+
+# Primary reason for CME, as the return reports it, with what each means.
+DFE_REASONS: dict[str, str] = {
+    "awaiting_school_place": "located, awaiting a school place (applied, or with Fair Access)",
+    "unsuitable_education": "receiving education judged unsuitable (s437 notice served)",
+    "whereabouts_unknown": "whereabouts unknown after enquiries",
+    "removed_from_roll_destination_unknown": "taken off a school roll, destination unknown",
+    "did_not_take_up_school_place": "allocated a school place but did not arrive",
+    "never_registered_at_school": "never registered at a school at compulsory school age",
+    "failed_transition": "did not move on to the next phase of school",
+    "permanently_excluded": "permanently excluded, no provision in place",
+    "moved_into_area": "moved into the area, not yet at a school",
+    "other": "another reason, given in the notification",
+    "not_known": "no reason recorded yet",
+}
+# Notification reasons (folded) -> the DfE reason, while enquiries go on.
+REASON_MAP: dict[str, str] = {
+    "deleted_from_roll_ground_i": "removed_from_roll_destination_unknown",
+    "deleted_from_roll": "removed_from_roll_destination_unknown",
+    "removed_from_roll": "removed_from_roll_destination_unknown",
+    "did_not_arrive": "did_not_take_up_school_place",
+    "moved_address_unknown": "whereabouts_unknown",
+    "whereabouts_unknown": "whereabouts_unknown",
+    "not_registered_at_five": "never_registered_at_school",
+    "never_registered": "never_registered_at_school",
+    "failed_transition": "failed_transition",
+    "permanently_excluded": "permanently_excluded",
+    "ehe_unsuitable": "unsuitable_education",
+    "unsuitable_ehe": "unsuitable_education",
+    "moved_into_area": "moved_into_area",
+    "new_to_area": "moved_into_area",
+    "awaiting_school_place": "awaiting_school_place",
+}
+# What the case's stage on the census date says, which outweighs the notification's reason.
+STAGE_REASONS: dict[Status, str] = {
+    Status.LOCATED: "awaiting_school_place",
+    Status.AWAITING_ADMISSION: "awaiting_school_place",
+    Status.FAIR_ACCESS: "awaiting_school_place",
+    Status.S437_ISSUED: "unsuitable_education",
+    Status.ESCALATED: "whereabouts_unknown",
+    Status.MONITORING: "whereabouts_unknown",
+}
+# Stages in which a child is missing education on a day (received: not yet triaged).
+CME_STAGES = frozenset(STAGE_REASONS) | {Status.INVESTIGATING}
+
 COLUMNS: tuple[str, ...] = (
     "case_reference",
     "sex",
     "year_group",
+    "length_of_time_missing",
     "primary_reason",
-    "cme_from",
-    "cme_until",
-    "school_days_missing",
-    "school_days_missing_in_term",
-    "status_at_term_end",
-    "outcome",
+    "cme_since",
+    "cme_since_from",
+    "stage_on_census_date",
 )
-STILL_MISSING = "still_missing_education"
 
-# Why a case is not in the return, in the order the rules are applied.
+# Why a case is not in the census-date count, in the order the rules are applied.
 EXCLUSIONS: dict[str, str] = {
-    "not_cme": "closed as not CME: on a roll, a duplicate, or not of compulsory school age",
+    "not_cme": "closed as not CME: on a roll all along, a duplicate, or not of school age",
+    "lives_outside_area": "lives outside the council's area: handed to their council",
     "not_triaged": "not yet triaged into the procedure",
-    "referred_after_term": "referred after the term (or after the day counted up to)",
-    "ceased_before_term": "closed before the term began",
-    "closed_on_referral_day": "closed on the day it was referred: no day missing",
-    "not_of_compulsory_school_age": "not of compulsory school age on any day missing in the term",
+    "not_missing_on_census_date": "not open in the procedure on the census date",
+    "moved_to_another_council": "handed over to the council the family moved to",
+    "not_of_compulsory_school_age": "not of compulsory school age on the census date",
 }
+_NEVER_CME = {Outcome.NOT_CME: "not_cme", Outcome.OUT_OF_AREA: "lives_outside_area"}
 
 
 class TermError(ValueError):
@@ -74,19 +128,17 @@ class Term:
 
 
 @dataclass(frozen=True)
-class DfeRow:
-    """One child counted as missing education in the term (no name, no date of birth)."""
+class CensusChild:
+    """One child missing education on the census date (no name, no date of birth)."""
 
     case_reference: str
     sex: str
     year_group: int | None
+    length_of_time_missing: str
     primary_reason: str
-    cme_from: date
-    cme_until: date | None
-    school_days_missing: int
-    school_days_missing_in_term: int
-    status_at_term_end: str
-    outcome: str
+    cme_since: date
+    cme_since_from: str  # "date_last_attended", or "referral_date" when that was not given
+    stage_on_census_date: str
 
     def cells(self) -> tuple[Any, ...]:
         """The row in the order of COLUMNS."""
@@ -95,62 +147,90 @@ class DfeRow:
 
 @dataclass(frozen=True)
 class DfeReturn:
-    """The rows of a term's return, what was left out and why, and the summary."""
+    """The census-date children, the in-year count, and what was left out and why."""
 
     term: Term
-    counted_up_to: date
-    rows: tuple[DfeRow, ...]
+    census_date: date
+    year_from: date
+    rows: tuple[CensusChild, ...]
+    in_year_children: int
     excluded: dict[str, list[str]]
 
     def summary(self) -> dict[str, Any]:
-        """Counts by outcome, sex, year group and reason; exclusions by rule."""
-        days = [r.school_days_missing for r in self.rows]
+        """The return's figures: every category listed, zeros included."""
         return {
             "term": self.term.name,
             "term_start": self.term.start.isoformat(),
             "term_end": self.term.end.isoformat(),
-            "counted_up_to": self.counted_up_to.isoformat(),
-            "children": len(self.rows),
-            "new_in_term": sum(1 for r in self.rows if r.cme_from >= self.term.start),
-            "still_missing_at_end": sum(1 for r in self.rows if not r.outcome),
-            "median_school_days_missing": (
-                round(float(statistics.median(days)), 1) if days else None
-            ),
-            "by_outcome": _counts(r.outcome or STILL_MISSING for r in self.rows),
-            "by_sex": _counts(r.sex for r in self.rows),
+            "census_date": self.census_date.isoformat(),
+            "cme_at_census_date": len(self.rows),
+            "by_sex": _all(("F", "M", "U"), (r.sex for r in self.rows)),
             "by_year_group": _counts(
                 "unknown" if r.year_group is None else str(r.year_group) for r in self.rows
             ),
-            "by_reason": _counts(r.primary_reason for r in self.rows),
+            "by_length_of_time_missing": _all(
+                [band for band, _ in LENGTH_BANDS], (r.length_of_time_missing for r in self.rows)
+            ),
+            "by_primary_reason": _all(DFE_REASONS, (r.primary_reason for r in self.rows)),
+            "start_taken_from_referral_date": sum(
+                1 for r in self.rows if r.cme_since_from == "referral_date"
+            ),
+            "academic_year_from": self.year_from.isoformat(),
+            "cme_in_year_so_far": self.in_year_children,
             "excluded": {rule: len(refs) for rule, refs in self.excluded.items()},
         }
 
-    def summary_rows(self) -> list[tuple[str, str, int | float | str | None]]:
+    def summary_rows(self) -> list[tuple[str, str, int | str]]:
         """The summary flattened to (group, item, value) rows for a CSV."""
         s = self.summary()
-        rows: list[tuple[str, str, int | float | str | None]] = [
+        rows: list[tuple[str, str, int | str]] = [
             ("term", "name", s["term"]),
             ("term", "start", s["term_start"]),
             ("term", "end", s["term_end"]),
-            ("term", "counted_up_to", s["counted_up_to"]),
-            ("all", "children", s["children"]),
-            ("all", "new_in_term", s["new_in_term"]),
-            ("all", "still_missing_at_end", s["still_missing_at_end"]),
-            ("all", "median_school_days_missing", s["median_school_days_missing"]),
+            ("census", "date", s["census_date"]),
+            ("census", "cme_at_census_date", s["cme_at_census_date"]),
+            ("census", "start_taken_from_referral_date", s["start_taken_from_referral_date"]),
         ]
         for group, key in (
-            ("outcome", "by_outcome"),
             ("sex", "by_sex"),
             ("year_group", "by_year_group"),
-            ("reason", "by_reason"),
-            ("excluded", "excluded"),
+            ("length_of_time_missing", "by_length_of_time_missing"),
+            ("primary_reason", "by_primary_reason"),
         ):
             rows += [(group, item, n) for item, n in s[key].items()]
+        rows += [
+            ("in_year", "academic_year_from", s["academic_year_from"]),
+            ("in_year", "cme_in_year_so_far", s["cme_in_year_so_far"]),
+        ]
+        rows += [("excluded", rule, n) for rule, n in s["excluded"].items()]
         return rows
 
 
 def _counts(values: Iterable[str]) -> dict[str, int]:
     return dict(sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _all(categories: Iterable[str], values: Iterable[str]) -> dict[str, int]:
+    counted = Counter(values)
+    return {category: counted.get(category, 0) for category in categories}
+
+
+def length_band(days: int) -> str:
+    """The length-of-time band for a number of calendar days missing."""
+    for band, below in LENGTH_BANDS:
+        if below is None or days < below:
+            return band
+    raise AssertionError("the last band has no upper bound")  # pragma: no cover
+
+
+def primary_reason(stage: Status | None, notification_reason: str) -> str:
+    """The DfE primary reason: from the case's stage, else the notification's reason."""
+    if stage in STAGE_REASONS:
+        return STAGE_REASONS[stage]
+    folded = re.sub(r"[^0-9a-z]+", "_", notification_reason.casefold()).strip("_")
+    if not folded:
+        return "not_known"
+    return REASON_MAP.get(folded, "other")
 
 
 def parse_term(name: str) -> tuple[str, int]:
@@ -185,61 +265,65 @@ def term_dates(name: str, periods: Iterable[CalendarPeriod]) -> Term:
     )
 
 
-def _exclusion(case: CaseFacts, term: Term, last: date) -> str | None:
-    if case.outcome is Outcome.NOT_CME:
-        return "not_cme"
-    if not case.was_triaged_as_cme():
-        return "not_triaged"
-    if case.referral_date > last:
-        return "referred_after_term"
-    if case.closed_on is not None and case.closed_on <= term.start:
-        return "ceased_before_term"
-    if case.closed_on is not None and case.closed_on <= case.referral_date:
-        return "closed_on_referral_day"
-    return None
-
-
 def dfe_return(
     cases: Sequence[CaseFacts], term: Term, calendar: SchoolCalendar, *, as_of: date
 ) -> DfeReturn:
-    """The term's return: a row for each child missing education on a day of the term."""
-    last = min(term.end, as_of)
-    if last < term.start:
+    """The return for a term, counted on `as_of` (the census date; at most the term's end)."""
+    census = min(term.end, as_of)
+    if census < term.start:
         raise TermError(f"{term.name} starts {term.start.isoformat()}: nothing to count yet")
-    rows: list[DfeRow] = []
+    year_from = date(term.start.year if term.start.month >= 9 else term.start.year - 1, 9, 1)
+    rows: list[CensusChild] = []
     excluded: dict[str, list[str]] = {rule: [] for rule in EXCLUSIONS}
+    in_year: set[str] = set()
     for case in sorted(cases, key=lambda c: c.case_id):
-        rule = _exclusion(case, term, last)
+        never = _NEVER_CME.get(case.outcome) if case.outcome else None
+        if never is None and not case.was_triaged_as_cme():
+            never = "not_triaged"
+        if never is not None:
+            excluded[never].append(case.reference)
+            continue
         csa_first, csa_last = date.min, date.max
         if case.date_of_birth is not None:
-            span = compulsory_school_age(case.date_of_birth)
+            span = compulsory_school_age(case.date_of_birth, calendar.autumn_term_start)
             csa_first, csa_last = span.starts, span.ends
-        # The CME episode: referral date to the day before closure, within school age.
-        ceased = case.closed_on if case.closed_on is not None and case.closed_on <= last else None
-        episode_first = max(case.referral_date, csa_first)
-        episode_last = min(ceased - timedelta(days=1) if ceased else last, csa_last, last)
-        in_term_first = max(episode_first, term.start)
-        if rule is None and in_term_first > episode_last:
-            rule = "not_of_compulsory_school_age"
-        if rule is not None:
-            excluded[rule].append(case.reference)
+        since, since_from = case.referral_date, "referral_date"
+        if case.date_last_attended is not None and case.date_last_attended <= since:
+            since, since_from = case.date_last_attended, "date_last_attended"
+        # The episode: from becoming CME to the day before closure, within school age.
+        first = max(since, csa_first)
+        last = min(
+            case.closed_on - timedelta(days=1) if case.closed_on else census, census, csa_last
+        )
+        if case.referral_date <= census and first <= last and last >= year_from:
+            in_year.add(case.child_key or case.reference)
+        stage = case.status_on(census)
+        if stage not in CME_STAGES and stage is not Status.HANDOVER:
+            excluded["not_missing_on_census_date"].append(case.reference)
             continue
-        until = episode_last + timedelta(days=1)
-        status = case.status_on(last)
+        if stage is Status.HANDOVER:
+            excluded["moved_to_another_council"].append(case.reference)
+            continue
+        if not csa_first <= census <= csa_last:
+            excluded["not_of_compulsory_school_age"].append(case.reference)
+            continue
         rows.append(
-            DfeRow(
+            CensusChild(
                 case_reference=case.reference,
                 sex=case.sex if case.sex in ("M", "F") else "U",
-                year_group=(
-                    year_group(case.date_of_birth, term.start) if case.date_of_birth else None
-                ),
-                primary_reason=case.reason or "not_recorded",
-                cme_from=case.referral_date,
-                cme_until=ceased,
-                school_days_missing=missing_school_days(calendar, episode_first, until),
-                school_days_missing_in_term=missing_school_days(calendar, in_term_first, until),
-                status_at_term_end=status.value if status else "",
-                outcome=case.outcome.value if ceased and case.outcome else "",
+                year_group=(year_group(case.date_of_birth, census) if case.date_of_birth else None),
+                length_of_time_missing=length_band((census - first).days),
+                primary_reason=primary_reason(stage, case.reason),
+                cme_since=first,
+                cme_since_from=since_from,
+                stage_on_census_date=stage.value if stage else "",
             )
         )
-    return DfeReturn(term=term, counted_up_to=last, rows=tuple(rows), excluded=excluded)
+    return DfeReturn(
+        term=term,
+        census_date=census,
+        year_from=year_from,
+        rows=tuple(rows),
+        in_year_children=len(in_year),
+        excluded=excluded,
+    )

@@ -31,6 +31,11 @@ class CaseFacts:
     vulnerabilities: tuple[str, ...] = ()
     sex: str = ""
     date_of_birth: date | None = None
+    # When the child became missing education: the day last attended (or taken off a roll);
+    # None when the notification did not say.
+    date_last_attended: date | None = None
+    # The same child across cases (a one-way hash of UPN, or of name and date of birth).
+    child_key: str = ""
 
     def status_on(self, day: date) -> Status | None:
         """The case's status at the end of `day` (None before it was opened)."""

@@ -154,6 +154,21 @@ class SchoolCalendar:
         effective = self._effective(school_urn)
         return effective.first <= day.toordinal() <= effective.last
 
+    def autumn_term_start(self, year: int) -> date | None:
+        """The first day of the council's first term to begin after July of `year`, if loaded.
+
+        The statutory school year begins with it (Education Act 1996 s579(1)); a term starting
+        after September would mean the autumn's first half term is missing, so it is not used.
+        """
+        starts = [
+            p.start_date
+            for p in self._periods
+            if p.kind == "term"
+            and p.school_urn is None
+            and date(year, 8, 1) <= p.start_date <= date(year, 9, 30)
+        ]
+        return min(starts, default=None)
+
     def periods(self, school_urn: str | None = None) -> list[CalendarPeriod]:
         """Return the periods in effect for the school, ordered by start date."""
         return list(self._effective(school_urn).periods)

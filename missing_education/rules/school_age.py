@@ -1,30 +1,33 @@
 """Compulsory school age: when it starts and ends for a child, and which year group they are in.
 
 The rules follow DOMAIN.md section 2: Education Act 1996 s8, the Education (Start of Compulsory
-School Age) Order 1998 and the Education (School Leaving Date) Order 1997. A school year runs
-from 1 September to 31 August.
+School Age) Order 1998 and the Education (School Leaving Date) Order 1997. The leaving date
+depends on when the statutory school year begins (the first term after July, s579(1)); year
+groups use the 1 September to 31 August year.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 # Education (Start of Compulsory School Age) Order 1998: the prescribed days, as (month, day).
 PRESCRIBED_DAYS: tuple[tuple[int, int], ...] = ((3, 31), (8, 31), (12, 31))
 
-# A 16th birthday from 1 September for this many days (1-7 September inclusive) may fall
-# before the first day of the autumn term, so "before the beginning of the next school year"
-# in the School Leaving Date Order 1997 art 2(a) depends on the school's term dates [?].
-# We apply the 31 August cut-off and flag the child for a person to confirm.
+# The statutory school year begins with the first term to begin after July (s579(1)). With
+# no term dates for that autumn, 1 September stands in, and a 16th birthday in the days after
+# it (1-7 September inclusive) may yet fall before the term begins: a person must confirm.
 AMBIGUOUS_WINDOW_DAYS = 7
 
 _FRIDAY = 4
 _AMBIGUOUS_REASON = (
-    "16th birthday falls in early September, possibly before the autumn term starts; "
-    "leaving date assumes the 31 August cut-off (School Leaving Date Order 1997): "
-    "confirm against the school's term dates"
+    "16th birthday falls in early September, possibly before the autumn term starts; no term "
+    "dates are loaded for that autumn, so the leaving date assumes the school year began on "
+    "1 September (School Leaving Date Order 1997 art 2(a)): confirm against the term dates"
 )
+# The first day of the autumn term of a year, when the calendar knows it.
+AutumnTermStart = Callable[[int], date | None]
 
 
 @dataclass(frozen=True)
@@ -37,26 +40,45 @@ class SchoolAge:
     review_reason: str | None
 
 
-def compulsory_school_age(date_of_birth: date) -> SchoolAge:
-    """Return when compulsory school age starts and ends for a child born on `date_of_birth`."""
+def compulsory_school_age(
+    date_of_birth: date, autumn_term_start: AutumnTermStart | None = None
+) -> SchoolAge:
+    """Return when compulsory school age starts and ends for a child born on `date_of_birth`.
+
+    `autumn_term_start(year)` gives the first day of the first term to begin after July of
+    that year (the council's term calendar); without it, 1 September is used.
+    """
     fifth = _birthday(date_of_birth, 5)
     sixteenth = _birthday(date_of_birth, 16)
-    # School Leaving Date Order 1997 art 2(a)-(c) reduce to the last Friday in June of the
-    # school year in which the child turns 16.
-    ends = last_friday_in_june(school_year_start(sixteenth) + 1)
-    window_opens = date(sixteenth.year, 9, 1)
-    ambiguous = window_opens <= sixteenth < window_opens + timedelta(days=AMBIGUOUS_WINDOW_DAYS)
+    leaving = last_friday_in_june(sixteenth.year)
+    needs_review = False
+    if sixteenth <= leaving:
+        # School Leaving Date Order 1997 art 2(b) and (c): the first leaving date at or after 16.
+        ends = leaving
+    else:
+        known = autumn_term_start(sixteenth.year) if autumn_term_start else None
+        school_year_begins = known or date(sixteenth.year, 9, 1)
+        # Art 2(a): 16 after the leaving date but before the next school year begins.
+        ends = (
+            leaving if sixteenth < school_year_begins else last_friday_in_june(sixteenth.year + 1)
+        )
+        window_opens = date(sixteenth.year, 9, 1)
+        needs_review = known is None and (
+            window_opens <= sixteenth < window_opens + timedelta(days=AMBIGUOUS_WINDOW_DAYS)
+        )
     return SchoolAge(
         starts=_next_prescribed_day(fifth),
         ends=ends,
-        needs_review=ambiguous,
-        review_reason=_AMBIGUOUS_REASON if ambiguous else None,
+        needs_review=needs_review,
+        review_reason=_AMBIGUOUS_REASON if needs_review else None,
     )
 
 
-def is_of_compulsory_school_age(date_of_birth: date, on: date) -> bool:
+def is_of_compulsory_school_age(
+    date_of_birth: date, on: date, autumn_term_start: AutumnTermStart | None = None
+) -> bool:
     """Return True when a child born on `date_of_birth` is of compulsory school age on `on`."""
-    span = compulsory_school_age(date_of_birth)
+    span = compulsory_school_age(date_of_birth, autumn_term_start)
     return span.starts <= on <= span.ends
 
 

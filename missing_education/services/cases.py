@@ -12,6 +12,7 @@ from missing_education.rules.school_age import (
     is_of_compulsory_school_age,
     year_group,
 )
+from missing_education.services.calendar import load_calendar
 from missing_education.services.checks import match_summary
 from missing_education.services.letters import letter_summary
 
@@ -43,6 +44,8 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         visits = uow.directory.visits(case_id)
         checks = [match_summary(check) for check in uow.sources.checks(case_id)]
     school_age = compulsory_school_age(case.child.date_of_birth)
+    # The leaving date as intake worked it out on the term calendar (DOMAIN.md section 2).
+    csa_ends = case.csa_ends or school_age.ends
     open_deadlines = [d for d in deadlines if d.is_open]
     child = case.child
     return {
@@ -65,8 +68,8 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
             "year_group": year_group(child.date_of_birth, today),
             "compulsory_school_age": {
                 "starts": school_age.starts.isoformat(),
-                "ends": school_age.ends.isoformat(),
-                "needs_review": school_age.needs_review,
+                "ends": csa_ends.isoformat(),
+                "needs_review": case.csa_needs_review,
             },
         },
         "school": {"urn": case.school_urn, "name": case.school_name},
@@ -134,9 +137,18 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
     }
 
 
-def school_age_report(date_of_birth: date, *, on: date | None, today: date) -> dict[str, Any]:
-    """When compulsory school age starts and ends, the year group, and (on a date) whether CSA."""
-    school_age = compulsory_school_age(date_of_birth)
+def school_age_report(
+    date_of_birth: date, *, on: date | None, today: date, uow: UnitOfWork | None = None
+) -> dict[str, Any]:
+    """When compulsory school age starts and ends, the year group, and (on a date) whether CSA.
+
+    With `uow`, the leaving date uses the council's term calendar (the autumn term's start).
+    """
+    autumn_term_start = None
+    if uow is not None:
+        with uow:
+            autumn_term_start = load_calendar(uow).autumn_term_start
+    school_age = compulsory_school_age(date_of_birth, autumn_term_start)
     report: dict[str, Any] = {
         "starts": school_age.starts.isoformat(),
         "ends": school_age.ends.isoformat(),
@@ -147,5 +159,7 @@ def school_age_report(date_of_birth: date, *, on: date | None, today: date) -> d
         report["review_reason"] = school_age.review_reason
     if on is not None:
         report["on"] = on.isoformat()
-        report["of_compulsory_school_age"] = is_of_compulsory_school_age(date_of_birth, on)
+        report["of_compulsory_school_age"] = is_of_compulsory_school_age(
+            date_of_birth, on, autumn_term_start
+        )
     return report

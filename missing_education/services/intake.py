@@ -24,10 +24,16 @@ from missing_education.domain import (
     parse_notification,
 )
 from missing_education.domain.deadline import Step, new_deadline
+from missing_education.domain.directory import postcode_district
+from missing_education.domain.residence import Residence, residence
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
-from missing_education.rules.school_age import is_of_compulsory_school_age
+from missing_education.rules.school_age import (
+    compulsory_school_age,
+    is_of_compulsory_school_age,
+)
 from missing_education.services.calendar import load_calendar
+from missing_education.services.safeguarding import RISK_MAPPING, merge_flags
 from missing_education.services.tabular import CsvFileError, CsvStream, open_csv
 from missing_education.settings import Settings
 
@@ -61,9 +67,11 @@ class IntakeReport:
     duplicates: int = 0
     rejected: int = 0
     not_cme: int = 0
+    out_of_area: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     opened_case_ids: list[int] = field(default_factory=list)
+    out_of_area_case_ids: list[int] = field(default_factory=list)
     linked_case_ids: list[int] = field(default_factory=list)
     # Cases of rows an earlier run already took in: a run that crashed after its intake but
     # before the letters leaves these to be acknowledged (and, if never begun, investigated).
@@ -78,6 +86,7 @@ class IntakeReport:
             "linked": self.linked,
             "duplicates": self.duplicates,
             "not_cme": self.not_cme,
+            "out_of_area": self.out_of_area,
             "rejected": self.rejected,
             "rejections": [{"row": r.row, "reason": r.reason} for r in self.rejections],
             "warnings": self.warnings,
@@ -192,6 +201,11 @@ def _ingest_batch(
                 case_id, notification, source=source, row=row_number, disposition="linked"
             )
             taken[notification.fingerprint] = case_id
+            if notification.vulnerabilities:
+                # A linked notification may raise a new concern: the case keeps every flag.
+                case = uow.cases.get(case_id)
+                if merge_flags(case, notification.vulnerabilities):
+                    uow.cases.save(case)
             done.linked += 1
             done.linked_case_ids.append(case_id)
             continue
@@ -200,6 +214,10 @@ def _ingest_batch(
             status=Status.RECEIVED,
             opened_on=today,
             history=[_opened_entry(source, row_number)],
+            # The leaving date depends on the autumn term's first day (DOMAIN.md section 2).
+            school_age=compulsory_school_age(
+                notification.date_of_birth, calendar.autumn_term_start
+            ),
         )
         uow.notifications.add(
             case.id, notification, source=source, row=row_number, disposition="opened"
@@ -294,8 +312,17 @@ def _opened_entry(source: str, row_number: int) -> HistoryEntry:
     )
 
 
-def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[int]:
-    """Triage received cases: not of compulsory school age closes as not CME; the rest proceed.
+def triage_cases(
+    uow: UnitOfWork,
+    case_ids: Sequence[int],
+    *,
+    today: date,
+    in_area: tuple[str, ...] = (),
+    handed_over: list[int] | None = None,
+) -> list[int]:
+    """Triage received cases: not of compulsory school age closes as not CME; a child who lives
+    outside the area (`in_area` postcode districts or areas) is closed as handed to their
+    council (their ids go to `handed_over`); the rest proceed to investigation.
 
     Returns the ids closed as not CME. A child outside compulsory school age on the referral
     date is opened and closed, not rejected, so the notification and its answer stay on record.
@@ -304,21 +331,32 @@ def triage_cases(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> li
     """
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            return _triage(uow, case_ids, today=today)
+            return _triage(uow, case_ids, today=today, in_area=in_area, handed_over=handed_over)
         except WriteConflict:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
     return []  # pragma: no cover - the loop returns or raises
 
 
-def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[int]:
+def _triage(
+    uow: UnitOfWork,
+    case_ids: Sequence[int],
+    *,
+    today: date,
+    in_area: tuple[str, ...],
+    handed_over: list[int] | None,
+) -> list[int]:
     closed = []
+    elsewhere = []
     with uow:
+        calendar = load_calendar(uow)
         for case_id in sorted(set(case_ids)):
             case = uow.cases.get(case_id, lock=True)
             if case.status is not Status.RECEIVED:
                 continue  # already triaged: a re-run changes nothing
-            if not is_of_compulsory_school_age(case.child.date_of_birth, case.referral_date):
+            if not is_of_compulsory_school_age(
+                case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
+            ):
                 case.close(
                     Outcome.NOT_CME,
                     on=today,
@@ -327,6 +365,19 @@ def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[in
                     why="not of compulsory school age on the referral date",
                 )
                 closed.append(case_id)
+                uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
+            elif residence(case.child.postcode, in_area) is Residence.OUT_OF_AREA:
+                # Education Act 1996 s436A: the duty is to children in the area. The child's
+                # own council takes the case; an unknown residence is investigated here.
+                case.close(
+                    Outcome.OUT_OF_AREA,
+                    on=today,
+                    at=now(),
+                    who=SYSTEM,
+                    why="lives outside the council's area (postcode "
+                    f"{postcode_district(case.child.postcode)}): handed to the council there",
+                )
+                elsewhere.append(case_id)
                 uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
             else:
                 case.move_to(
@@ -337,6 +388,8 @@ def _triage(uow: UnitOfWork, case_ids: Sequence[int], *, today: date) -> list[in
                 )
             uow.cases.save(case)
         uow.commit()
+    if handed_over is not None:
+        handed_over.extend(elsewhere)
     return closed
 
 
@@ -351,7 +404,8 @@ def never_investigated(uow: UnitOfWork, case_ids: Sequence[int]) -> list[int]:
             case_id
             for case_id in case_ids
             if uow.cases.get(case_id).status is Status.INVESTIGATING
-            and not uow.decisions.for_case(case_id)
+            # A risk flag put to a person at acknowledgement is no step of the investigation.
+            and not [d for d in uow.decisions.for_case(case_id) if d.kind != RISK_MAPPING]
             and not uow.directory.visits(case_id)
         ]
 
@@ -397,6 +451,15 @@ def ingest_file(
     # is not left in "received" (its row now counts as a duplicate, never as opened).
     with uow:
         waiting = [summary.case_id for summary in uow.cases.summaries(Status.RECEIVED)]
-    report.not_cme = len(triage_cases(uow, waiting, today=today))
+    report.not_cme = len(
+        triage_cases(
+            uow,
+            waiting,
+            today=today,
+            in_area=settings.council.postcode_districts,
+            handed_over=report.out_of_area_case_ids,
+        )
+    )
+    report.out_of_area = len(report.out_of_area_case_ids)
     report.resume_case_ids = never_investigated(uow, report.taken_in_case_ids)
     return report

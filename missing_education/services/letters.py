@@ -58,7 +58,8 @@ def letter_context(request: LetterRequest, settings: Settings, today: date) -> d
         "date_of_birth": case.child.date_of_birth,
         "year_group": year_group(case.child.date_of_birth, today),
     }
-    if case.child.upn:
+    if case.child.upn and recipient.role != "parent":
+        # The UPN is for schools and councils; it is not shown to families (DfE guidance).
         child["upn"] = case.child.upn
     recipient_context: dict[str, Any] = {
         "name": recipient.name,
@@ -66,6 +67,9 @@ def letter_context(request: LetterRequest, settings: Settings, today: date) -> d
     }
     if recipient.organisation:
         recipient_context["organisation"] = recipient.organisation
+    if recipient.name.startswith("The "):
+        # "Dear Headteacher," not "Dear The Headteacher,".
+        recipient_context["salutation"] = recipient.name.removeprefix("The ")
     context: dict[str, Any] = {
         "case_reference": case.reference,
         "letter_date": today,

@@ -9,19 +9,27 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from missing_education.clock import now
-from missing_education.domain import Case, DecisionRefused, HistoryEntry, Outcome, Status
+from missing_education.clock import LONDON, now
+from missing_education.domain import SYSTEM, Case, DecisionRefused, HistoryEntry, Outcome, Status
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.domain.risk import read_risks
+from missing_education.domain.words import (
+    answer_words,
+    letter_words,
+    long_date,
+    parent_next_steps,
+    step_words,
+)
 from missing_education.matching import Thresholds
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
-from missing_education.services import recipients
+from missing_education.services import recipients, residence, safeguarding
 from missing_education.services.calendar import load_calendar
 from missing_education.services.checks import check_databases, outcome_for
 from missing_education.services.letters import LetterRequest, issue_letters
@@ -38,6 +46,9 @@ OUTCOME_WORDS = {
     Outcome.PAST_CSA: "The child is now past compulsory school age.",
     Outcome.DIED: "We are very sorry to record that the child has died.",
     Outcome.NOT_CME: "The child was not missing education.",
+    Outcome.OUT_OF_AREA: (
+        "The child lives outside our area; the council where they live has taken the case."
+    ),
     Outcome.WHEREABOUTS_UNKNOWN: (
         "All enquiries are complete and the child's whereabouts remain unknown; the Lost Pupil "
         "Database, children's social care and the police have been informed."
@@ -58,6 +69,21 @@ DELETION_GROUNDS = {
 }
 
 
+# Letters that are CME action: none may go once the child is past compulsory school age.
+CME_ACTION_LETTERS = frozenset(
+    {
+        "school_enquiry",
+        "school_enquiry_reminder",
+        "parent_contact",
+        "calling_card",
+        "s437_notice",
+        "admissions_referral",
+        "fair_access_referral",
+        "other_la_enquiry",
+    }
+)
+
+
 @dataclass
 class StepReport:
     """What a step did to a set of cases: counts and case ids only (no personal data)."""
@@ -73,6 +99,25 @@ class StepReport:
         if case_id not in self.case_ids:
             self.case_ids.append(case_id)
             self.cases += 1
+
+
+def visit_time(recorded: object, day: date) -> dict[str, Any]:
+    """The calling card's visit time: `visited_at` as recorded (HH:MM on `day`, or a full
+    date and time), else the day of the visit alone; DecisionRefused if it cannot be read.
+    """
+    if recorded is None or str(recorded).strip() == "":
+        return {"on": day}
+    text = str(recorded).strip()
+    try:
+        if len(text) <= 5:
+            at = datetime.combine(day, datetime.strptime(text, "%H:%M").time())
+        else:
+            at = datetime.fromisoformat(text)
+    except ValueError:
+        raise DecisionRefused(
+            f"visited_at must be a time (14:30) or a date and time (2026-11-24 14:30), not {text!r}"
+        ) from None
+    return {"at": at if at.tzinfo else at.replace(tzinfo=LONDON)}
 
 
 class Procedure:
@@ -97,8 +142,14 @@ class Procedure:
     def letter(
         self, case: Case, letter_type: str, key: str, to: Recipient | None, **details: Any
     ) -> LetterRecord | None:
-        """Issue a letter once for this step (None when there is nobody to send it to)."""
+        """Issue a letter once for this step (None when there is nobody to send it to).
+
+        After compulsory school age ends, only closure letters and referrals that keep a child
+        safe go: no enquiry, notice or visit card (DOMAIN.md 4.7).
+        """
         if to is None:
+            return None
+        if self.past_school_age(case) and letter_type in CME_ACTION_LETTERS:
             return None
         made = issue_letters(
             self.uow,
@@ -108,6 +159,10 @@ class Procedure:
         )[0]
         self.letters.append(made)
         return made
+
+    def past_school_age(self, case: Case) -> bool:
+        """Whether the child ceased to be of compulsory school age before today."""
+        return case.csa_ends is not None and self.today > case.csa_ends
 
     def deadline(
         self,
@@ -146,12 +201,12 @@ class Procedure:
         lines = [f"Notification received {case.referral_date:%d %B %Y}."]
         for letter in self.uow.letters.for_case(case.id):
             lines.append(
-                f"{letter.letter_type.replace('_', ' ').capitalize()} to {letter.recipient} "
+                f"{letter_words(letter.letter_type)} to {letter.recipient} "
                 f"on {letter.created_at:%d %B %Y}."
             )
         for visit in self.uow.directory.visits(case.id):
             if visit.outcome:
-                lines.append(f"Home visit: {visit.outcome.replace('_', ' ')}.")
+                lines.append(f"Home visit: {answer_words(visit.outcome)}.")
         return lines
 
     # -- intake follow-up -----------------------------------------------------------------
@@ -171,7 +226,13 @@ class Procedure:
                     case.referral_date, self.settings.timescales.not_located_escalation
                 ),
             )
-            for notification in self.uow.notifications.for_case(case_id):
+            notifications = self.uow.notifications.for_case(case_id)
+            if residence.is_handed_over(case):
+                # Not ours to investigate: the referrer hears where the case went instead.
+                residence.hand_over(self, case, report)
+                safeguarding.refer_concerns(self, case, report, notifications)
+                continue
+            for notification in notifications:
                 made = self.letter(
                     case,
                     "acknowledgement",
@@ -183,19 +244,8 @@ class Procedure:
                 )
                 if made is not None:
                     report.count("acknowledged", case_id)
-            if case.safeguarding and case.is_open:
-                # A safeguarding concern goes to MASH at once; CME steps never delay it.
-                self.letter(
-                    case,
-                    "social_care_referral",
-                    "social_care_referral:intake",
-                    recipients.agency("social_care", self.settings),
-                    reason="A safeguarding concern was raised when the child was notified.",
-                    evidence=self.evidence(case),
-                    risk_flags=list(case.vulnerabilities),
-                    deadline=self.calendar.add_school_days(self.today, 1),
-                )
-                report.count("referred_to_social_care", case_id)
+            # Every notification's concern goes to MASH at once; CME steps never delay it.
+            safeguarding.refer_concerns(self, case, report, notifications)
         report.letters = len(self.letters)
         return report
 
@@ -206,6 +256,10 @@ class Procedure:
         report = StepReport()
         case = self.uow.cases.get(case_id)
         if case.status is not Status.INVESTIGATING:
+            return report
+        if self.past_school_age(case):
+            self.close(case, Outcome.PAST_CSA, SYSTEM, "past compulsory school age")
+            report.count("closed_past_csa", case.id)
             return report
         timescales = self.settings.timescales
         matching = self.settings.matching
@@ -306,6 +360,12 @@ class Procedure:
             return report  # submitted twice (a double click, a re-run): nothing twice
         if not case.is_open:
             raise DecisionRefused(f"{case.reference} is closed ({case.outcome})")
+        if kind != "closure" and self.past_school_age(case):
+            raise DecisionRefused(
+                f"{case.reference}: the child ceased to be of compulsory school age on "
+                f"{case.csa_ends:%d %B %Y}; no CME action may follow. Close the case as "
+                f"{Outcome.PAST_CSA.value} (the daily review does so)"
+            )
         request = waiting or self.uow.decisions.request(case.id, kind, self.today)
         if not self.uow.decisions.answer(request, answer, details, who, now()):
             return report  # answered already (a duplicate submission): nothing twice
@@ -321,7 +381,7 @@ class Procedure:
                 recipients.agency("social_care", self.settings),
                 notification_date=case.referral_date,
                 outcome="The child has been located after our referral to you: "
-                + answer.replace("_", " ")
+                + answer_words(answer)
                 + ".",
             )
             report.count("social_care_told_located", case.id)
@@ -396,7 +456,8 @@ class Procedure:
                 "calling_card",
                 f"calling_card:{current}",
                 recipients.parent(case, case.parent_name),
-                visit={"at": now(), "officer": officer},
+                # The time the officer recorded for the visit, never when the answer was typed.
+                visit={"officer": officer, **visit_time(d.get("visited_at"), self.today)},
                 deadline=self.today + timedelta(days=timescales.calling_card_callback_days),
             )
             self.request_visit(case, round=current + 1, report=r)
@@ -519,6 +580,25 @@ class Procedure:
             )
             self.uow.cases.save(case)
 
+    def _on_risk_mapping(
+        self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+    ) -> None:
+        mapped = safeguarding.map_flag(case, answer)
+        if mapped is None:
+            raise DecisionRefused(f"{case.reference} has no unrecognised risk flag to map")
+        case.new_history.append(
+            HistoryEntry(
+                at=now(),
+                who=who,
+                from_status=case.status,
+                to_status=case.status,
+                why=f"risk flag '{mapped[0]}' mapped to {mapped[1]}",
+            )
+        )
+        self.uow.cases.save(case)
+        if read_risks(case.vulnerabilities).unknown:
+            safeguarding.ask_to_map(self, case, r)  # the next unmapped flag
+
     def _on_closure(
         self, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
     ) -> None:
@@ -612,6 +692,22 @@ class Procedure:
             risk_flags=list(case.vulnerabilities),
             deadline=self.calendar.add_school_days(self.today, 2),
         )
+        # The school hears that joint reasonable enquiries have failed: it may then delete
+        # under reg 9(1)(i) of the 2024 Pupil Registration Regulations (DOMAIN.md 4.8).
+        school = recipients.school(self.uow, case)
+        if school is not None:
+            self.letter(
+                case,
+                "school_escalation",
+                "school_escalation" + (f":{times}" if times > 1 else ""),
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                steps_taken=[
+                    f"Referred the child to children's social care on {long_date(self.today)}.",
+                    "Asked for a search of the Lost Pupil Database.",
+                    "Considering whether to notify the police.",
+                ],
+            )
         self.uow.decisions.request(case.id, "lpd_search", self.today)
         self.uow.decisions.request(case.id, "police_notification", self.today)
         reviews = [
@@ -638,7 +734,7 @@ class Procedure:
             "manager_escalation",
             f"manager_escalation:{step.value}:{rounds + 1}",
             recipients.agency("manager", self.settings),
-            overdue_step=step.value.replace("_", " ").capitalize(),
+            overdue_step=step_words(step.value),
             due_date=due,
             reason=why,
             deadline=self.calendar.add_school_days(self.today, 2),
@@ -670,12 +766,25 @@ class Procedure:
                 "closure_parent",
                 recipients.parent(case, case.parent_name),
                 outcome=words,
+                # No reminder of the s7 duty after a death, past school age or a move away.
+                next_steps=parent_next_steps(outcome),
             )
-        for notification in self.uow.notifications.for_case(case.id)[:1]:
+        # Every referrer was promised news at closure: one letter each (the first keeps the
+        # key it always had, so a case closed before this change gets no second letter).
+        told: set[tuple[str, str, str]] = set()
+        for number, notification in enumerate(self.uow.notifications.for_case(case.id)):
+            who_ = (
+                notification.referrer_email.casefold(),
+                notification.referrer_organisation.casefold(),
+                notification.referrer_name.casefold(),
+            )
+            if who_ in told:
+                continue
+            told.add(who_)
             self.letter(
                 case,
                 "closure_referrer",
-                "closure_referrer",
+                "closure_referrer" if number == 0 else f"closure_referrer:{notification.id}",
                 recipients.referrer(notification),
                 notification_date=notification.referral_date,
                 outcome=words,

@@ -91,6 +91,11 @@ def agency(role: str, settings: Settings) -> Recipient:
             contacts.fair_access_email,
             settings.council.council_name,
         ),
+        "responsible_authority": (
+            "Children in Care Team (responsible authority)",
+            contacts.responsible_authority_email,
+            "Children's Social Care",
+        ),
         "ehe_team": (
             "Elective Home Education Team",
             contacts.ehe_team_email,

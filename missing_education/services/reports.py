@@ -6,6 +6,7 @@ into plain facts, and hands them to `missing_education.reports` for figures and 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -111,7 +112,22 @@ def case_facts(case: Case) -> CaseFacts:
         vulnerabilities=case.vulnerabilities,
         sex=case.child.sex,
         date_of_birth=case.child.date_of_birth,
+        date_last_attended=case.date_last_attended,
+        child_key=child_key(case),
     )
+
+
+def child_key(case: Case) -> str:
+    """One key per child across cases, with nothing readable in it: counted once in a year."""
+    child = case.child
+    identity = child.upn or "|".join(
+        (
+            " ".join(child.forename.casefold().split()),
+            " ".join(child.surname.casefold().split()),
+            child.date_of_birth.isoformat(),
+        )
+    )
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()
 
 
 def read_report_data(uow: UnitOfWork) -> ReportData:

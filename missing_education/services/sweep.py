@@ -6,6 +6,7 @@ from datetime import date
 
 from missing_education.domain import SYSTEM, Case, Outcome, Status
 from missing_education.domain.deadline import Deadline, Step
+from missing_education.domain.words import step_words
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
 from missing_education.services.locks import lock_cases
@@ -35,6 +36,7 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
         lock_cases(uow, (visit.case_id for visit in uow.directory.visits(unassigned=True)))
         procedure.assign_waiting_visits(report=report)
         uow.commit()
+        _close_past_school_age(procedure, report)
         for deadline in overdue(uow.deadlines.open(), today):
             # The case before its deadline, as every step locks them: nobody waits in a circle.
             case = uow.cases.get(deadline.case_id, lock=True)
@@ -51,6 +53,32 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
                 report.count("left_for_next_review", deadline.case_id)
         report.letters = len(procedure.letters)
     return report
+
+
+def _close_past_school_age(p: Procedure, report: StepReport) -> None:
+    """Close every open case whose child is past compulsory school age, whatever its stage.
+
+    No CME action (letter, notice, visit) may be taken after the child ceases to be of
+    compulsory school age (Education Act 1996 s8; DOMAIN.md 4.7), so this runs before any
+    overdue step is acted on.
+    """
+    for case_id in p.uow.cases.open_past_school_age(p.today):
+        case = p.uow.cases.get(case_id, lock=True)
+        if not case.is_open or case.csa_ends is None or case.csa_ends >= p.today:
+            p.uow.rollback()
+            continue  # closed by someone else meanwhile
+        try:
+            p.close(
+                case,
+                Outcome.PAST_CSA,
+                SYSTEM,
+                f"ceased to be of compulsory school age on {case.csa_ends:%d %B %Y}",
+            )
+            p.uow.commit()
+            report.count("closed_past_csa", case_id)
+        except WriteConflict:
+            p.uow.rollback()
+            report.count("left_for_next_review", case_id)
 
 
 def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:
@@ -100,7 +128,7 @@ def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> 
             report.count("referred_to_fair_access", case.id)
     elif step in (Step.FAIR_ACCESS_PLACE, Step.HANDOVER_CONFIRMATION, Step.S437_COMPLIANCE):
         p.escalate_to_manager(
-            case, step, deadline.due, f"{step.value.replace('_', ' ')} is overdue"
+            case, step, deadline.due, f"{step_words(step.value).lower()} is overdue"
         )
         report.count("escalated_to_manager", case.id)
     elif step is Step.MONITORING_REVIEW:

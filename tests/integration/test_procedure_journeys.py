@@ -544,10 +544,12 @@ def test_a_child_not_located_in_20_school_days_is_escalated_then_monitored_until
     rounds = council.deadlines(case_id, Step.MONITORING_REVIEW)
     assert [d.round for d in rounds] == [1, 2, 3, 4, 5, 6, 7]
 
-    # The first review after the school leaving date closes the case.
+    # The first review after the school leaving date (Friday 25 June) closes the case, before
+    # its monthly review is due: no CME step follows the end of compulsory school age.
     assert rounds[-1].due == date(2027, 7, 5)
-    assert council.review(date(2027, 7, 5)).actions == {}
-    assert council.review(date(2027, 7, 6)).actions == {"closed_past_csa": 1}
+    assert council.review(date(2027, 6, 25)).actions == {}
+    assert council.review(date(2027, 6, 28)).actions == {"closed_past_csa": 1}
+    assert council.review(date(2027, 7, 6)).actions == {}
     case = council.case(case_id)
     assert (case.status, case.outcome) == (Status.CLOSED, Outcome.PAST_CSA)
     assert "closure_referrer" in council.step_keys(case_id)
@@ -637,6 +639,7 @@ def test_a_sweep_after_ten_days_of_downtime_catches_up_on_everything_overdue(
     assert set(council.step_keys(case_id)) - before == {
         "manager_escalation:school_enquiry_reply:1",
         "social_care_referral:not_located",
+        "school_escalation",  # joint enquiries have failed: reg 9(1)(i)
     }
     assert council.case(case_id).status is Status.ESCALATED
     assert council.review(date(2026, 12, 15)).actions == {}

@@ -29,6 +29,7 @@ from missing_education.cli_reports import case_export, report_app
 from missing_education.domain import NOTIFICATION_COLUMNS, DomainError, Outcome, Status
 from missing_education.domain.decision import DECISIONS
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.reports import DFE_REASONS
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
 from missing_education.services.casework import receive_file
 from missing_education.services.directory import (
@@ -38,7 +39,7 @@ from missing_education.services.directory import (
     import_schools,
 )
 from missing_education.services.procedure import Procedure
-from missing_education.services.reports import export_case, weekly_report
+from missing_education.services.reports import case_facts, export_case, weekly_report
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
 from missing_education.synthetic import (
@@ -245,74 +246,55 @@ def test_the_report_renders_from_a_simulated_term(term: str, tmp_path: Path) -> 
     assert not [n for n in names if n in html or n in " ".join(text.split())]
 
 
-def test_the_dfe_return_counts_the_children_missing_education_in_the_term(
+def test_the_dfe_return_counts_the_children_missing_education_on_the_census_date(
     term: str, tmp_path: Path
 ) -> None:
+    census = date(2026, 12, 3)
     out = tmp_path / "autumn.csv"
-    summary = run_json("report", "dfe-return", "--term", "autumn-2026", "--out", str(out))
+    summary = run_json(
+        "report", "dfe-return", "--term", "autumn-2026", "--census-date", census.isoformat(),
+        "--out", str(out),
+    )  # fmt: skip
     assert (summary["term_start"], summary["term_end"]) == ("2026-09-03", "2026-12-18")
+    assert summary["census_date"] == census.isoformat()
     rows = read_csv(out)
     assert out.stat().st_mode & 0o777 == 0o600  # a row per child: owner-only
     with SqlUnitOfWork(term) as uow:
         cases = [uow.cases.get(s.case_id) for s in uow.cases.summaries()]
-    # Counted: triaged into the procedure, not closed as not CME, referred by the end of
-    # term and not closed on the day of referral (every synthetic child is of school age).
+
+    # Counted: open in the procedure on the census date (not received, closed or handed
+    # over), never closed as not CME or as living elsewhere; every synthetic child is of
+    # compulsory school age.
     expected = {
         c.reference
         for c in cases
-        if c.outcome is not Outcome.NOT_CME
-        and any(h.to_status is Status.INVESTIGATING for h in c.history)
-        and c.referral_date <= date(2026, 12, 18)
-        and (c.closed_on is None or c.closed_on > c.referral_date)
+        if c.outcome not in (Outcome.NOT_CME, Outcome.OUT_OF_AREA)
+        and case_facts(c).status_on(census)
+        not in (None, Status.RECEIVED, Status.CLOSED, Status.HANDOVER)
     }
     assert {r["case_reference"] for r in rows} == expected
-    assert summary["children"] == len(expected) > 20
+    assert summary["cme_at_census_date"] == len(expected) > 10
     assert list(rows[0]) == [
         "case_reference",
         "sex",
         "year_group",
+        "length_of_time_missing",
         "primary_reason",
-        "cme_from",
-        "cme_until",
-        "school_days_missing",
-        "school_days_missing_in_term",
-        "status_at_term_end",
-        "outcome",
+        "cme_since",
+        "cme_since_from",
+        "stage_on_census_date",
     ]
     for row in rows:
         assert row["sex"] in {"M", "F", "U"}
         assert 0 <= int(row["year_group"]) <= 11
-        assert bool(row["outcome"]) == bool(row["cme_until"])
-        assert int(row["school_days_missing_in_term"]) <= int(row["school_days_missing"])
-    # Still missing at the end of term: every case open on 18 December.
-    still = {r["case_reference"] for r in rows if not r["outcome"]}
-    assert still == {
-        c.reference
-        for c in cases
-        if c.reference in expected and (c.closed_on is None or c.closed_on > date(2026, 12, 18))
-    }
+        assert row["primary_reason"] in DFE_REASONS
+        assert date.fromisoformat(row["cme_since"]) <= census
+    for group in ("by_sex", "by_length_of_time_missing", "by_primary_reason"):
+        assert sum(summary[group].values()) == len(expected)
+    # Each child once in the year, and everyone missing on the day was missing in the year.
+    assert summary["cme_in_year_so_far"] >= summary["cme_at_census_date"]
     groups = Counter(r["group"] for r in read_csv(out.with_name("autumn-summary.csv")))
-    assert groups["outcome"] >= 2 and groups["excluded"] == 6
-
-
-def test_a_census_date_counts_the_children_missing_education_on_that_day(
-    term: str, tmp_path: Path
-) -> None:
-    census = date(2026, 12, 3)
-    summary = run_json(
-        "report", "dfe-return", "--term", "autumn-2026", "--census-date", census.isoformat(),
-        "--out", str(tmp_path / "census.csv"),
-    )  # fmt: skip
-    assert summary["counted_up_to"] == census.isoformat()
-    rows = read_csv(tmp_path / "census.csv")
-    with SqlUnitOfWork(term) as uow:
-        cases = {c.reference: c for c in (uow.cases.get(s.case_id) for s in uow.cases.summaries())}
-    counted = {r["case_reference"] for r in rows}
-    still = {r["case_reference"] for r in rows if not r["outcome"]}
-    assert still == {
-        ref for ref in counted if cases[ref].closed_on is None or cases[ref].closed_on > census
-    }
-    assert summary["still_missing_at_end"] == len(still) > 0
+    assert groups["length_of_time_missing"] == 5 and groups["excluded"] == 6
 
 
 def test_the_spring_return_counts_children_still_missing_from_the_autumn(
@@ -321,7 +303,8 @@ def test_the_spring_return_counts_children_still_missing_from_the_autumn(
     summary = run_json(
         "report", "dfe-return", "--term", "spring-2027", "--out", str(tmp_path / "s.csv")
     )
-    assert summary["children"] > summary["new_in_term"] > 0
+    assert summary["cme_in_year_so_far"] >= summary["cme_at_census_date"] > 0
+    assert summary["academic_year_from"] == "2026-09-01"
 
 
 def test_the_case_export_holds_every_letter_and_decision_with_who(

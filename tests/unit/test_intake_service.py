@@ -23,6 +23,7 @@ from missing_education.domain import (
 )
 from missing_education.domain.deadline import Step
 from missing_education.rules.calendar import CalendarPeriod
+from missing_education.rules.school_age import SchoolAge
 from missing_education.settings import Settings
 from tests.fakes import FakeStore, FakeUnitOfWork
 
@@ -292,13 +293,20 @@ def test_a_crash_in_a_batch_loses_only_that_batch_and_a_rerun_finishes_the_job(
     calls = 0
 
     def add_then_fail(
-        n: Notification, *, status: Status, opened_on: date, history: Sequence[HistoryEntry] = ()
+        n: Notification,
+        *,
+        status: Status,
+        opened_on: date,
+        history: Sequence[HistoryEntry] = (),
+        school_age: SchoolAge | None = None,
     ) -> Case:
         nonlocal calls
         calls += 1
         if calls == 4:
             raise RuntimeError("power cut")
-        return real_add(n, status=status, opened_on=opened_on, history=history)
+        return real_add(
+            n, status=status, opened_on=opened_on, history=history, school_age=school_age
+        )
 
     monkeypatch.setattr(uow.cases, "add", add_then_fail)
     with pytest.raises(RuntimeError):

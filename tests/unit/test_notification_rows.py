@@ -222,9 +222,15 @@ def test_an_unknown_sex_value_is_refused() -> None:
     assert refused(sex="X").field == "sex"
 
 
-def test_vulnerabilities_are_split_into_codes() -> None:
+def test_vulnerabilities_are_split_and_read_through_the_risk_vocabulary() -> None:
     n = parse(vulnerabilities="Young carer; SEN|Gypsy-Roma-Traveller, ,asylum")
-    assert n.vulnerabilities == ("young_carer", "sen", "gypsy_roma_traveller", "asylum")
+    assert n.vulnerabilities == ("young_carer", "sen", "grt", "asylum")
+
+
+def test_an_unknown_flag_is_kept_and_treated_as_a_possible_safeguarding_concern() -> None:
+    n = parse(vulnerabilities="SEN; Honour-based abuse")
+    assert n.vulnerabilities == ("sen", "honour_based_abuse")
+    assert n.safeguarding
 
 
 def test_a_safeguarding_code_raises_the_safeguarding_flag() -> None:

@@ -10,10 +10,10 @@ from missing_education.letters import LETTER_TYPES, LetterError, check_context, 
 from missing_education.letters.context import optional_keys, required_keys
 
 
-def test_there_are_fifteen_letter_types_in_procedure_order() -> None:
+def test_there_are_sixteen_letter_types_in_procedure_order() -> None:
     assert LETTER_TYPES[0] == "acknowledgement"
     assert LETTER_TYPES[-1] == "closure_referrer"
-    assert len(set(LETTER_TYPES)) == 15
+    assert len(set(LETTER_TYPES)) == 16
 
 
 @pytest.mark.parametrize("letter_type", LETTER_TYPES)
@@ -22,9 +22,10 @@ def test_every_sample_context_has_what_its_type_needs(letter_type: str) -> None:
     check_context(letter_type, sample_context(letter_type, edge=True))
 
 
-def test_every_type_but_the_closures_states_a_deadline() -> None:
+def test_every_type_but_the_closures_and_the_school_escalation_states_a_deadline() -> None:
     with_deadline = {t for t in LETTER_TYPES if "deadline" in {k.path for k in required_keys(t)}}
     assert with_deadline == set(LETTER_TYPES) - {
+        "school_escalation",  # tells the school what it may do; asks for no reply
         "closure_parent",
         "closure_school",
         "closure_referrer",

@@ -1,4 +1,5 @@
-"""The DfE termly return: term dates from the calendar, who counts, and the figures per child."""
+"""The DfE return: term dates from the calendar, who counts, and the figures, on a fixture
+whose every figure was counted by hand (the comments show the sums)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from missing_education.domain import Outcome, Status
 from missing_education.reports import (
     DFE_COLUMNS,
     CaseFacts,
@@ -14,7 +16,11 @@ from missing_education.reports import (
     dfe_return,
     term_dates,
 )
+from missing_education.reports.dfe_return import DFE_REASONS, primary_reason
 from missing_education.rules.calendar import SchoolCalendar
+
+R, INV, LOC, S437 = Status.RECEIVED, Status.INVESTIGATING, Status.LOCATED, Status.S437_ISSUED
+ESC, MON, HAND, CLOSED = Status.ESCALATED, Status.MONITORING, Status.HANDOVER, Status.CLOSED
 
 AUTUMN = Term("autumn-2026", date(2026, 9, 3), date(2026, 12, 18))
 
@@ -49,102 +55,146 @@ def test_a_badly_named_term_is_refused(calendar: SchoolCalendar, name: str) -> N
         term_dates(name, calendar.periods())
 
 
-def test_the_return_counts_each_child_missing_education_on_a_day_of_the_term(
-    all_cases: tuple[CaseFacts, ...], calendar: SchoolCalendar
+CENSUS = date(2026, 10, 1)  # a Thursday in the autumn term
+
+
+def child(
+    case_id: int,
+    statuses: list[tuple[date, Status]],
+    *,
+    outcome: Outcome | None = None,
+    last_attended: date | None = None,
+    reason: str = "",
+    sex: str = "F",
+    born: date = date(2015, 3, 4),
+    key: str = "",
+) -> CaseFacts:
+    closed = next((d for d, s in statuses if s is CLOSED), None)
+    return CaseFacts(
+        case_id=case_id,
+        reference=f"CME-{case_id:06d}",
+        referral_date=statuses[0][0],
+        opened_on=statuses[0][0],
+        status=statuses[-1][1],
+        statuses=tuple(statuses),
+        outcome=outcome,
+        closed_on=closed,
+        reason=reason,
+        sex=sex,
+        date_of_birth=born,
+        date_last_attended=last_attended,
+        child_key=key or f"child-{case_id}",
+    )
+
+
+def d(month: int, day: int, year: int = 2026) -> date:
+    return date(year, month, day)
+
+
+HAND_COUNTED = (
+    # 1: last attended 10 July, still investigated: 83 days (21 + 31 + 30 + 1) missing.
+    child(1, [(d(9, 10), R), (d(9, 10), INV)], last_attended=d(7, 10),
+          reason="Deleted from roll (ground i)", key="child-a"),
+    # 2: no date last attended, so counted from the referral, 15 September: 16 days;
+    # located on 20 September, awaiting a place.
+    child(2, [(d(9, 15), R), (d(9, 15), INV), (d(9, 20), LOC)], reason="did_not_arrive",
+          sex="M", born=date(2012, 10, 1)),
+    # 3: home education judged unsuitable, s437 notice served: 1 March to 1 October, 214 days.
+    child(3, [(d(9, 5), R), (d(9, 5), INV), (d(9, 12), S437)], last_attended=d(3, 1),
+          reason="ehe_unsuitable", sex="", born=date(2016, 1, 15)),
+    # 4: whereabouts unknown since the summer of 2025: 20 June 2025 to 1 October 2026, 468.
+    child(4, [(d(7, 1, 2025), R), (d(7, 1, 2025), INV), (d(8, 1, 2025), ESC),
+              (d(9, 1, 2025), MON)], last_attended=d(6, 20, 2025), born=date(2013, 5, 5)),
+    # 5: the school still had the child on roll: never missing education.
+    child(5, [(d(9, 10), R), (d(9, 10), INV), (d(9, 20), CLOSED)], outcome=Outcome.NOT_CME),
+    # 6: lives in Glasgow: handed to Glasgow City Council at triage.
+    child(6, [(d(9, 10), R), (d(9, 10), CLOSED)], outcome=Outcome.OUT_OF_AREA),
+    # 7: suitable home education shown on 25 September: missing in the year, not on the day.
+    child(7, [(d(9, 5), R), (d(9, 5), INV), (d(9, 25), CLOSED)], outcome=Outcome.EHE),
+    # 8: moved to another council, handed over on 28 September.
+    child(8, [(d(9, 8), R), (d(9, 8), INV), (d(9, 28), HAND)]),
+    # 9: sixteen on 1 July 2026, after the leaving date (26 June) and before the autumn
+    # term: past compulsory school age since 26 June, so never CME in this year.
+    child(9, [(d(9, 7), R), (d(9, 7), INV)], born=date(2010, 7, 1)),
+    # 10: the same child as 1, missing 2 to 7 September, then placed: counted once in the year.
+    child(10, [(d(9, 2), R), (d(9, 2), INV), (d(9, 8), CLOSED)], outcome=Outcome.ON_ROLL_HERE,
+          key="child-a"),
+    # 11: closed in the previous academic year.
+    child(11, [(d(5, 1), R), (d(5, 1), INV), (d(6, 1), CLOSED)], outcome=Outcome.ON_ROLL_HERE),
+    # 12: not yet triaged.
+    child(12, [(d(9, 30), R)]),
+    # 13: referred after the census date.
+    child(13, [(d(10, 5), R), (d(10, 5), INV)], last_attended=d(9, 20)),
+)  # fmt: skip
+
+
+def test_the_census_date_count_is_by_sex_year_group_length_of_time_and_dfe_reason(
+    calendar: SchoolCalendar,
 ) -> None:
-    result = dfe_return(all_cases, AUTUMN, calendar, as_of=date(2027, 1, 10))
-    rows = {r.case_reference: r.cells() for r in result.rows}
-    assert DFE_COLUMNS[1:3] == ("sex", "year_group")
-    assert rows == {
-        # A: on roll 20 Nov; missing Mon 16 to Thu 19.
-        "CME-000001": (
-            "CME-000001", "F", 7, "did_not_arrive", date(2026, 11, 16), date(2026, 11, 20),
-            4, 4, "closed", "on_roll_here",
-        ),
-        # B: located 18 Nov, awaiting a place at the end of term, so still missing
-        # education: Tue 10 Nov to Fri 18 Dec = 4 + 5 x 5 = 29 school days.
-        "CME-000002": (
-            "CME-000002", "M", 9, "did_not_arrive", date(2026, 11, 10), None,
-            29, 29, "awaiting_admission", "",
-        ),
-        # E: referred on the INSET day 2 November, moved abroad 27 November: 3-6 Nov (4),
-        # 9-13 (5), 16-20 (5), 23-26 (4) = 18.
-        "CME-000005": (
-            "CME-000005", "M", 6, "moved_address_unknown", date(2026, 11, 2),
-            date(2026, 11, 27), 18, 18, "closed", "moved_abroad",
-        ),
-        # F: referred Thu 19 November, home education shown 27 November.
-        "CME-000006": (
-            "CME-000006", "F", 3, "ehe_unsuitable", date(2026, 11, 19), date(2026, 11, 27),
-            6, 6, "closed", "elective_home_education",
-        ),
-        # G: 1 to 19 October: 1-2 (2), 5-9 (5), 12-16 (5), 19 (1) = 13.
-        "CME-000007": (
-            "CME-000007", "M", 7, "failed_transition", date(2026, 10, 1), date(2026, 10, 20),
-            13, 13, "closed", "on_roll_here",
-        ),
-        # H: home education judged unsuitable, s437 notice served: still CME. Referred in
-        # the summer holiday (before the loaded terms every weekday that is not a bank
-        # holiday counts): 20-21 Aug (2), 24-28 Aug (5), 1-2 Sep (2; 31 Aug a bank holiday)
-        # = 9, then the whole autumn term: 37 + 34 = 71. Sex not recorded: U.
-        "CME-000008": (
-            "CME-000008", "U", 9, "ehe_unsuitable", date(2026, 8, 20), None,
-            80, 71, "s437_issued", "",
-        ),
-    }  # fmt: skip
-    assert result.excluded == {
-        "not_cme": ["CME-000004"],
-        "not_triaged": ["CME-000009"],
-        "referred_after_term": ["CME-000010"],
-        "ceased_before_term": ["CME-000011"],
-        "closed_on_referral_day": ["CME-000012"],
-        # C turned 16 in June 2026: past compulsory school age all term.
-        "not_of_compulsory_school_age": ["CME-000003"],
+    result = dfe_return(HAND_COUNTED, AUTUMN, calendar, as_of=CENSUS)
+    summary = result.summary()
+
+    assert summary["census_date"] == "2026-10-01"
+    assert summary["cme_at_census_date"] == 4  # 1, 2, 3 and 4
+    assert summary["by_sex"] == {"F": 2, "M": 1, "U": 1}
+    # Born 4 March 2015: year 7; 1 October 2012 and 5 May 2013: year 9; 15 January 2016: 6.
+    assert summary["by_year_group"] == {"9": 2, "6": 1, "7": 1}
+    assert summary["by_length_of_time_missing"] == {
+        "less_than_4_weeks": 1,  # 2: 16 days
+        "4_weeks_to_less_than_3_months": 1,  # 1: 83 days
+        "3_months_to_less_than_6_months": 0,
+        "6_months_to_less_than_1_year": 1,  # 3: 214 days
+        "1_year_or_more": 1,  # 4: 468 days
     }
-
-
-def test_the_summary_counts_by_outcome_sex_year_group_and_reason(
-    all_cases: tuple[CaseFacts, ...], calendar: SchoolCalendar
-) -> None:
-    summary = dfe_return(all_cases, AUTUMN, calendar, as_of=date(2027, 1, 10)).summary()
-    assert summary["children"] == 6
-    assert summary["new_in_term"] == 5  # all but H, referred in the summer holiday
-    assert summary["still_missing_at_end"] == 2
-    assert summary["median_school_days_missing"] == 15.5  # 4, 6, 13, 18, 29, 80
-    assert summary["by_outcome"] == {
-        "on_roll_here": 2,
-        "still_missing_education": 2,
-        "elective_home_education": 1,
-        "moved_abroad": 1,
+    assert summary["by_primary_reason"] == {
+        **dict.fromkeys(DFE_REASONS, 0),
+        "removed_from_roll_destination_unknown": 1,  # 1: the notification's reason
+        "awaiting_school_place": 1,  # 2: located, so its stage outweighs "did not arrive"
+        "unsuitable_education": 1,  # 3
+        "whereabouts_unknown": 1,  # 4
     }
-    assert summary["by_sex"] == {"M": 3, "F": 2, "U": 1}
-    assert summary["by_year_group"] == {"7": 2, "9": 2, "3": 1, "6": 1}
-    assert sum(summary["excluded"].values()) == 6
-
-
-def test_run_before_the_term_ends_the_return_counts_up_to_today(
-    all_cases: tuple[CaseFacts, ...], calendar: SchoolCalendar
-) -> None:
-    result = dfe_return(all_cases, AUTUMN, calendar, as_of=date(2026, 11, 24))
+    assert summary["start_taken_from_referral_date"] == 1  # 2
     rows = {r.case_reference: r for r in result.rows}
-    assert result.counted_up_to == date(2026, 11, 24)
-    # F was still being investigated on the 24th: 19, 20, 23, 24 = 4 school days.
-    assert (rows["CME-000006"].school_days_missing, rows["CME-000006"].outcome) == (4, "")
-    assert rows["CME-000006"].status_at_term_end == "investigating"
-    assert rows["CME-000002"].school_days_missing == 4 + 5 + 2
-    assert "CME-000010" in result.excluded["referred_after_term"]
+    assert rows["CME-000001"].cme_since == d(7, 10)  # from the last day attended, not referral
+    assert rows["CME-000002"].cme_since_from == "referral_date"
 
 
-def test_a_term_that_has_not_started_is_refused(
-    all_cases: tuple[CaseFacts, ...], calendar: SchoolCalendar
+def test_cme_at_any_time_in_the_year_counts_each_child_once(calendar: SchoolCalendar) -> None:
+    summary = dfe_return(HAND_COUNTED, AUTUMN, calendar, as_of=CENSUS).summary()
+
+    # 1 and 10 (one child), 2, 3, 4, 7 (home education came later) and 8 (moved later).
+    assert summary["academic_year_from"] == "2026-09-01"
+    assert summary["cme_in_year_so_far"] == 6
+
+
+def test_pupils_on_roll_suitable_home_education_and_children_living_elsewhere_are_left_out(
+    calendar: SchoolCalendar,
 ) -> None:
+    result = dfe_return(HAND_COUNTED, AUTUMN, calendar, as_of=CENSUS)
+
+    assert result.excluded == {
+        "not_cme": ["CME-000005"],
+        "lives_outside_area": ["CME-000006"],
+        "not_triaged": ["CME-000012"],
+        "not_missing_on_census_date": ["CME-000007", "CME-000010", "CME-000011", "CME-000013"],
+        "moved_to_another_council": ["CME-000008"],
+        "not_of_compulsory_school_age": ["CME-000009"],
+    }
+
+
+def test_the_stage_outweighs_the_notification_reason_and_unknown_reasons_are_other() -> None:
+    assert primary_reason(Status.FAIR_ACCESS, "failed transition") == "awaiting_school_place"
+    assert primary_reason(Status.INVESTIGATING, "Failed-Transition") == "failed_transition"
+    assert primary_reason(Status.INVESTIGATING, "went travelling") == "other"
+    assert primary_reason(Status.INVESTIGATING, "") == "not_known"
+
+
+def test_a_term_that_has_not_started_is_refused(calendar: SchoolCalendar) -> None:
     with pytest.raises(TermError, match="nothing to count yet"):
-        dfe_return(all_cases, AUTUMN, calendar, as_of=date(2026, 9, 1))
+        dfe_return(HAND_COUNTED, AUTUMN, calendar, as_of=date(2026, 9, 1))
 
 
-def test_rows_hold_no_name_or_date_of_birth(
-    all_cases: tuple[CaseFacts, ...], calendar: SchoolCalendar
-) -> None:
-    result = dfe_return(all_cases, AUTUMN, calendar, as_of=date(2027, 1, 10))
+def test_rows_hold_no_name_or_date_of_birth(calendar: SchoolCalendar) -> None:
+    result = dfe_return(HAND_COUNTED, AUTUMN, calendar, as_of=CENSUS)
     assert "date_of_birth" not in DFE_COLUMNS
-    assert all(date(2013, 5, 5) not in r.cells() for r in result.rows)
+    assert all(date(2015, 3, 4) not in r.cells() for r in result.rows)

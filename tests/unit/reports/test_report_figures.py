@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from missing_education.domain import Outcome
 from missing_education.reports import Period, ReportData, missing_school_days, weekly_figures
 from missing_education.reports.figures import (
     caseload,
@@ -86,7 +87,7 @@ def test_outcomes_list_every_outcome_and_count_closures_in_the_period(
     weekly_data: ReportData,
 ) -> None:
     counts = {row[0]: row[1] for row in outcomes(weekly_data, PERIOD).rows}
-    assert len(counts) == 11
+    assert len(counts) == len(Outcome)
     assert {k: v for k, v in counts.items() if v} == {
         "on_roll_here": 1,  # A (G closed in October)
         "not_cme": 1,  # D
