@@ -6,6 +6,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+# What a correction may change, with the words people use for it.
+CORRECTABLE: dict[str, str] = {
+    "forename": "child's forename",
+    "surname": "child's surname",
+    "date_of_birth": "child's date of birth",
+    "sex": "child's sex",
+    "upn": "child's UPN",
+    "address_line1": "address line 1",
+    "address_line2": "address line 2",
+    "town": "town",
+    "postcode": "postcode",
+    "parent_name": "parent's name",
+    "parent_phone": "parent's phone",
+    "parent_email": "parent's email",
+    "school_urn": "school URN",
+    "school_name": "school name",
+}
+
 
 class Role(StrEnum):
     """What a workspace user may do."""

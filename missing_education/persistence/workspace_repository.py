@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from missing_education.domain import case_reference
 from missing_education.domain.workspace import (
+    CORRECTABLE,
     CaseloadRow,
     CaseNote,
     RecordAccess,
@@ -29,23 +30,6 @@ from missing_education.persistence.workspace_tables import (
 from missing_education.ports import WriteConflict
 
 _OPEN = cases.c.status != "closed"
-# Fields a correction may change, and the columns they live in.
-CORRECTABLE = (
-    "forename",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "upn",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "parent_name",
-    "parent_phone",
-    "parent_email",
-    "school_urn",
-    "school_name",
-)
 
 
 def _aware(value: datetime) -> datetime:
@@ -213,7 +197,9 @@ class SqlWorkspaceRepository:
     def notes(self, case_id: int) -> list[CaseNote]:
         """A case's notes and contacts, newest first."""
         rows = self.connection.execute(
-            select(case_notes).where(case_notes.c.case_id == case_id).order_by(case_notes.c.id.desc())
+            select(case_notes)
+            .where(case_notes.c.case_id == case_id)
+            .order_by(case_notes.c.id.desc())
         )
         return [
             CaseNote(
@@ -232,7 +218,9 @@ class SqlWorkspaceRepository:
 
     # -- caseload and search --------------------------------------------------------------
 
-    def _rows(self, where: list[Any], limit: int, *, open_only: bool) -> tuple[list[CaseloadRow], int]:
+    def _rows(
+        self, where: list[Any], limit: int, *, open_only: bool
+    ) -> tuple[list[CaseloadRow], int]:
         next_due = (
             select(deadlines.c.case_id, func.min(deadlines.c.due).label("due"))
             .where(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
@@ -347,7 +335,9 @@ class SqlWorkspaceRepository:
             where.append(cases.c.date_of_birth == date_of_birth)
         if name:
             words = name.lower().split()
-            escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
+            escaped = [
+                w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words
+            ]
             for word in escaped:
                 where.append(
                     or_(
