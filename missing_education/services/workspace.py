@@ -11,6 +11,7 @@ from typing import Any
 from missing_education.clock import now
 from missing_education.domain import CaseNotFound, DomainError, case_reference
 from missing_education.domain.decision import DECISIONS
+from missing_education.domain.letter import Channel, Delivery
 from missing_education.domain.workspace import CaseloadRow, CaseNote, User
 from missing_education.ports import UnitOfWork
 from missing_education.services.cases import case_details
@@ -273,3 +274,33 @@ def officer_pages(uow: UnitOfWork, *, today: date) -> list[dict[str, Any]]:
             }
         )
     return pages
+
+
+def print_room(uow: UnitOfWork) -> dict[str, Any]:
+    """Postal letters waiting for a batch, and batches made but not yet confirmed as posted."""
+    with uow:
+        queued = [
+            letter
+            for letter in uow.letters.outbox((Delivery.QUEUED,))
+            if letter.channel is Channel.POST
+        ]
+    waiting = [letter for letter in queued if letter.print_batch_id is None]
+    batches: dict[int, list[int]] = {}
+    for letter in queued:
+        if letter.print_batch_id is not None:
+            batches.setdefault(letter.print_batch_id, []).append(letter.id)
+    return {
+        "waiting": [
+            {
+                "id": letter.id,
+                "case_id": letter.case_id,
+                "reference": case_reference(letter.case_id),
+                "type": letter.letter_type,
+                "recipient_role": letter.recipient_role,
+                "pages": letter.pages,
+                "created_on": letter.created_at.date().isoformat(),
+            }
+            for letter in waiting
+        ],
+        "batches": [{"id": b, "letters": len(ids)} for b, ids in sorted(batches.items())],
+    }
