@@ -81,9 +81,11 @@ def upgrade() -> None:
     # Search by date of birth and surname on a council's whole history of cases.
     op.create_index('ix_cases_date_of_birth', 'cases', ['date_of_birth'])
     op.create_index('ix_cases_surname_lower', 'cases', [sa.text('lower(surname)')])
+    op.create_index('ix_cases_forename_lower', 'cases', [sa.text('lower(forename)')])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_cases_forename_lower', table_name='cases')
     op.drop_index('ix_cases_surname_lower', table_name='cases')
     op.drop_index('ix_cases_date_of_birth', table_name='cases')
     op.drop_table('case_notes')

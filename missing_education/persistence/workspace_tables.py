@@ -78,3 +78,4 @@ case_notes = Table(
 # Search by date of birth and by surname across a council's whole history of cases.
 Index("ix_cases_date_of_birth", cases.c.date_of_birth)
 Index("ix_cases_surname_lower", func.lower(cases.c.surname))
+Index("ix_cases_forename_lower", func.lower(cases.c.forename))

@@ -158,7 +158,7 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
     details["pending"] = [
         {**d, "answers": DECISIONS.get(d["decision"], ())}
         for d in details["decisions"]
-        if d["answer"] is None
+        if d["answer"] is None and case.is_open  # a closed case refuses every decision
     ]
     for visit in details["home_visits"]:
         officer = officers.get(visit["officer_id"]) if visit["officer_id"] else None

@@ -47,7 +47,7 @@ def workspace(tmp_path: Path, isolated_home: Path) -> Iterator[tuple[Council, st
     )
     port = free_port()
     env = {**os.environ, "CME_WEB_PORT": str(port), "CME_WITHOUT_PREFECT": "1"}
-    log = tmp_path / "web.log"
+    log = Path(os.environ.get("WORKSPACE_TEST_LOG", str(tmp_path / "web.log")))
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "cme"), "web"], env=env, stdout=out, stderr=out
@@ -166,7 +166,7 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
 
             # Answer the pending decision on the other case.
             page.goto(f"{base}/cases/CME-{fresh:06d}")
-            page.get_by_label("Answer").select_option("elective_home_education")
+            page.locator("#answer-home_visit").select_option("elective_home_education")
             page.get_by_role("button", name="Record home visit decision").click()
             expect(page.get_by_text("Decision recorded.")).to_be_visible()
             expect(page.get_by_text("No decision is waiting on this case.")).to_be_visible()
