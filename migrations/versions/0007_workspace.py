@@ -82,9 +82,14 @@ def upgrade() -> None:
     op.create_index('ix_cases_date_of_birth', 'cases', ['date_of_birth'])
     op.create_index('ix_cases_surname_lower', 'cases', [sa.text('lower(surname)')])
     op.create_index('ix_cases_forename_lower', 'cases', [sa.text('lower(forename)')])
+    # The caseload's next deadline of every open case, read in case order from the index alone.
+    op.create_index(
+        'ix_deadlines_open_case_due', 'deadlines', ['met_on', 'acted_on', 'case_id', 'due']
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_deadlines_open_case_due', table_name='deadlines')
     op.drop_index('ix_cases_forename_lower', table_name='cases')
     op.drop_index('ix_cases_surname_lower', table_name='cases')
     op.drop_index('ix_cases_date_of_birth', table_name='cases')
