@@ -18,6 +18,7 @@ from missing_education.cli_support import print_json as _print_json
 from missing_education.cli_support import settings_or_exit as _settings
 from missing_education.cli_support import today_or_exit as _today
 from missing_education.cli_workspace import (
+    case_address,
     case_correct,
     letters_cancel,
     users_app,
@@ -66,6 +67,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(report_app, name="report")
 case_app.command("export")(case_export)
 case_app.command("correct")(case_correct)
+case_app.command("address")(case_address)
 app.add_typer(users_app, name="users")
 app.add_typer(visits_app, name="visits")
 app.command("web")(web)

@@ -125,6 +125,32 @@ def case_correct(
         typer.echo(f"The case was closed: {result['closed'].replace('_', ' ')}.")
 
 
+def case_address(
+    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    line1: Annotated[str, typer.Option("--line1", help="First line of the new address.")],
+    by: Annotated[str, typer.Option("--by", help="Who is recording it.")],
+    source: Annotated[str, typer.Option("--source", help="How it is known (kept in history).")],
+    line2: Annotated[str, typer.Option("--line2", help="Second line.")] = "",
+    town: Annotated[str, typer.Option("--town", help="Town.")] = "",
+    postcode: Annotated[str, typer.Option("--postcode", help="Postcode.")] = "",
+) -> None:
+    """Record a family's new address (the old one stays in the history; not a correction)."""
+    try:
+        corrections.record_new_address(
+            _uow(),
+            case_id,
+            address_line1=line1,
+            address_line2=line2,
+            town=town,
+            postcode=postcode,
+            by=by,
+            source=source,
+        )
+    except DomainError as error:
+        raise fail(str(error)) from None
+    typer.echo(f"New address recorded on case {case_id}.")
+
+
 @visits_app.command("reassign")
 def visits_reassign(
     case_id: Annotated[int, typer.Argument(help="The case id.")],

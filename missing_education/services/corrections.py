@@ -142,6 +142,55 @@ def correct_case(
     return result
 
 
+def record_new_address(
+    uow: UnitOfWork,
+    case_id: int,
+    *,
+    address_line1: str,
+    address_line2: str = "",
+    town: str = "",
+    postcode: str = "",
+    by: str,
+    source: str,
+) -> dict[str, Any]:
+    """Record that the family now lives elsewhere (the old address stays in the history).
+
+    Unlike a correction, the old address was right when it was given: letters already sent
+    there stand, and the next letters and visits go to the new one.
+    """
+    by, source = _who_and_why(by, source)
+    new = {
+        "address_line1": _value("address_line1", address_line1),
+        "address_line2": _value("address_line2", address_line2),
+        "town": _value("town", town),
+        "postcode": _value("postcode", postcode),
+    }
+    if not new["address_line1"]:
+        raise CorrectionRefused("give at least the first line of the new address")
+    with uow:
+        lock_cases(uow, [case_id])
+        case = uow.cases.get(case_id)
+        if not case.is_open:
+            raise CorrectionRefused(f"{case.reference} is closed: a new address changes nothing")
+        old = uow.workspace.case_fields(case_id)
+        if all(old[k] == v for k, v in new.items()):
+            raise CorrectionRefused("that is the address already on the case")
+        uow.workspace.correct(case_id, new, {})
+        was = ", ".join(str(old[k]) for k in new if old[k]) or "none"
+        entry = HistoryEntry(
+            at=now(),
+            who=by,
+            from_status=case.status,
+            to_status=case.status,
+            why=f"new address recorded (was {was}): {source}",
+        )
+        case.history.append(entry)
+        case.new_history.append(entry)
+        uow.cases.save(case)
+        uow.commit()
+    return {"case_id": case_id, "address": [v for v in new.values() if v]}
+
+
 def reassign_visit(
     uow: UnitOfWork,
     case_id: int,

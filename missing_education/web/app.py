@@ -40,6 +40,7 @@ DONE = {
     "note": "Note added.",
     "contact": "Contact added to the log.",
     "corrected": "Correction recorded in the case history.",
+    "address": "New address recorded.",
     "reassigned": "Home visit reassigned.",
     "cancelled": "Letter cancelled.",
     "batch": "Print batch made.",
@@ -353,6 +354,24 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
             return None
 
         return await act(request, reference, "corrected", run, anchor="correct-value")
+
+    @app.post("/cases/{reference}/address")
+    async def address(request: Request, reference: str) -> Response:
+        def run(user: User, form: FormData, case_id: int) -> str | None:
+            workspace.check_may_act(user)
+            corrections.record_new_address(
+                uow_factory(),
+                case_id,
+                address_line1=text(form, "address_line1"),
+                address_line2=text(form, "address_line2"),
+                town=text(form, "town"),
+                postcode=text(form, "postcode"),
+                by=user.name,
+                source=text(form, "source"),
+            )
+            return None
+
+        return await act(request, reference, "address", run, anchor="address-line1")
 
     @app.post("/cases/{reference}/visit")
     async def reassign(request: Request, reference: str) -> Response:

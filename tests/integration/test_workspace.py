@@ -379,3 +379,49 @@ def test_search_finds_a_child_by_name_date_of_birth_and_reference(council: Counc
         page = client.get("/search", params={"q": query})
         assert f"CME-{case_id:06d}" in page.text, query
         assert "Other Child" not in page.text, query
+
+
+def test_a_new_address_is_recorded_with_the_old_one_kept_in_the_history(council: Council) -> None:
+    case_id = council.open_case()
+    client = client_for(council)
+    csrf = sign_in(client, "coord")
+    done = client.post(
+        f"/cases/CME-{case_id:06d}/address",
+        data={
+            "csrf_token": csrf,
+            "address_line1": "4 Station Road",
+            "town": "Bakewell",
+            "postcode": "de45 1aa",
+            "source": "housing team",
+        },
+    )
+    assert done.status_code == 303
+    case = council.case(case_id)
+    assert (case.child.address_line1, case.child.town, case.child.postcode) == (
+        "4 Station Road",
+        "Bakewell",
+        "DE45 1AA",
+    )
+    assert any(
+        h.who == "coord" and "was 12 Mill Road, Matlock, DE4 3AB" in h.why for h in case.history
+    )
+    refused = CliRunner().invoke(
+        cme,
+        [
+            "case",
+            "address",
+            str(case_id),
+            "--line1",
+            "4 Station Road",
+            "--town",
+            "Bakewell",
+            "--postcode",
+            "DE45 1AA",
+            "--by",
+            "coord",
+            "--source",
+            "again",
+        ],
+    )
+    assert refused.exit_code == 1
+    assert "already" in refused.output
