@@ -266,7 +266,15 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
         if not path.is_file():
             raise _Forbidden("The letter's file is no longer kept (retention).")
         return FileResponse(
-            path, media_type="application/pdf", filename=name, content_disposition_type="inline"
+            path,
+            media_type="application/pdf",
+            filename=name,
+            content_disposition_type="inline",
+            # The browser's own PDF viewer is a plugin: object-src must let it show the letter.
+            headers={
+                "Content-Security-Policy": "default-src 'none'; object-src 'self'; "
+                "frame-ancestors 'none'"
+            },
         )
 
     async def act(
