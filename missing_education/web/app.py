@@ -10,10 +10,11 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
+from fastapi import Path as FastApiPath
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -34,6 +35,8 @@ from missing_education.web.security import (
 )
 
 HERE = Path(__file__).resolve().parent
+# Ids in paths: a number the databases can hold, or 422 before any query.
+RowId = Annotated[int, FastApiPath(ge=1, le=2_147_483_647)]
 # Messages shown after an action succeeded (fixed words: nothing from the request is echoed).
 DONE = {
     "decided": "Decision recorded.",
@@ -133,6 +136,12 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
             title="Case not found",
             message="No case you can see has that reference.",
         )
+
+    @app.exception_handler(DomainError)
+    async def _refused(request: Request, error: DomainError) -> Response:
+        # Anything the services refuse or cannot do (the database is down): a page, never a
+        # traceback. Messages name cases by reference, never a child's details.
+        return page(request, "error.html", None, 503, title="Sorry", message=str(error))
 
     @app.get("/", include_in_schema=False)
     def home() -> Response:
@@ -256,7 +265,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
         return case_view(request, session, reference)
 
     @app.get("/cases/{reference}/letters/{letter_id}")
-    def letter(request: Request, reference: str, letter_id: int) -> Response:
+    def letter(request: Request, reference: str, letter_id: RowId) -> Response:
         session = signed_in(request)
         case_id = workspace.case_id_of(reference)
         try:
@@ -431,7 +440,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
         return RedirectResponse(f"/print-room?done={done}", status_code=303)
 
     @app.post("/print-room/letters/{letter_id}/cancel")
-    async def cancel(request: Request, letter_id: int) -> Response:
+    async def cancel(request: Request, letter_id: RowId) -> Response:
         def run(user: User, form: FormData) -> str:
             corrections.cancel_letter(
                 uow_factory(), letter_id, by=user.name, reason=text(form, "reason")
@@ -449,7 +458,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
         return await print_action(request, run)
 
     @app.post("/print-room/batches/{batch_id}/confirm")
-    async def confirm(request: Request, batch_id: int) -> Response:
+    async def confirm(request: Request, batch_id: RowId) -> Response:
         def run(user: User, form: FormData) -> str:
             outbox.confirm_print_batch(uow_factory(), batch_id)
             return "confirmed"

@@ -142,7 +142,7 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
             # Add a note, with the keyboard.
             page.locator("#note-text").focus()
             page.keyboard.type("Neighbour says the family went to Leeds.")
-            page.get_by_role("button", name="Add").focus()
+            page.get_by_role("button", name="Add", exact=True).focus()
             page.keyboard.press("Enter")
             expect(page.get_by_text("Note added.")).to_be_visible()
             expect(page.get_by_text("Neighbour says the family went to Leeds.")).to_be_visible()

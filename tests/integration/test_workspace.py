@@ -425,3 +425,15 @@ def test_a_new_address_is_recorded_with_the_old_one_kept_in_the_history(council:
     )
     assert refused.exit_code == 1
     assert "already" in refused.output
+
+
+def test_odd_addresses_get_a_page_and_never_a_traceback(council: Council) -> None:
+    case_id = council.open_case()
+    client = client_for(council)
+    client.raise_server_exceptions = False
+    sign_in(client, "ewo1")
+    assert client.get(f"/cases/CME-{case_id:06d}/letters/99999999999999999999").status_code == 422
+    assert client.get("/cases/not-a-reference").status_code == 404
+    assert client.get("/cases/CME-999999").status_code == 404
+    assert client.get("/officers").status_code == 403  # an officer sees their own cases only
+    assert client.get("/search", params={"q": "%_\\'" * 100}).status_code == 200
