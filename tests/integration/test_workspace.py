@@ -437,3 +437,22 @@ def test_odd_addresses_get_a_page_and_never_a_traceback(council: Council) -> Non
     assert client.get("/cases/CME-999999").status_code == 404
     assert client.get("/officers").status_code == 403  # an officer sees their own cases only
     assert client.get("/search", params={"q": "%_\\'" * 100}).status_code == 200
+
+
+def test_cme_users_add_takes_the_password_from_standard_input(council: Council) -> None:
+    added = CliRunner().invoke(
+        cme,
+        ["users", "add", "m.jones", "--full-name", "Mo Jones", "--role", "manager"],
+        input=PASSWORD + "\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert "Added m.jones (Mo Jones), manager." in added.output
+    sign_in(client_for(council), "m.jones")
+    short = CliRunner().invoke(
+        cme, ["users", "add", "x.y", "--full-name", "X Y", "--role", "manager"], input="short\n"
+    )
+    assert short.exit_code == 1
+    assert "at least 12" in short.output
+    listed = CliRunner().invoke(cme, ["users", "list"])
+    assert "m.jones" in listed.output
+    assert PASSWORD not in listed.output
