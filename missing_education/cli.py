@@ -20,6 +20,7 @@ from missing_education.cli_support import today_or_exit as _today
 from missing_education.cli_workspace import (
     case_address,
     case_correct,
+    case_reopen,
     letters_cancel,
     users_app,
     visits_app,
@@ -68,6 +69,7 @@ app.add_typer(report_app, name="report")
 case_app.command("export")(case_export)
 case_app.command("correct")(case_correct)
 case_app.command("address")(case_address)
+case_app.command("reopen")(case_reopen)
 app.add_typer(users_app, name="users")
 app.add_typer(visits_app, name="visits")
 app.command("web")(web)

@@ -151,6 +151,36 @@ def case_address(
     typer.echo(f"New address recorded on case {case_id}.")
 
 
+def case_reopen(
+    case_id: Annotated[int, typer.Argument(help="The closed case's id.")],
+    by: Annotated[str, typer.Option("--by", help="Who is reopening it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in both cases' records).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Reopen a closed case: the child is taken in again as a new case, linked to the old one.
+
+    The closed case keeps its outcome; the new one goes through intake (school age, an open
+    case of the same child, safeguarding) and investigation like any notification.
+    """
+    settings = settings_or_exit()
+    try:
+        result = corrections.reopen_case(
+            _uow(), case_id, by=by, reason=reason, settings=settings, today=today_or_exit()
+        )
+    except DomainError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        print_json(result)
+        return
+    words = {
+        "opened": "reopened as case",
+        "linked": "linked to the child's open case",
+        "not_cme": "taken in and closed as not CME (outside compulsory school age):",
+        "already_reopened": "already reopened today as case",
+    }
+    typer.echo(f"Case {case_id} {words[result['disposition']]} {result['case_id']}.")
+
+
 @visits_app.command("reassign")
 def visits_reassign(
     case_id: Annotated[int, typer.Argument(help="The case id.")],

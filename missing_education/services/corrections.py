@@ -11,12 +11,19 @@ from datetime import date
 from typing import Any
 
 from missing_education.clock import now
-from missing_education.domain import DomainError, HistoryEntry, Outcome
+from missing_education.domain import (
+    DomainError,
+    HistoryEntry,
+    Notification,
+    Outcome,
+    case_reference,
+)
 from missing_education.domain.deadline import Step
 from missing_education.domain.letter import Channel, Delivery
 from missing_education.domain.workspace import CORRECTABLE
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.school_age import compulsory_school_age
+from missing_education.services.intake import ingest_rows, never_investigated, triage_cases
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure
 from missing_education.settings import Settings
@@ -274,3 +281,99 @@ def cancel_letter(uow: UnitOfWork, letter_id: int, *, by: str, reason: str) -> d
         uow.cases.save(case)
         uow.commit()
     return {"letter_id": letter_id, "case_id": letter.case_id, "status": "cancelled"}
+
+
+def reopen_case(
+    uow: UnitOfWork,
+    case_id: int,
+    *,
+    by: str,
+    reason: str,
+    settings: Settings,
+    today: date,
+) -> dict[str, Any]:
+    """Reopen a closed case as a new notification of the same child, from the CME team.
+
+    A closed case stays closed (its outcome is evidence and the transition table keeps closure
+    final): the child's record is taken in again through intake, with every intake rule (school
+    age, an open case of the same child, safeguarding to MASH at once), then acknowledged to the
+    team and investigated. Reopening twice on one day takes the child in once.
+    """
+    by, reason = _who_and_why(by, reason)
+    with uow:
+        case = uow.cases.get(case_id)
+        if case.is_open:
+            raise CorrectionRefused(f"{case.reference} is open: there is nothing to reopen")
+        if case.child.forename == "" or case.child.surname == "":
+            raise CorrectionRefused(f"{case.reference} was anonymised: it cannot be reopened")
+        fields = uow.workspace.case_fields(case_id)
+    notification = Notification(
+        forename=fields["forename"],
+        surname=fields["surname"],
+        date_of_birth=fields["date_of_birth"],
+        referral_date=today,
+        referrer_organisation=settings.council.service_name,
+        sex=fields["sex"],
+        upn=fields["upn"],
+        address_line1=fields["address_line1"],
+        address_line2=fields["address_line2"],
+        town=fields["town"],
+        postcode=fields["postcode"],
+        parent_name=fields["parent_name"],
+        parent_phone=fields["parent_phone"],
+        parent_email=fields["parent_email"],
+        school_urn=fields["school_urn"],
+        school_name=fields["school_name"],
+        reason=case.reason,
+        vulnerabilities=case.vulnerabilities,
+        referrer_name=by,
+        referrer_email=settings.council.email,
+        notes=f"Reopened from {case.reference}: {reason}",
+    )
+    report = ingest_rows(
+        uow,
+        [(1, notification)],
+        source=f"reopened {case.reference}",
+        settings=settings,
+        today=today,
+    )
+    if report.rejections:
+        raise CorrectionRefused(f"intake refused the record: {report.rejections[0].reason}")
+    new_ids = report.opened_case_ids + report.linked_case_ids + report.taken_in_case_ids
+    new_id = new_ids[0] if new_ids else None
+    # Triage as intake of a file does: outside compulsory school age closes as not CME.
+    not_cme = triage_cases(uow, report.opened_case_ids + report.taken_in_case_ids, today=today)
+    to_investigate = report.opened_case_ids + never_investigated(uow, report.taken_in_case_ids)
+    with uow:
+        procedure = Procedure(uow, settings, today)
+        if new_id is not None:
+            procedure.acknowledge(lock_cases(uow, [new_id]))
+            uow.commit()
+        for opened in to_investigate:
+            lock_cases(uow, [opened])
+            procedure.investigate(opened)
+            uow.commit()
+        if report.opened_case_ids:
+            lock_cases(uow, [case_id])
+            closed = uow.cases.get(case_id)
+            entry = HistoryEntry(
+                at=now(),
+                who=by,
+                from_status=closed.status,
+                to_status=closed.status,
+                why=f"reopened as {case_reference(report.opened_case_ids[0])}: {reason}",
+            )
+            closed.history.append(entry)
+            closed.new_history.append(entry)
+            uow.cases.save(closed)
+            uow.commit()
+    disposition = (
+        "not_cme"
+        if not_cme
+        else "opened"
+        if report.opened
+        else "linked"
+        if report.linked
+        else "already_reopened"
+    )
+    return {"case_id": new_id, "reopened_from": case_id, "disposition": disposition}

@@ -44,6 +44,7 @@ DONE = {
     "contact": "Contact added to the log.",
     "corrected": "Correction recorded in the case history.",
     "address": "New address recorded.",
+    "reopened": "The child was taken in again: this is the case for them now.",
     "reassigned": "Home visit reassigned.",
     "cancelled": "Letter cancelled.",
     "batch": "Print batch made.",
@@ -389,6 +390,35 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
             return None
 
         return await act(request, reference, "address", run, anchor="address-line1")
+
+    @app.post("/cases/{reference}/reopen")
+    async def reopen(request: Request, reference: str) -> Response:
+        session = signed_in(request)
+        form = await form_of(request, session)
+        case_id = workspace.case_id_of(reference)
+        try:
+            workspace.check_may_act(session.user)
+            result = corrections.reopen_case(
+                uow_factory(),
+                case_id,
+                by=session.user.name,
+                reason=text(form, "reason"),
+                settings=settings,
+                today=today(),
+            )
+        except CaseNotFound:
+            raise
+        except DomainError as error:
+            return case_view(
+                request,
+                session,
+                reference,
+                status_code=400,
+                error=str(error),
+                error_anchor="reopen-reason",
+            )
+        target = case_reference(result["case_id"] or case_id)
+        return RedirectResponse(f"/cases/{target}?done=reopened", status_code=303)
 
     @app.post("/cases/{reference}/visit")
     async def reassign(request: Request, reference: str) -> Response:

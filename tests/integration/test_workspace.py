@@ -456,3 +456,37 @@ def test_cme_users_add_takes_the_password_from_standard_input(council: Council) 
     listed = CliRunner().invoke(cme, ["users", "list"])
     assert "m.jones" in listed.output
     assert PASSWORD not in listed.output
+
+
+def test_a_closed_case_is_reopened_as_a_new_case_through_intake_once(council: Council) -> None:
+    case_id = council.open_case()
+    council.decide(case_id, "home_visit", "on_roll", on=TODAY)
+    assert council.case(case_id).status is Status.CLOSED
+    client = client_for(council)
+    csrf = sign_in(client, "coord")
+    reopened = client.post(
+        f"/cases/CME-{case_id:06d}/reopen",
+        data={"csrf_token": csrf, "reason": "school says the child never arrived"},
+    )
+    assert reopened.status_code == 303
+    new_id = int(reopened.headers["location"].split("CME-")[1].split("?")[0])
+    assert new_id != case_id
+    old, new = council.case(case_id), council.case(new_id)
+    assert (old.status, old.outcome) == (Status.CLOSED, Outcome.ON_ROLL_HERE)
+    assert any(h.why.startswith(f"reopened as CME-{new_id:06d}") for h in old.history)
+    assert new.status is Status.INVESTIGATING
+    assert new.child == old.child
+    assert "school_enquiry:1" in council.step_keys(new_id)
+    again = CliRunner().invoke(
+        cme, ["case", "reopen", str(case_id), "--by", "coord", "--reason", "double click"]
+    )
+    assert again.exit_code == 0, again.output
+    # Asked again (another reason): no second case; the child's open case gets the notification.
+    assert f"linked to the child's open case {new_id}" in again.output
+    with council.uow() as uow:
+        assert len(uow.cases.summaries()) == 2
+    still_open = CliRunner().invoke(
+        cme, ["case", "reopen", str(new_id), "--by", "coord", "--reason", "x"]
+    )
+    assert still_open.exit_code == 1
+    assert "nothing to reopen" in still_open.output
