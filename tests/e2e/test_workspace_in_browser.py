@@ -170,6 +170,8 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
             page.get_by_role("button", name="Record home visit decision").click()
             expect(page.get_by_text("Decision recorded.")).to_be_visible()
             expect(page.get_by_text("No decision is waiting on this case.")).to_be_visible()
+            expect(page.get_by_role("button", name="Reopen as a new case")).to_be_visible()
+            accessible(page, axe)
 
             for path in ("/officers", "/print-room"):
                 page.goto(f"{base}{path}")
