@@ -490,3 +490,45 @@ def test_a_closed_case_is_reopened_as_a_new_case_through_intake_once(council: Co
     )
     assert still_open.exit_code == 1
     assert "nothing to reopen" in still_open.output
+
+
+def test_the_print_room_makes_a_batch_and_confirms_it_posted(council: Council) -> None:
+    case_id = council.open_case()
+    council.decide(case_id, "home_visit", "family_found_no_place", on=TODAY)
+    client = client_for(council)
+    csrf = sign_in(client, "coord")
+    made = client.post("/print-room/batch", data={"csrf_token": csrf})
+    assert made.headers["location"] == "/print-room?done=batch"
+    room = client.get("/print-room").text
+    batch = re.search(r"Confirm batch (\d+) was posted", room)
+    assert batch is not None
+    assert "No postal letters are waiting." in room
+    confirmed = client.post(
+        f"/print-room/batches/{batch.group(1)}/confirm", data={"csrf_token": csrf}
+    )
+    assert confirmed.headers["location"] == "/print-room?done=confirmed"
+    posted = [x for x in council.letters(case_id) if x.channel.value == "post"]
+    assert posted and all(x.status.value == "posted" for x in posted)
+    nothing = client.post("/print-room/batch", data={"csrf_token": csrf})
+    assert nothing.headers["location"] == "/print-room?done=nothing"
+
+
+def test_the_caseload_filters_by_status_officer_school_and_safeguarding(council: Council) -> None:
+    plain = council.open_case()
+    flagged = council.open_case(
+        forename="Flagged", vulnerabilities="child_protection", postcode="S40 1AA"
+    )
+    client = client_for(council)
+    sign_in(client, "coord")
+
+    def shown(**params: str) -> set[int]:
+        page = client.get("/caseload", params=params).text
+        return {int(m) for m in re.findall(r'href="/cases/CME-(\d+)"', page)}
+
+    assert shown() == {plain, flagged}
+    assert shown(safeguarding="yes") == {flagged}
+    assert shown(safeguarding="no") == {plain}
+    assert shown(officer="EWO1") == {plain}  # DE4 is EWO1's area; S40 has no officer
+    assert shown(school="Matlock Primary School") == {plain, flagged}
+    assert shown(school="999999") == set()
+    assert shown(status="escalated") == set()
