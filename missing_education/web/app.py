@@ -75,7 +75,6 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
         lstrip_blocks=True,
     )
     web = settings.web
-    max_age = web.session_minutes * 60
 
     def page(
         request: Request,
@@ -185,7 +184,9 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
             set_cookie(request, response, SIGN_IN_COOKIE, token, 3600)
             return response
         redirect = RedirectResponse(target, status_code=303)
-        set_cookie(request, redirect, SESSION_COOKIE, signed.token, max_age)
+        # A browser-session cookie: the server ends the session after CME_WEB_SESSION_MINUTES
+        # without a request, and closing the browser forgets it.
+        set_cookie(request, redirect, SESSION_COOKIE, signed.token, None)
         redirect.delete_cookie(SIGN_IN_COOKIE, path="/")
         return redirect
 

@@ -37,7 +37,9 @@ async def security_headers(
     return response
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None
+) -> None:
     """An HttpOnly, SameSite=Lax cookie, Secure whenever the page came over HTTPS."""
     # Lax, not Strict: a link from the Prefect UI to a case page must arrive signed in.
     response.set_cookie(

@@ -532,3 +532,15 @@ def test_the_caseload_filters_by_status_officer_school_and_safeguarding(council:
     assert shown(school="Matlock Primary School") == {plain, flagged}
     assert shown(school="999999") == set()
     assert shown(status="escalated") == set()
+
+
+def test_a_session_left_overnight_has_expired(
+    council: Council, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_for(council)
+    sign_in(client, "coord")
+    assert client.get("/caseload").status_code == 200
+    monkeypatch.setenv("CME_TODAY", "2026-11-26")  # the clock moves on a day
+    expired = client.get("/caseload")
+    assert expired.status_code == 303
+    assert expired.headers["location"].startswith("/sign-in")
