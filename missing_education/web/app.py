@@ -120,6 +120,8 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
+        if request.method != "GET":
+            target = "/caseload"  # a form sent after the session ended cannot be replayed
         return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
 
     @app.exception_handler(_Forbidden)
