@@ -19,6 +19,9 @@ from missing_education.domain.workspace import CORRECTABLE, Role
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import accounts, corrections
 
+# Ids the databases can hold: a bigger number is refused by the command line, not the driver.
+MAX_ID = 2_147_483_647
+
 users_app = typer.Typer(help="People who sign in to the case workspace.", no_args_is_help=True)
 visits_app = typer.Typer(help="Home visits.", no_args_is_help=True)
 
@@ -88,7 +91,9 @@ def web() -> None:
 
 
 def case_correct(
-    case_id: Annotated[int, typer.Argument(help="The case id (the number in CME-000123).")],
+    case_id: Annotated[
+        int, typer.Argument(help="The case id (the number in CME-000123).", min=1, max=MAX_ID)
+    ],
     field: Annotated[str, typer.Argument(help="One of: " + ", ".join(CORRECTABLE) + ".")],
     value: Annotated[str, typer.Argument(help="The correct value (dates YYYY-MM-DD).")],
     by: Annotated[str, typer.Option("--by", help="Who is correcting it.")],
@@ -126,7 +131,7 @@ def case_correct(
 
 
 def case_address(
-    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=MAX_ID)],
     line1: Annotated[str, typer.Option("--line1", help="First line of the new address.")],
     by: Annotated[str, typer.Option("--by", help="Who is recording it.")],
     source: Annotated[str, typer.Option("--source", help="How it is known (kept in history).")],
@@ -152,7 +157,7 @@ def case_address(
 
 
 def case_reopen(
-    case_id: Annotated[int, typer.Argument(help="The closed case's id.")],
+    case_id: Annotated[int, typer.Argument(help="The closed case's id.", min=1, max=MAX_ID)],
     by: Annotated[str, typer.Option("--by", help="Who is reopening it.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in both cases' records).")],
     as_json: JsonOption = False,
@@ -183,7 +188,7 @@ def case_reopen(
 
 @visits_app.command("reassign")
 def visits_reassign(
-    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=MAX_ID)],
     officer: Annotated[str, typer.Argument(help="The officer's code.")],
     by: Annotated[str, typer.Option("--by", help="Who is reassigning it.")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
@@ -200,7 +205,9 @@ def visits_reassign(
 
 
 def letters_cancel(
-    letter_id: Annotated[int, typer.Argument(help="The letter id (see `cme letters outbox`).")],
+    letter_id: Annotated[
+        int, typer.Argument(help="The letter id (see `cme letters outbox`).", min=1, max=MAX_ID)
+    ],
     by: Annotated[str, typer.Option("--by", help="Who is cancelling it.")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
 ) -> None:
