@@ -85,6 +85,16 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
     council, base = workspace
     overdue = council.open_case(forename="Ottoline", surname="Fairweather")  # 16 Nov: overdue
     fresh = council.open_case(on=date(2026, 11, 25), forename="Barnaby", surname="Wren")
+    # Two more for a caseload that looks like a morning's: a safeguarding flag, no officer.
+    council.open_case(
+        on=date(2026, 11, 20),
+        forename="Clementine",
+        surname="Achterberg",
+        vulnerabilities="child_protection",
+    )
+    council.open_case(
+        on=date(2026, 11, 24), forename="Dmitri", surname="Okonkwo", postcode="S40 1AA"
+    )
     letter = council.letters(overdue)[0]
     axe = Axe()
     with sync_playwright() as playwright:
@@ -112,9 +122,18 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
             first = page.locator("tbody tr").first
             expect(first).to_contain_text(f"CME-{overdue:06d}")
             expect(first).to_contain_text("Overdue")
-            expect(page.locator("tbody tr").nth(1)).to_contain_text(f"CME-{fresh:06d}")
+            expect(page.locator("tbody tr")).to_have_count(4)
+            expect(page.locator("tbody")).to_contain_text(f"CME-{fresh:06d}")
+            expect(page.locator("tbody tr").filter(has_text="Overdue")).to_have_count(1)
+            expect(page.get_by_text("Safeguarding", exact=True)).to_have_count(1)
             accessible(page, axe)
             page.screenshot(path=str(IMAGES / "workspace-caseload.png"), full_page=False)
+
+            # The first case opens from the keyboard too.
+            page.get_by_role("link", name=f"CME-{overdue:06d}").focus()
+            page.keyboard.press("Enter")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Ottoline Fairweather")
+            page.go_back()
 
             # Search by name and open the case.
             page.get_by_role("link", name="Search").click()
