@@ -12,7 +12,7 @@ from missing_education.clock import now
 from missing_education.domain import CaseNotFound, DomainError, case_reference
 from missing_education.domain.decision import DECISIONS
 from missing_education.domain.letter import Channel, Delivery
-from missing_education.domain.workspace import CaseloadRow, CaseNote, User
+from missing_education.domain.workspace import CaseloadRow, CaseNote, Role, User
 from missing_education.ports import UnitOfWork
 from missing_education.services.cases import case_details
 
@@ -236,6 +236,21 @@ def check_may_act(user: User) -> None:
     """Refuse a user whose role does not decide, correct, reassign or print."""
     if not user.role.may_act:
         raise NotPermitted(f"a user with the role {user.role.value} cannot do this")
+
+
+# Decisions an officer makes on their own cases: what they found at the door.
+OFFICER_DECISIONS = frozenset({"home_visit"})
+
+
+def check_may_decide(uow: UnitOfWork, user: User, case_id: int, kind: str) -> None:
+    """Coordinators and managers decide anything; an officer, the home visits of their cases."""
+    if user.role.may_act:
+        return
+    if kind in OFFICER_DECISIONS and user.role is Role.OFFICER:
+        with uow:
+            _check_can_see(uow, user, case_id)
+        return
+    raise NotPermitted(f"a user with the role {user.role.value} cannot make this decision")
 
 
 def officer_pages(uow: UnitOfWork, *, today: date) -> list[dict[str, Any]]:

@@ -259,6 +259,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
             case=details,
             correctable=CORRECTABLE,
             methods=workspace.CONTACT_METHODS,
+            officer_decisions=workspace.OFFICER_DECISIONS,
             today=today(),
             **extra,
         )
@@ -314,7 +315,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
     @app.post("/cases/{reference}/decisions/{kind}")
     async def decide(request: Request, reference: str, kind: str) -> Response:
         def run(user: User, form: FormData, case_id: int) -> str | None:
-            workspace.check_may_act(user)
+            workspace.check_may_decide(uow_factory(), user, case_id, kind)
             details = {
                 k: text(form, k).strip()
                 for k in ("notes", "other_council", "other_council_email")

@@ -175,7 +175,7 @@ def test_a_read_only_user_cannot_decide(council: Council) -> None:
         data={"csrf_token": csrf, "answer": "on_roll"},
     )
     assert refused.status_code == 400
-    assert "cannot do this" in refused.text
+    assert "cannot make this decision" in refused.text
     assert council.case(case_id).status is Status.INVESTIGATING
 
 
@@ -544,3 +544,33 @@ def test_a_session_left_overnight_has_expired(
     expired = client.get("/caseload")
     assert expired.status_code == 303
     assert expired.headers["location"].startswith("/sign-in")
+
+
+def test_an_officer_records_the_home_visit_of_their_own_case_and_nothing_else(
+    council: Council,
+) -> None:
+    case_id = council.open_case()  # EWO1's visit
+    mine, theirs = client_for(council), client_for(council)
+    csrf = sign_in(mine, "ewo1")
+    other_csrf = sign_in(theirs, "ewo2")
+    reference = f"CME-{case_id:06d}"
+    not_theirs = theirs.post(
+        f"/cases/{reference}/decisions/home_visit",
+        data={"csrf_token": other_csrf, "answer": "on_roll"},
+    )
+    assert not_theirs.status_code == 404
+    not_for_officers = mine.post(
+        f"/cases/{reference}/decisions/school_reply",
+        data={"csrf_token": csrf, "answer": "on_roll_here"},
+    )
+    assert not_for_officers.status_code == 400
+    assert "cannot make this decision" in not_for_officers.text
+    assert council.case(case_id).status is Status.INVESTIGATING
+    visited = mine.post(
+        f"/cases/{reference}/decisions/home_visit",
+        data={"csrf_token": csrf, "answer": "no_answer", "notes": "Calling card left"},
+    )
+    assert visited.status_code == 303
+    with council.uow() as uow:
+        decided = [d for d in uow.decisions.for_case(case_id) if d.answer == "no_answer"]
+    assert [d.decided_by for d in decided] == ["ewo1"]
