@@ -268,6 +268,7 @@ BENCHMARKS = [
         rows=letters_rows,
     ),
     Benchmark("matching", "matching.py", quick=["--quick"], rows=matching_rows),
+    Benchmark("workspace", "workspace.py", quick=["--quick"]),
 ]
 
 

@@ -17,6 +17,15 @@ from missing_education.cli_support import parse_day as _parse_day
 from missing_education.cli_support import print_json as _print_json
 from missing_education.cli_support import settings_or_exit as _settings
 from missing_education.cli_support import today_or_exit as _today
+from missing_education.cli_workspace import (
+    case_address,
+    case_correct,
+    case_reopen,
+    letters_cancel,
+    users_app,
+    visits_app,
+    web,
+)
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
 from missing_education.letters import LETTER_TYPES, render_letter, sample_context
@@ -58,6 +67,12 @@ app.add_typer(calendar_app, name="calendar")
 app.add_typer(case_app, name="case")
 app.add_typer(report_app, name="report")
 case_app.command("export")(case_export)
+case_app.command("correct")(case_correct)
+case_app.command("address")(case_address)
+case_app.command("reopen")(case_reopen)
+app.add_typer(users_app, name="users")
+app.add_typer(visits_app, name="visits")
+app.command("web")(web)
 
 
 def _uow(settings: Settings) -> SqlUnitOfWork:
@@ -259,6 +274,7 @@ schools_app = typer.Typer(help="Schools: where enquiry letters go.", no_args_is_
 app.add_typer(letters_app, name="letters")
 app.add_typer(officers_app, name="officers")
 app.add_typer(schools_app, name="schools")
+letters_app.command("cancel")(letters_cancel)
 
 
 @app.command()

@@ -16,6 +16,14 @@ from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Delivery, LetterRecord, PrintBatch
+from missing_education.domain.workspace import (
+    CaseloadRow,
+    CaseNote,
+    RecordAccess,
+    Role,
+    User,
+    WebSession,
+)
 from missing_education.rules.calendar import CalendarPeriod
 from missing_education.rules.school_age import SchoolAge
 
@@ -202,6 +210,51 @@ class RetentionRepository(Protocol):
     def anonymise(self, case_id: int, entry: HistoryEntry, on: date) -> Anonymised: ...
 
 
+class WorkspaceRepository(Protocol):
+    """The case workspace's users, sessions, record access, notes, caseload and search."""
+
+    def add_user(
+        self, name: str, full_name: str, role: Role, officer_code: str, password_hash: str
+    ) -> User: ...
+    def user(self, name: str) -> User | None: ...
+    def users(self) -> list[User]: ...
+    def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+    def add_session(
+        self, token_sha256: str, user_id: int, csrf_token: str, at: datetime, expires: datetime
+    ) -> None: ...
+    def session(self, token_sha256: str, at: datetime) -> WebSession | None: ...
+    def extend_session(self, session_id: int, expires: datetime) -> None: ...
+    def end_session(self, token_sha256: str) -> None: ...
+    def add_login_failure(self, name: str, at: datetime) -> None: ...
+    def login_failures(self, name: str, since: datetime) -> int: ...
+    def clear_login_failures(self, name: str) -> None: ...
+    def record_access(self, case_id: int, who: str, action: str, at: datetime) -> None: ...
+    def accesses(self, case_id: int | None = None) -> list[RecordAccess]: ...
+    def add_note(self, note: CaseNote) -> None: ...
+    def notes(self, case_id: int) -> list[CaseNote]: ...
+    def caseload(
+        self,
+        *,
+        status: str | None = None,
+        officer_id: int | None = None,
+        school: str | None = None,
+        safeguarding: bool | None = None,
+        limit: int = 200,
+    ) -> tuple[list[CaseloadRow], int]: ...
+    def search(
+        self,
+        *,
+        case_id: int | None = None,
+        upn: str | None = None,
+        date_of_birth: date | None = None,
+        name: str | None = None,
+        limit: int = 100,
+    ) -> list[CaseloadRow]: ...
+    def officer_ids_of(self, case_id: int) -> set[int]: ...
+    def case_fields(self, case_id: int) -> dict[str, Any]: ...
+    def correct(self, case_id: int, values: dict[str, Any], school_age: dict[str, Any]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: `with uow: ...; uow.commit()`."""
 
@@ -215,6 +268,7 @@ class UnitOfWork(Protocol):
     sources: SourceRepository
     audit: AuditRepository
     retention: RetentionRepository
+    workspace: WorkspaceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

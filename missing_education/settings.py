@@ -95,6 +95,27 @@ class Matching:
     possible_threshold: float = 0.05  # score at or above which a person is asked to look
 
 
+class Web:
+    """The case workspace: where it listens, its public address, and its sign-in rules."""
+
+    host: str = "127.0.0.1"
+    port: int = 8400
+    # The address people open (behind the reverse proxy in production), used in links.
+    url: str = ""
+    session_minutes: int = 30  # a session ends after this long without a request
+    login_attempts: int = 5  # wrong passwords before a name is locked out for a while
+    lockout_minutes: int = 15
+
+    @property
+    def base_url(self) -> str:
+        """CME_WEB_URL, or the address `cme web` listens on."""
+        return (self.url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def case_url(self, reference: str) -> str:
+        """The case page of a case reference (CME-000123): for Prefect prompts and artifacts."""
+        return f"{self.base_url}/cases/{reference}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the service needs to know about where it runs and how the council works."""
@@ -106,6 +127,7 @@ class Settings:
     mail: Mail = field(default_factory=Mail)
     contacts: Contacts = field(default_factory=Contacts)
     matching: Matching = field(default_factory=Matching)
+    web: Web = field(default_factory=Web)
     retention_years: int = 7
     intake_batch_size: int = 500
 
@@ -133,6 +155,7 @@ _SECTIONS = {
     "mail": Mail,
     "contacts": Contacts,
     "matching": Matching,
+    "web": Web,
 }
 
 

@@ -64,6 +64,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-coordinator-2026"  # a demo database of synthetic children only
+
+
 def cme(
     *args: str, env: dict[str, str], day: date, parse: bool = False, quiet: bool = False
 ) -> Any:
@@ -210,6 +214,24 @@ def main() -> None:
         print(f"\nThe managers' report is in {home / 'report'} (report.html, report.pdf, charts).")
         cases = cme("cases", "--json", env=env, day=last, parse=True)
         outbox = cme("letters", "outbox", "--json", env=env, day=last, parse=True)
+        # A coordinator to look around the case workspace with (the password comes on stdin).
+        subprocess.run(
+            [
+                CME,
+                "users",
+                "add",
+                DEMO_USER,
+                "--full-name",
+                "Demo Coordinator",
+                "--role",
+                "coordinator",
+            ],
+            env=env,
+            input=DEMO_PASSWORD + "\n",
+            text=True,
+            capture_output=True,
+            check=True,
+        )
     finally:
         controller.stop()
 
@@ -223,6 +245,9 @@ def main() -> None:
     print(f"  letters made: {len(outbox)} ({len(letters)} PDF files under {home / 'letters'})")
     print(f"  emails received by the loopback mail server: {sink.messages}")
     print(f"  case database: {home / 'cme.sqlite3'}")
+    print("\nThe case workspace: run")
+    print(f"  CME_HOME={home} CME_TODAY={last.isoformat()} .venv/bin/cme web")
+    print(f"then open http://127.0.0.1:8400 and sign in as {DEMO_USER} / {DEMO_PASSWORD}")
 
 
 if __name__ == "__main__":

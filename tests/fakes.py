@@ -27,6 +27,7 @@ from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
+from missing_education.domain.workspace import CaseNote, RecordAccess, Role, User, WebSession
 from missing_education.ports import (
     CalendarRepository,
     CaseRepository,
@@ -67,6 +68,12 @@ class FakeStore:
     visits: list[HomeVisit] = field(default_factory=list)
     decisions: list[DecisionRequest] = field(default_factory=list)
     next_case_id: int = 1
+    # The case workspace's own records.
+    users: list[User] = field(default_factory=list)
+    web_sessions: dict[str, tuple[int, str, datetime]] = field(default_factory=dict)
+    login_failures: list[tuple[str, datetime]] = field(default_factory=list)
+    accesses: list[RecordAccess] = field(default_factory=list)
+    case_notes: list[CaseNote] = field(default_factory=list)
 
 
 class FakeCaseRepository:
@@ -503,6 +510,82 @@ class FakeDecisionRepository:
         ]
 
 
+class FakeWorkspaceRepository:
+    """Users, sessions, sign-in failures, record access and notes, in memory.
+
+    Caseload, search and corrections read the case tables in SQL and are tested there.
+    """
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def add_user(
+        self, name: str, full_name: str, role: Role, officer_code: str, password_hash: str
+    ) -> User:
+        if any(u.name == name for u in self.store.users):
+            raise WriteConflict("that user name is taken")
+        user = User(
+            len(self.store.users) + 1, name, full_name, role, officer_code, password_hash, True
+        )
+        self.store.users.append(user)
+        return user
+
+    def user(self, name: str) -> User | None:
+        return next((u for u in self.store.users if u.name == name), None)
+
+    def users(self) -> list[User]:
+        return sorted(self.store.users, key=lambda u: u.name)
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        self.store.users = [
+            replace(u, password_hash=password_hash) if u.id == user_id else u
+            for u in self.store.users
+        ]
+
+    def add_session(
+        self, token_sha256: str, user_id: int, csrf_token: str, at: datetime, expires: datetime
+    ) -> None:
+        self.store.web_sessions[token_sha256] = (user_id, csrf_token, expires)
+
+    def session(self, token_sha256: str, at: datetime) -> WebSession | None:
+        found = self.store.web_sessions.get(token_sha256)
+        if found is None or found[2] <= at:
+            return None
+        user = next(u for u in self.store.users if u.id == found[0])
+        return WebSession(
+            id=hash(token_sha256), user=user, csrf_token=found[1], expires_at=found[2]
+        )
+
+    def extend_session(self, session_id: int, expires: datetime) -> None:
+        for token, (user_id, csrf, _) in list(self.store.web_sessions.items()):
+            if hash(token) == session_id:
+                self.store.web_sessions[token] = (user_id, csrf, expires)
+
+    def end_session(self, token_sha256: str) -> None:
+        self.store.web_sessions.pop(token_sha256, None)
+
+    def add_login_failure(self, name: str, at: datetime) -> None:
+        self.store.login_failures.append((name, at))
+
+    def login_failures(self, name: str, since: datetime) -> int:
+        return sum(1 for n, at in self.store.login_failures if n == name and at > since)
+
+    def clear_login_failures(self, name: str) -> None:
+        self.store.login_failures = [f for f in self.store.login_failures if f[0] != name]
+
+    def record_access(self, case_id: int, who: str, action: str, at: datetime) -> None:
+        self.store.accesses.append(RecordAccess(case_id, who, action, at))
+
+    def accesses(self, case_id: int | None = None) -> list[RecordAccess]:
+        return [a for a in self.store.accesses if case_id is None or a.case_id == case_id]
+
+    def add_note(self, note: CaseNote) -> None:
+        self.store.case_notes.append(replace(note, id=len(self.store.case_notes) + 1))
+
+    def notes(self, case_id: int) -> list[CaseNote]:
+        return [n for n in reversed(self.store.case_notes) if n.case_id == case_id]
+
+
 class FakeUnitOfWork:
     """`with uow: ...; uow.commit()` over a FakeStore; uncommitted work is rolled back."""
 
@@ -525,6 +608,7 @@ class FakeUnitOfWork:
         self.letters = FakeLetterRepository(self.store)
         self.directory = FakeDirectoryRepository(self.store)
         self.decisions = FakeDecisionRepository(self.store)
+        self.workspace = FakeWorkspaceRepository(self.store)
 
     def __enter__(self) -> Self:
         return self

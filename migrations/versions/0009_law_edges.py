@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0009_law_edges'
-down_revision = '0004'
+down_revision = '0007_workspace'
 branch_labels = None
 depends_on = None
 

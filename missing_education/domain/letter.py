@@ -22,6 +22,7 @@ class Delivery(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up after the last attempt; needs a person
     POSTED = "posted"
+    CANCELLED = "cancelled"  # taken out of the post by a coordinator before it was printed
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, select
 
 from missing_education.persistence.tables import case_history, decisions, letters
+from missing_education.persistence.workspace_tables import record_access
 from missing_education.ports import AuditEntry
 
 
@@ -71,4 +72,18 @@ class SqlAuditRepository:
                         detail=f"to {letter['recipient_role']} by {letter['channel']}",
                     )
                 )
+        # Who looked: every case page viewed and letter downloaded in the case workspace.
+        looked = select(record_access).order_by(record_access.c.id)
+        if case_id is not None:
+            looked = looked.where(record_access.c.case_id == case_id)
+        for a in self.connection.execute(looked).mappings():
+            found.append(
+                AuditEntry(
+                    at=_aware(a["at"]),
+                    case_id=a["case_id"],
+                    who=a["who"],
+                    action=a["action"],
+                    detail="case workspace",
+                )
+            )
         return sorted(found, key=lambda e: (e.at, e.case_id))

@@ -22,6 +22,7 @@ from missing_education.persistence.repository import (
 )
 from missing_education.persistence.retention_repository import SqlRetentionRepository
 from missing_education.persistence.source_repository import SqlSourceRepository
+from missing_education.persistence.workspace_repository import SqlWorkspaceRepository
 from missing_education.ports import (
     AuditRepository,
     CalendarRepository,
@@ -34,6 +35,7 @@ from missing_education.ports import (
     NotificationRepository,
     RetentionRepository,
     SourceRepository,
+    WorkspaceRepository,
     WriteConflict,
 )
 
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
     sources: SourceRepository
     audit: AuditRepository
     retention: RetentionRepository
+    workspace: WorkspaceRepository
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -78,6 +81,7 @@ class SqlUnitOfWork:
         self.sources = SqlSourceRepository(self._connection)
         self.audit = SqlAuditRepository(self._connection)
         self.retention = SqlRetentionRepository(self._connection)
+        self.workspace = SqlWorkspaceRepository(self._connection)
         return self
 
     def __exit__(
