@@ -95,6 +95,7 @@ class Matching:
     possible_threshold: float = 0.05  # score at or above which a person is asked to look
 
 
+@dataclass(frozen=True)
 class Web:
     """The case workspace: where it listens, its public address, and its sign-in rules."""
 
