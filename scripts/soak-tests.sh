@@ -6,15 +6,16 @@ set -uo pipefail
 runs=${1:-5}
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
 work=${2:-$(mktemp -d -t cme-soak-XXXXXX)}
-commit=$(git -C "$repo" rev-parse --short HEAD)
+commit=$(git -C "$repo" rev-parse HEAD)  # every run tests this commit, whatever HEAD does next
 mkdir -p "$work"
 summary="$work/summary.txt"
-echo "soak of $commit: $runs runs in fresh clones under $work" | tee "$summary"
+echo "soak of ${commit:0:10}: $runs runs in fresh clones under $work" | tee "$summary"
 failed_runs=0
 for run in $(seq 1 "$runs"); do
   clone="$work/run-$run"
   rm -rf "$clone"
   git clone --quiet --no-local "$repo" "$clone"
+  git -C "$clone" checkout --quiet --detach "$commit"
   log="$work/run-$run.log"
   start=$(date +%s)
   (cd "$clone" && CI=true HYPOTHESIS_PROFILE=ci make test) >"$log" 2>&1
