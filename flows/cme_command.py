@@ -19,14 +19,16 @@ class PrefectOrchestration:
     def receive_file(self, path: Path) -> dict[str, Any]:
         """The receive-notifications flow on one file."""
         from flows.receive_notifications import receive_notifications
+        from tasks.attention import flow_result
 
-        return receive_notifications(str(path))
+        return flow_result(receive_notifications(str(path), return_state=True))
 
     def sweep(self) -> dict[str, Any]:
         """The daily-case-review flow."""
         from flows.daily_case_review import daily_case_review
+        from tasks.attention import flow_result
 
-        return daily_case_review()
+        return flow_result(daily_case_review(return_state=True))
 
 
 def main() -> None:

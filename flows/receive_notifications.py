@@ -6,7 +6,9 @@ from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import State
 
+from tasks.attention import finish
 from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
 from tasks.privacy import install_redaction
 
@@ -21,12 +23,12 @@ def intake_markdown(intake: dict[str, Any], actions: dict[str, int]) -> str:
 
 
 @flow(name="receive-notifications")
-def receive_notifications(path: str) -> dict[str, Any]:
+def receive_notifications(path: str) -> dict[str, Any] | State:
     """Take in a notification file, acknowledge each referrer, triage, start investigations."""
     install_redaction()
     intake = ingest_notification_file(path)
     # Rows an interrupted run took in are acknowledged, and investigated if never begun.
-    acknowledge_notifications(
+    acknowledged = acknowledge_notifications(
         intake["case_ids"] + intake["linked_case_ids"] + intake["taken_in_case_ids"]
     )
     investigation = investigate_cases(intake["case_ids"] + intake["resume_case_ids"])
@@ -36,4 +38,5 @@ def receive_notifications(path: str) -> dict[str, Any]:
         description="Counts only; rejected rows are listed by row number in the rejects file.",
     )
     # Row numbers and reasons name fields, never values: safe to hand back through Prefect.
-    return {k: intake[k] for k in (*COUNTS, "rejections")}
+    result = {k: intake[k] for k in (*COUNTS, "rejections")}
+    return finish(result, [acknowledged, investigation])

@@ -7,6 +7,7 @@ from typing import Any
 from prefect import flow
 
 from flows.receive_notifications import receive_notifications
+from tasks.attention import flow_result
 from tasks.inbox import finish_inbox_file, inbox_files, write_rejects
 from tasks.privacy import install_redaction
 
@@ -17,7 +18,8 @@ def watch_inbox() -> list[dict[str, Any]]:
     install_redaction()
     results = []
     for path in inbox_files():
-        summary = receive_notifications(path)
+        # Failed when a case needs attention: the file was still taken in.
+        summary = flow_result(receive_notifications(path, return_state=True))
         write_rejects(path, summary["rejections"])
         finish_inbox_file(path)
         results.append({"file": path.rsplit("/", 1)[-1], "rejected": summary["rejected"]})

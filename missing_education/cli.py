@@ -107,6 +107,7 @@ def ingest(
         typer.echo(f"warning: {warning}")
     for rejection in report["rejections"]:
         typer.echo(f"  row {rejection['row']}: {rejection['reason']}")
+    _report_attention(report)
 
 
 @app.command("cases")
@@ -114,23 +115,39 @@ def cases_list(
     status: Annotated[
         Status | None, typer.Option(help="Only cases in this status.", case_sensitive=False)
     ] = None,
+    attention: Annotated[
+        bool,
+        typer.Option(
+            "--attention", help="Only cases a step failed on (needs attention), with the reason."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """List cases with their status and the date their current step is due."""
+    """List cases with their status, the date their current step is due, and any flag."""
     rows = services.list_cases(_uow(_settings()), status)
+    if attention:
+        rows = [r for r in rows if r["needs_attention"]]
     if as_json:
         _print_json(rows)
         return
     if not rows:
-        typer.echo("No cases.")
+        typer.echo("No cases need attention." if attention else "No cases.")
         return
     typer.echo(f"{'case':>6}  {'reference':<11}  {'status':<19} {'due':<10}  step")
     for r in rows:
+        flag = r["needs_attention"]
         typer.echo(
             f"{r['case_id']:>6}  {r['reference']:<11}  {r['status']:<19} "
             f"{r['deadline'] or '-':<10}  {r['deadline_step'] or ''}"
+            + (f"  NEEDS ATTENTION ({flag['category']})" if flag else "")
         )
-    typer.echo(f"{len(rows)} cases.")
+        if flag and attention:
+            typer.echo(f"        since {flag['since']}, {flag['attempts']} runs: {flag['reason']}")
+    flagged = sum(1 for r in rows if r["needs_attention"])
+    typer.echo(
+        f"{len(rows)} cases"
+        + (f", {flagged} need attention (cme cases --attention)." if flagged else ".")
+    )
 
 
 @case_app.command("show")
@@ -149,6 +166,11 @@ def case_show(
         return
     child = details["child"]
     typer.echo(f"{details['reference']}  status: {details['status']}")
+    if flag := details["needs_attention"]:
+        typer.echo(
+            f"  NEEDS ATTENTION ({flag['category']}, since {flag['since']}, "
+            f"{flag['attempts']} runs): {flag['reason']}"
+        )
     typer.echo(f"  child: {child['forename']} {child['surname']}, born {child['date_of_birth']}")
     typer.echo(f"  year group: {child['year_group']}  UPN: {child['upn'] or '-'}")
     csa = child["compulsory_school_age"]
@@ -272,11 +294,28 @@ def sweep(as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(result)
         return
-    if not result["actions"]:
+    if not result["actions"] and not result["failed"]:
         typer.echo("Nothing overdue.")
     for action, count in sorted(result["actions"].items()):
         typer.echo(f"  {action.replace('_', ' ')}: {count}")
     typer.echo(f"{result['letters']} letters queued.")
+    _report_attention(result)
+
+
+def _report_attention(result: dict[str, Any]) -> None:
+    """Say how many cases a run could not finish, and why (categories), then exit 1."""
+    if not result.get("failed"):
+        return
+    total = sum(result["failed"].values())
+    reasons = ", ".join(f"{c}: {n}" for c, n in sorted(result["failed"].items()))
+    typer.secho(
+        f"{total} {'case needs' if total == 1 else 'cases need'} attention ({reasons}): "
+        f"{', '.join(result['attention'])}; every other case was processed. "
+        "See cme cases --attention.",
+        err=True,
+        fg=typer.colors.RED,
+    )
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -17,6 +17,8 @@ from missing_education.clock import today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import case_reference
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.attention import each_case
+from missing_education.services.casework import attention_summary
 from missing_education.services.locks import lock_cases
 from missing_education.services.outbox import send_queued
 from missing_education.services.procedure import Procedure, StepReport
@@ -30,11 +32,13 @@ def _setup() -> tuple[Settings, SqlUnitOfWork, date]:
 
 
 def _summary(report: StepReport) -> dict[str, Any]:
+    # Cases needing attention go out as counts by reason category and references only.
     return {
         "cases": report.cases,
         "letters": report.letters,
         "actions": report.actions,
         "case_ids": report.case_ids,
+        **attention_summary(report),
     }
 
 
@@ -63,8 +67,9 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
     settings, uow, day = _setup()
     with uow:
         # Two intakes naming the same case take turns: each referrer is acknowledged once.
-        report = Procedure(uow, settings, day).acknowledge(lock_cases(uow, case_ids))
-        uow.commit()
+        # One case at a time: a record that breaks its letter is flagged, the rest go on.
+        procedure = Procedure(uow, settings, day)
+        report = each_case(procedure, case_ids, lambda i: procedure.acknowledge([i]))
     return _summary(report)
 
 
@@ -72,19 +77,10 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
 def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
     """Advance each case as far as it goes without a person (one transaction per case)."""
     settings, uow, day = _setup()
-    total = StepReport()
     with uow:
         procedure = Procedure(uow, settings, day)
-        for case_id in sorted(set(case_ids)):
-            lock_cases(uow, [case_id])
-            report = procedure.investigate(case_id)
-            uow.commit()
-            for action, count in report.actions.items():
-                total.actions[action] = total.actions.get(action, 0) + count
-            total.case_ids.extend(i for i in report.case_ids if i not in total.case_ids)
-        total.letters = len(procedure.letters)
-        total.cases = len(total.case_ids)
-    return _summary(total)
+        report = each_case(procedure, case_ids, procedure.investigate)
+    return _summary(report)
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)

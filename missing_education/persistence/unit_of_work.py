@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from missing_education.persistence.attention_repository import SqlAttentionRepository
 from missing_education.persistence.audit_repository import SqlAuditRepository
 from missing_education.persistence.casework_repository import (
     SqlDecisionRepository,
@@ -23,6 +24,7 @@ from missing_education.persistence.repository import (
 from missing_education.persistence.retention_repository import SqlRetentionRepository
 from missing_education.persistence.source_repository import SqlSourceRepository
 from missing_education.ports import (
+    AttentionRepository,
     AuditRepository,
     CalendarRepository,
     CaseRepository,
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
     sources: SourceRepository
     audit: AuditRepository
     retention: RetentionRepository
+    attention: AttentionRepository
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -78,6 +81,7 @@ class SqlUnitOfWork:
         self.sources = SqlSourceRepository(self._connection)
         self.audit = SqlAuditRepository(self._connection)
         self.retention = SqlRetentionRepository(self._connection)
+        self.attention = SqlAttentionRepository(self._connection)
         return self
 
     def __exit__(

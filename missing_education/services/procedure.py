@@ -65,6 +65,8 @@ class StepReport:
     letters: int = 0
     actions: dict[str, int] = field(default_factory=dict)
     case_ids: list[int] = field(default_factory=list)
+    # Cases a step failed on (flagged "needs attention"), with the reason category (issue 15).
+    attention: dict[int, str] = field(default_factory=dict)
 
     def count(self, action: str, case_id: int) -> None:
         """Record one action on one case."""
@@ -72,6 +74,28 @@ class StepReport:
         if case_id not in self.case_ids:
             self.case_ids.append(case_id)
             self.cases += 1
+
+    def fail(self, category: str, case_id: int) -> None:
+        """Record that a step failed on one case, which was flagged and left for the next run."""
+        self.attention[case_id] = category
+
+    @property
+    def failed(self) -> dict[str, int]:
+        """How many cases failed, by reason category."""
+        counts: dict[str, int] = {}
+        for category in self.attention.values():
+            counts[category] = counts.get(category, 0) + 1
+        return counts
+
+    def merge(self, other: StepReport) -> None:
+        """Add another report's counts to this one (letters are counted by the caller)."""
+        for action, number in other.actions.items():
+            self.actions[action] = self.actions.get(action, 0) + number
+        for case_id in other.case_ids:
+            if case_id not in self.case_ids:
+                self.case_ids.append(case_id)
+                self.cases += 1
+        self.attention.update(other.attention)
 
 
 class Procedure:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from missing_education.domain import SYSTEM, Case, Outcome, Status
+from missing_education.domain.attention import Attention
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
+from missing_education.services.attention import guarded
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.settings import Settings
@@ -41,16 +44,35 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
             if not uow.deadlines.claim(deadline, today):
                 uow.rollback()
                 continue  # another sweep acted on it
+            kept = len(procedure.letters)
+            step = StepReport()
             try:
-                if case.is_open:
-                    _apply(procedure, case, deadline, report)
-                uow.commit()
+                outcome = guarded(
+                    uow,
+                    case.id,
+                    today,
+                    partial(_apply_if_open, procedure, case, deadline, step),
+                    # A case failing on another deadline today keeps its flag.
+                    clear=case.id not in report.attention,
+                )
             except WriteConflict:
                 # Someone else moved the case meanwhile: its deadline stays for the next sweep.
                 uow.rollback()
                 report.count("left_for_next_review", deadline.case_id)
+                continue
+            if isinstance(outcome, Attention):
+                # Rolled back with its claim: the step is tried again on the next sweep.
+                del procedure.letters[kept:]
+                report.fail(outcome.category, case.id)
+            else:
+                report.merge(step)
         report.letters = len(procedure.letters)
     return report
+
+
+def _apply_if_open(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:
+    if case.is_open:
+        _apply(p, case, deadline, report)
 
 
 def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:
