@@ -19,9 +19,11 @@ from missing_education.cli_support import settings_or_exit as _settings
 from missing_education.cli_support import today_or_exit as _today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
+from missing_education.domain.limits import ID_LIMIT
 from missing_education.letters import LETTER_TYPES, render_letter, sample_context
 from missing_education.matching import MatchingInputError, match_files
 from missing_education.persistence import SqlUnitOfWork, upgrade
+from missing_education.ports import WriteConflict
 from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
 from missing_education.services.casework import receive_file
@@ -152,7 +154,9 @@ def cases_list(
 
 @case_app.command("show")
 def case_show(
-    case_id: Annotated[int, typer.Argument(help="The case id (the number in CME-000123).")],
+    case_id: Annotated[
+        int, typer.Argument(help="The case id (the number in CME-000123).", min=1, max=ID_LIMIT)
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Show one case: child, status, deadlines, history, notifications and letters."""
@@ -320,7 +324,7 @@ def _report_attention(result: dict[str, Any]) -> None:
 
 @app.command()
 def investigate(
-    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=ID_LIMIT)],
     as_json: JsonOption = False,
 ) -> None:
     """Advance one case as far as it goes without a person (enquiry letters, home visit)."""
@@ -334,7 +338,7 @@ def investigate(
 
 @app.command()
 def decide(
-    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=ID_LIMIT)],
     decision: Annotated[
         str,
         typer.Argument(
@@ -478,7 +482,7 @@ def letters_print_batch() -> None:
 
 @letters_app.command("confirm-batch")
 def letters_confirm_batch(
-    batch_id: Annotated[int, typer.Argument(help="The print batch id.")],
+    batch_id: Annotated[int, typer.Argument(help="The print batch id.", min=1, max=ID_LIMIT)],
 ) -> None:
     """Confirm a print batch went in the post: its letters are marked posted."""
     moved = outbox.confirm_print_batch(_uow(_settings()), batch_id)
@@ -620,7 +624,9 @@ def match(
 
 @app.command("audit")
 def audit(
-    case: Annotated[int | None, typer.Option("--case", help="Only this case (its id).")] = None,
+    case: Annotated[
+        int | None, typer.Option("--case", help="Only this case (its id).", min=1, max=ID_LIMIT)
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Who did what and when: every move, decision (with who decided) and letter, oldest first."""
@@ -639,9 +645,22 @@ def audit(
 
 
 def main() -> None:
-    """Entry point that turns domain errors into messages rather than tracebacks."""
+    """Entry point that turns every error into a one-line message rather than a traceback."""
     try:
         app()
     except DomainError as error:
-        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+        _exit_with(str(error))
+    except WriteConflict:
+        _exit_with("another process changed the same records at the same time; run it again")
+    except KeyboardInterrupt:
+        _exit_with("interrupted; nothing after the last commit was kept", 130)
+    except OSError as error:
+        _exit_with(f"{error.strerror or type(error).__name__} ({type(error).__name__})")
+    except Exception as error:  # no `cme` command ever shows a traceback (issue 15)
+        first = (str(error).strip().splitlines() or [""])[0][:200]
+        _exit_with(f"unexpected {type(error).__name__}: {first}; nothing after it was kept")
+
+
+def _exit_with(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {' '.join(message.split())}", err=True, fg=typer.colors.RED)
+    sys.exit(code)

@@ -18,6 +18,7 @@ from missing_education.cli_support import print_json as _print_json
 from missing_education.cli_support import settings_or_exit as _settings
 from missing_education.cli_support import today_or_exit as _today
 from missing_education.domain import CaseNotFound
+from missing_education.domain.limits import ID_LIMIT
 from missing_education.letters import LetterError
 from missing_education.persistence import SqlUnitOfWork
 
@@ -161,7 +162,9 @@ def dfe_return(
 
 
 def case_export(
-    case_id: Annotated[int, typer.Argument(help="The case id (the number in CME-000123).")],
+    case_id: Annotated[
+        int, typer.Argument(help="The case id (the number in CME-000123).", min=1, max=ID_LIMIT)
+    ],
     out: Annotated[
         Path | None,
         typer.Option(

@@ -19,6 +19,7 @@ from missing_education.domain import (
     Case,
     CaseNotFound,
     Child,
+    DomainError,
     HistoryEntry,
     Notification,
     Status,
@@ -359,6 +360,8 @@ class FakeLetterRepository:
         return batch
 
     def print_batch(self, batch_id: int) -> PrintBatch:
+        if batch_id not in self.store.print_batches:
+            raise DomainError(f"no print batch with id {batch_id} (cme letters outbox lists them)")
         return self.store.print_batches[batch_id]
 
     def confirm_print_batch(self, batch_id: int, at: datetime) -> int:

@@ -17,7 +17,9 @@ from missing_education.domain import Case, DecisionRefused, HistoryEntry, Outcom
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
+from missing_education.domain.email_address import email_problem
 from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.domain.limits import check_decision_text
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.services import recipients
@@ -320,6 +322,7 @@ class Procedure:
             raise DecisionRefused(
                 f"{kind} cannot be {answer!r}; choose one of: {', '.join(DECISIONS[kind])}"
             )
+        check_decision_text(who, details)  # every door: CLI, Prefect form, case workspace
         report = StepReport()
         case = self.uow.cases.get(case_id)
         waiting = self.uow.decisions.open_for(case.id, kind)
@@ -582,6 +585,9 @@ class Procedure:
     def handover(self, case: Case, who: str, details: dict[str, Any]) -> None:
         """Hand a child who moved to another council over to its CME officer."""
         council = str(details.get("other_council") or "the receiving council")
+        address = str(details.get("other_council_email") or "")
+        if address and (problem := email_problem(address)):
+            raise DecisionRefused(f"other_council_email {problem}")
         self.move(case, Status.HANDOVER, who, f"moved to {council}: handed over")
         due = self.deadline(
             case,
@@ -592,7 +598,7 @@ class Procedure:
             case,
             "other_la_enquiry",
             "other_la_enquiry:1",
-            recipients.other_council(council, str(details.get("other_council_email") or "")),
+            recipients.other_council(council, address),
             other_council=council,
             deadline=due,
         )
