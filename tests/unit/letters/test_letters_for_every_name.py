@@ -25,10 +25,17 @@ def positions(pdf: bytes) -> list[tuple[str, float, float, int]]:
     for number, page in enumerate(reader.pages, start=1):
         height = float(page.mediabox.height)
 
-        def visit(text: str, cm: list[float], tm: list[float], *_: object, n: int = number) -> None:
+        def visit(
+            text: str,
+            cm: list[float],
+            tm: list[float],
+            *_: object,
+            n: int = number,
+            h: float = height,
+        ) -> None:
             if text.strip():
                 x = (cm[0] * tm[4] + cm[2] * tm[5] + cm[4]) / MM
-                y = (height - (cm[1] * tm[4] + cm[3] * tm[5] + cm[5])) / MM
+                y = (h - (cm[1] * tm[4] + cm[3] * tm[5] + cm[5])) / MM
                 found.append((text, x, y, n))
 
         page.extract_text(visitor_text=visit)
