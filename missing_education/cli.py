@@ -20,10 +20,11 @@ from missing_education.cli_support import today_or_exit as _today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
 from missing_education.domain.limits import ID_LIMIT
-from missing_education.letters import LETTER_TYPES, render_letter, sample_context
+from missing_education.letters import LETTER_TYPES, LetterError, render_letter, sample_context
 from missing_education.matching import MatchingInputError, match_files
 from missing_education.persistence import SqlUnitOfWork, upgrade
 from missing_education.ports import WriteConflict
+from missing_education.private_files import OutputPathError, check_output_file, write_private
 from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
 from missing_education.services.casework import receive_file
@@ -408,14 +409,19 @@ def letters_preview(
         str, typer.Argument(metavar="TYPE", help="A letter type, e.g. school_enquiry.")
     ],
     out: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Render a letter with sample data and this council's letterhead, to check the wording."""
     settings = _settings()
     if letter_type not in LETTER_TYPES:
         raise _fail(f"unknown letter type {letter_type!r}; types: {', '.join(LETTER_TYPES)}", 2)
-    rendered = render_letter(letter_type, sample_context(letter_type), letterhead(settings))
     target = out or Path(f"{letter_type}-preview.pdf")
-    target.write_bytes(rendered.pdf)
+    try:
+        check_output_file(target, force=force)
+        rendered = render_letter(letter_type, sample_context(letter_type), letterhead(settings))
+        write_private(target, rendered.pdf, force=force)
+    except (OutputPathError, LetterError) as error:
+        raise _fail(str(error)) from None
     typer.echo(f"Wrote {target} ({rendered.pages} pages, template {rendered.template_version}).")
 
 
@@ -584,6 +590,7 @@ def match(
     notifications: Annotated[Path, typer.Argument(help="People to find (register columns).")],
     register: Annotated[Path, typer.Argument(help="The list to search (register columns).")],
     out: Annotated[Path, typer.Option("--out", help="Output CSV.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Batch linkage: the best candidate for every row of NOTIFICATIONS in REGISTER.
@@ -592,8 +599,9 @@ def match(
     (match, possible or none), one row per notification.
     """
     try:
-        summary = match_files(notifications, register, out)
-    except MatchingInputError as error:
+        check_output_file(out, force=force)
+        summary = match_files(notifications, register, out, force=force)
+    except (MatchingInputError, OutputPathError) as error:
         raise _fail(str(error)) from None
     result: dict[str, Any] = {
         "notifications": summary.notifications,

@@ -21,6 +21,7 @@ from missing_education.domain import CaseNotFound
 from missing_education.domain.limits import ID_LIMIT
 from missing_education.letters import LetterError
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.private_files import OutputPathError
 
 report_app = typer.Typer(
     help=(
@@ -52,6 +53,9 @@ def report(
         Path | None,
         typer.Option("--out", metavar="DIR", help="Folder (default: CME_HOME/reports/report-TO)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what is already at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The management report over a period (default: twelve weeks to today).
@@ -77,6 +81,7 @@ def report(
             out=out,
             settings=settings,
             today=_today(),
+            force=force,
         )
     except (LetterError, ValueError) as error:
         raise _fail(str(error)) from None
@@ -115,6 +120,9 @@ def dfe_return(
             help="Count up to this day (the DfE census date) instead of the end of term.",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what is already at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The DfE termly CME return, derived from case states (docs/reports.md: who counts).
@@ -136,8 +144,9 @@ def dfe_return(
             settings=settings,
             today=_today(),
             census_date=_day(census_date, "--census-date"),
+            force=force,
         )
-    except TermError as error:
+    except (TermError, OutputPathError) as error:
         raise _fail(str(error)) from None
     summary = made.result.summary()
     if as_json:
@@ -173,6 +182,9 @@ def case_export(
             help="Where to write it (default: CME_HOME/exports/CME-…-enquiries.pdf).",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what is already at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The record of reasonable enquiries on one case, as a PDF.
@@ -191,8 +203,9 @@ def case_export(
             out=out,
             settings=settings,
             today=_today(),
+            force=force,
         )
-    except CaseNotFound as error:
+    except (CaseNotFound, OutputPathError) as error:
         raise _fail(str(error)) from None
     except LetterError as error:
         raise _fail(f"{case_id}: {error}") from None

@@ -8,6 +8,7 @@ from pathlib import Path
 from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.matching.engine import RESULT_COLUMNS, Decision, Matcher
 from missing_education.matching.register_file import Rejection, read_register
+from missing_education.private_files import write_private
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class MatchSummary:
         return {"match": self.matches, "possible": self.possibles, "none": self.nones}
 
 
-def match_files(notifications: Path, register: Path, out: Path) -> MatchSummary:
+def match_files(
+    notifications: Path, register: Path, out: Path, *, force: bool = True
+) -> MatchSummary:
     """Match each usable notification row to its best register row and write OUT as CSV.
 
     OUT has the columns notification_ref, register_ref, score and decision, one row per
@@ -37,13 +40,14 @@ def match_files(notifications: Path, register: Path, out: Path) -> MatchSummary:
     people = read_register(Path(notifications))
     roll = read_register(Path(register))
     results = Matcher(roll.records).match_frame(people.records)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
     for column in ("notification_ref", "register_ref"):
         # Refs come from files strangers send: never let a spreadsheet run one as a formula.
         results[column] = results[column].map(neutralise_formula)
-    results.to_csv(
-        out, columns=list(RESULT_COLUMNS), index=False, float_format="%.4f", lineterminator="\n"
+    text = results.to_csv(
+        columns=list(RESULT_COLUMNS), index=False, float_format="%.4f", lineterminator="\n"
     )
+    # References of children: owner-only, written whole, never over a link or a device.
+    write_private(Path(out), text.encode("utf-8"), force=force)
     decisions = results["decision"].value_counts()
     return MatchSummary(
         notifications=len(results),

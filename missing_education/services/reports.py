@@ -15,7 +15,7 @@ from missing_education.clock import LONDON
 from missing_education.domain import Case
 from missing_education.letters.typesetting import count_pages, font_dirs, shared_typesetter
 from missing_education.ports import UnitOfWork
-from missing_education.private_files import write_private
+from missing_education.private_files import check_output_dir, check_output_file, write_private
 from missing_education.reports import (
     DFE_COLUMNS,
     CaseFacts,
@@ -137,8 +137,11 @@ def weekly_report(
     out: Path | None,
     settings: Settings,
     today: date,
+    force: bool = False,
 ) -> WeeklyReport:
     """Charts, tables, HTML and PDF over a period (default: twelve weeks to today)."""
+    if out is not None:
+        check_output_dir(out, force=force)  # a folder a person named: refused before any work
     default = default_period(end or today)
     period = Period(start or default.start, end or default.end)
     with uow:
@@ -163,11 +166,15 @@ def dfe_termly_return(
     settings: Settings,
     today: date,
     census_date: date | None = None,
+    force: bool = False,
 ) -> DfeReturnFiles:
     """The DfE termly CME return from case states; rows and a summary as CSV files.
 
     Counted up to the end of the term, or up to `census_date` or today if earlier.
     """
+    if out is not None:
+        check_output_file(out, force=force)
+        check_output_file(out.with_name(f"{out.stem}-summary.csv"), force=force)
     with uow:
         periods = uow.calendar.periods()
         data = read_report_data(uow)
@@ -177,7 +184,7 @@ def dfe_termly_return(
     rows_csv = out or settings.home / "reports" / f"dfe-return-{dates.name}.csv"
     rows = Table("dfe-return", "DfE return", DFE_COLUMNS, tuple(r.cells() for r in result.rows))
     # A row per child (sex, year group, reason): owner-only, as the case database is.
-    write_private(rows_csv, csv_text(rows).encode("utf-8"))
+    write_private(rows_csv, csv_text(rows).encode("utf-8"), force=force or out is None)
     summary_csv = write_table(
         Table(
             "dfe-return-summary",
@@ -191,9 +198,17 @@ def dfe_termly_return(
 
 
 def export_case(
-    uow: UnitOfWork, case_id: int, *, out: Path | None, settings: Settings, today: date
+    uow: UnitOfWork,
+    case_id: int,
+    *,
+    out: Path | None,
+    settings: Settings,
+    today: date,
+    force: bool = False,
 ) -> CaseExport:
     """The record of reasonable enquiries on one case as a PDF readable by its owner only."""
+    if out is not None:
+        check_output_file(out, force=force)  # never a device, folder, link or another file
     with uow:
         case = uow.cases.get(case_id)
         record = case_record(
@@ -210,7 +225,7 @@ def export_case(
         )
     pdf = case_record_pdf(record, shared_typesetter(font_dirs()), created=today)
     path = out or settings.home / "exports" / f"{case.reference}-enquiries.pdf"
-    write_private(path, pdf)
+    write_private(path, pdf, force=force or out is None)
     return CaseExport(
         reference=case.reference,
         path=path,
