@@ -125,6 +125,8 @@ def _fold(text: str) -> str:
 def parse_date(text: str) -> date:
     """A date written YYYY-MM-DD, or DD/MM/YYYY as English spreadsheets export it."""
     text = text.strip()
+    if not text.isascii():
+        raise ValueError("not written in ASCII digits")  # strptime takes full-width digits
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, pattern).date()

@@ -136,10 +136,12 @@ def open_notification_file(path: Path, *, today: date) -> Iterator[NotificationS
             missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
             if missing:
                 raise IntakeFileError(
-                    f"{path.name} is missing the required column {', '.join(missing)}; "
-                    "nothing was taken in"
+                    f"{path.name} is missing the required column {', '.join(missing)} "
+                    f"({table.described}); nothing was taken in"
                 )
             warnings = []
+            if (table.encoding, table.delimiter) not in (("UTF-8", ","), ("Windows-1252", ",")):
+                warnings.append(f"the file was {table.described}")
             extra = [name for name in table.header if name and name not in NOTIFICATION_COLUMNS]
             if extra:
                 warnings.append(f"extra columns kept as notes: {', '.join(extra)}")
