@@ -194,12 +194,14 @@ def run_direct(home: Path, path: Path) -> dict[str, Any]:
 def run_flow(home: Path, path: Path) -> dict[str, Any]:
     """The receive-notifications flow against the running Prefect server."""
     from flows.receive_notifications import receive_notifications
+    from missing_education.services import intake_files
+    from missing_education.settings import load_settings
 
     url = fresh_council(home)
     timer = PhaseTimer()
     with rendering_stubbed(), timer.installed(prefect_calls=True):
         started, cpu = time.perf_counter(), time.process_time()
-        report = receive_notifications(str(path))
+        report = receive_notifications(intake_files.hold(load_settings(), path).id)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "wall_seconds": wall,

@@ -113,6 +113,26 @@ def ingest(
     _report_attention(report)
 
 
+@app.command("upload")
+def upload(
+    file: Annotated[Path, typer.Argument(help="A notification CSV file (columns: see README).")],
+) -> None:
+    """Hold a notification file for intake and print its id, for the `file` deployment.
+
+    Prefect never sees the file's path or name (people name files after the child): run
+    `prefect deployment run receive-notifications/file -p file_id=ID` with the id printed.
+    """
+    from missing_education.services import intake_files
+
+    try:
+        held = intake_files.hold(_settings(), file)
+    except FileNotFoundError:
+        raise _fail(f"cannot read {file}: no such file") from None
+    except intake_files.HeldFileError as error:
+        raise _fail(str(error)) from None
+    typer.echo(held.id)
+
+
 @app.command("cases")
 def cases_list(
     status: Annotated[

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from missing_education.clock import today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import case_reference
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
 from missing_education.services.attention import each_case
 from missing_education.services.casework import attention_summary
 from missing_education.services.locks import lock_cases
@@ -43,17 +43,29 @@ def _summary(report: StepReport) -> dict[str, Any]:
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def ingest_notification_file(path: str) -> dict[str, Any]:
-    """Open, link or reject every row of a notification file (counts, case ids, row reasons)."""
+def ingest_notification_file(file_id: str) -> dict[str, Any]:
+    """Open, link or reject every row of a held file (counts, case ids, row reasons).
+
+    A file refused whole keeps its reason beside it (for `cme ingest` and the inbox's
+    rejected/ folder): the reason may quote the file's name, so Prefect hears only "refused".
+    """
     settings, uow, day = _setup()
+    file = intake_files.held(settings, file_id)
     progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
     assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
 
     def progress(done: int, total: int) -> None:
         update_progress_artifact(progress_id, 100.0 * done / max(total, 1))
 
-    report = services.ingest_file(uow, Path(path), settings=settings, today=day, progress=progress)
+    try:
+        report = services.ingest_file(
+            uow, file.path, settings=settings, today=day, progress=progress, source=file.name
+        )
+    except services.IntakeFileError as error:
+        intake_files.refuse(settings, file_id, str(error))
+        return {"refused": True}
     result = report.as_dict()
+    result["refused"] = False
     result["linked_case_ids"] = report.linked_case_ids
     # Rows an earlier, interrupted run took in: acknowledged (and started) if they were not.
     result["taken_in_case_ids"] = report.taken_in_case_ids

@@ -365,6 +365,7 @@ def ingest_file(
     settings: Settings,
     today: date,
     progress: Progress | None = None,
+    source: str | None = None,
 ) -> IntakeReport:
     """Read a notification file row by row, open or link its cases and triage the new ones.
 
@@ -385,7 +386,7 @@ def ingest_file(
             uow,
             stream.rows,
             report,
-            source=path.name,
+            source=source or path.name,  # a held file keeps the name it was sent with
             settings=settings,
             today=today,
             after_batch=after_batch,

@@ -41,6 +41,7 @@ from prefect.settings import (
 
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar
 from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
@@ -405,7 +406,11 @@ def test_two_workers_racing_over_overlapping_files_make_nothing_twice(
         before = {s.case_id for s in uow.cases.summaries()}
 
     runs = [
-        start_run(production, "receive-notifications/file", path=str(path))
+        start_run(
+            production,
+            "receive-notifications/file",
+            file_id=intake_files.hold(load_settings(), path).id,
+        )
         for path in (first, second)
     ]
     ended = [completed(production, run) for run in runs]
