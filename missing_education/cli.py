@@ -564,15 +564,30 @@ app.add_typer(sources_app, name="sources")
 def sources_load(
     name: Annotated[str, typer.Argument(help="e.g. school_census, ehe_register, social_care.")],
     file: Annotated[Path, typer.Argument(help="CSV or .xlsx with ref, forename, surname, ...")],
+    allow_rejected: Annotated[
+        int,
+        typer.Option(
+            "--allow-rejected",
+            min=0,
+            max=100,
+            metavar="PERCENT",
+            help="Refuse the load (keeping the old source) if more rows than this are rejected.",
+        ),
+    ] = round(checks.MAX_REJECTED_SHARE * 100),
     as_json: JsonOption = False,
 ) -> None:
     """Replace a named source with an extract, atomically (a failed load keeps the old one).
 
     Columns: ref, forename, surname (required), date_of_birth, sex, upn, address_line1,
-    postcode, school_urn (optional); extra columns are kept. Bad rows are reported.
+    postcode, school_urn (optional); extra columns are kept. Bad rows are reported by their
+    spreadsheet row (the header is row 1). A file with no usable row, or with more than
+    --allow-rejected per cent rejected, is refused and the old source kept. Files over
+    200 MB, workbooks unpacking past 500 MB, over 1,000,000 rows or 200 columns are refused.
     """
     try:
-        loaded = checks.load_source(_uow(_settings()), name, file)
+        loaded = checks.load_source(
+            _uow(_settings()), name, file, max_rejected_share=allow_rejected / 100
+        )
     except checks.SourceFileError as error:
         raise _fail(str(error)) from None
     result = {
