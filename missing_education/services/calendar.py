@@ -31,6 +31,11 @@ class CalendarImport:
     deadlines_moved: int
 
 
+# Calendar dates a council may import, and the longest term or closure: a typo, refused.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+LONGEST_PERIOD_DAYS = 366
+
+
 def load_calendar(uow: UnitOfWork) -> SchoolCalendar:
     """The calendar as stored (council default plus every school's overrides)."""
     return SchoolCalendar(uow.calendar.periods())
@@ -55,6 +60,18 @@ def read_calendar_file(path: Path) -> list[CalendarPeriod]:
             end = parse_date(values["end_date"])
         except ValueError:
             problems.append(f"row {row_number}: start_date and end_date must be real dates")
+            continue
+        if not (FIRST_YEAR <= start.year <= LAST_YEAR and FIRST_YEAR <= end.year <= LAST_YEAR):
+            problems.append(
+                f"row {row_number}: dates must fall between {FIRST_YEAR} and {LAST_YEAR}"
+            )
+            continue
+        if (end - start).days > LONGEST_PERIOD_DAYS:
+            # A closure typed to 2099 would stop every deadline until 2100.
+            problems.append(
+                f"row {row_number}: a period is at most {LONGEST_PERIOD_DAYS} days long "
+                "(is the year right?)"
+            )
             continue
         kind = values["kind"].strip().lower()
         urn = values["school_urn"].strip()
