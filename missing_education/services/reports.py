@@ -6,6 +6,7 @@ into plain facts, and hands them to `missing_education.reports` for figures and 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from missing_education.clock import LONDON
 from missing_education.domain import Case
+from missing_education.letters.rendering import printable_context
 from missing_education.letters.typesetting import count_pages, font_dirs, shared_typesetter
 from missing_education.ports import UnitOfWork
 from missing_education.private_files import check_output_dir, check_output_file, write_private
@@ -129,6 +131,22 @@ def read_report_data(uow: UnitOfWork) -> ReportData:
     )
 
 
+class PrintableTypesetter:
+    """The shared typesetter; text in a document's data that no font has is shown as U+FFFD."""
+
+    def __init__(self) -> None:
+        self.inner = shared_typesetter(font_dirs())
+
+    def typeset(self, source: str, *, root: Path, created: date) -> bytes:
+        """Make the data (root/data.json) printable, then typeset as usual."""
+        data_file = root / "data.json"
+        if data_file.is_file():
+            data = json.loads(data_file.read_text(encoding="utf-8"))
+            cleaned = printable_context({"data": data}, self.inner)["data"]
+            data_file.write_text(json.dumps(cleaned, ensure_ascii=False), encoding="utf-8")
+        return self.inner.typeset(source, root=root, created=created)
+
+
 def weekly_report(
     uow: UnitOfWork,
     *,
@@ -153,7 +171,7 @@ def weekly_report(
         folder,
         council=settings.council.council_name,
         generated_on=today,
-        typesetter=shared_typesetter(font_dirs()),
+        typesetter=PrintableTypesetter(),
     )
     return WeeklyReport(figures=figures, files=files)
 
@@ -223,7 +241,7 @@ def export_case(
             prepared_on=today,
             prepared_by=f"{settings.council.service_name}, {settings.council.council_name}",
         )
-    pdf = case_record_pdf(record, shared_typesetter(font_dirs()), created=today)
+    pdf = case_record_pdf(record, PrintableTypesetter(), created=today)
     path = out or settings.home / "exports" / f"{case.reference}-enquiries.pdf"
     write_private(path, pdf, force=force or out is None)
     return CaseExport(

@@ -102,3 +102,20 @@ def test_a_failed_write_removes_its_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_private(tmp_path / "record.pdf", "not bytes")  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_child_whose_name_has_emoji_rare_cjk_and_unassigned_characters_is_exported(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "n.csv"
+    path.write_text(
+        "forename,surname,date_of_birth,referral_date,referrer_organisation\n"
+        "👩‍👧 Mia\ue000,𠀀Khan,2015-03-04,2026-11-20,Matlock Primary\n",
+        encoding="utf-8",
+    )
+    ingested = cme("ingest", str(path))
+    assert ingested.exit_code == 0, ingested.output
+    out = tmp_path / "record.pdf"
+    result = cme("case", "export", "1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF-")
