@@ -85,8 +85,7 @@ def each_case(
     uow = procedure.uow
     for case_id in sorted(set(case_ids)):
         kept = len(procedure.letters)
-        lock_cases(uow, [case_id])  # two runs naming the same case take turns
-        outcome = guarded(uow, case_id, procedure.today, partial(step, case_id))
+        outcome = guarded(uow, case_id, procedure.today, partial(_locked, uow, step, case_id))
         if isinstance(outcome, Attention):
             del procedure.letters[kept:]  # rolled back: not queued after all
             report.fail(outcome.category, case_id)
@@ -94,3 +93,8 @@ def each_case(
             report.merge(outcome)
     report.letters = len(procedure.letters)
     return report
+
+
+def _locked(uow: UnitOfWork, step: Callable[[int], StepReport], case_id: int) -> StepReport:
+    lock_cases(uow, [case_id])  # two runs naming the same case take turns
+    return step(case_id)

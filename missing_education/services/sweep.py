@@ -10,7 +10,7 @@ from missing_education.domain.attention import Attention
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
-from missing_education.services.attention import guarded
+from missing_education.services.attention import NOT_THE_CASE, flag, guarded
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.settings import Settings
@@ -34,13 +34,31 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
     report = StepReport()
     with uow:
         procedure = Procedure(uow, settings, today)
-        # Lock first, then read which visits still wait: a second sweep assigns none twice.
-        lock_cases(uow, (visit.case_id for visit in uow.directory.visits(unassigned=True)))
-        procedure.assign_waiting_visits(report=report)
-        uow.commit()
+        # Case by case: lock first, then read which visits still wait, so a second sweep
+        # assigns none twice, and a case that cannot be read holds up no other.
+        for case_id in sorted({visit.case_id for visit in uow.directory.visits(unassigned=True)}):
+            try:
+                assigned = guarded(
+                    uow,
+                    case_id,
+                    today,
+                    partial(_assign_visits, procedure, case_id, report),
+                    clear=False,
+                )
+            except WriteConflict:
+                uow.rollback()  # another sweep is assigning it: nothing twice
+                continue
+            if isinstance(assigned, Attention):
+                report.fail(assigned.category, case_id)
         for deadline in overdue(uow.deadlines.open(), today):
             # The case before its deadline, as every step locks them: nobody waits in a circle.
-            case = uow.cases.get(deadline.case_id, lock=True)
+            try:
+                case = uow.cases.get(deadline.case_id, lock=True)
+            except NOT_THE_CASE:
+                raise
+            except Exception as error:  # a record that cannot even be read stops nothing
+                report.fail(flag(uow, deadline.case_id, error, today).category, deadline.case_id)
+                continue
             if not uow.deadlines.claim(deadline, today):
                 uow.rollback()
                 continue  # another sweep acted on it
@@ -68,6 +86,11 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
                 report.merge(step)
         report.letters = len(procedure.letters)
     return report
+
+
+def _assign_visits(p: Procedure, case_id: int, report: StepReport) -> None:
+    lock_cases(p.uow, [case_id])
+    p.assign_waiting_visits(only_case=case_id, report=report)
 
 
 def _apply_if_open(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:

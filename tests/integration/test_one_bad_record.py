@@ -142,3 +142,37 @@ def test_cme_sweep_says_how_many_cases_need_attention_and_exits_1(
     assert "escalated not located: 2" in result.stdout
     assert "1 case needs attention (unexpected: 1): CME-000001" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_case_row_that_cannot_even_be_read_is_flagged_and_the_sweep_goes_on(
+    tmp_path: Path,
+) -> None:
+    # SQLite stores whatever it is given: a date a tool outside this service wrote wrongly.
+    import sqlite3
+
+    url = load_settings().effective_database_url
+    setup(url, tmp_path)
+    path = write_csv(
+        tmp_path / "n.csv",
+        [{**r, "address_line1": "1 Mill Road", "postcode": "DE4 3AB"} for r in rows(4)],
+        NOTIFICATION_COLUMNS,
+    )
+    receive_file(SqlUnitOfWork(url), path, settings=load_settings(), today=REFERRAL)
+    with SqlUnitOfWork(url) as uow:
+        calendar = load_calendar(uow)
+        locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)
+    database = url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE cases SET date_of_birth = 'not a date' WHERE id = 3")
+
+    result = sweep(
+        SqlUnitOfWork(url), settings=load_settings(), today=calendar.add_school_days(locate_by, 1)
+    )
+
+    assert result["actions"]["escalated_not_located"] == 3
+    assert result["failed"] == {"data": 1}
+    assert result["attention"] == ["CME-000003"]
+    with SqlUnitOfWork(url) as uow:
+        [flagged] = uow.attention.all()
+    assert flagged.case_id == 3
+    assert "not a date" not in flagged.reason  # named by its type, never by the value
