@@ -83,9 +83,11 @@ def each_case(
     """Run a step on each case in a transaction of its own; a failure flags that case only."""
     report = StepReport()
     uow = procedure.uow
+    flagged = {attention.case_id for attention in uow.attention.all()}
     for case_id in sorted(set(case_ids)):
         kept = len(procedure.letters)
-        outcome = guarded(uow, case_id, procedure.today, partial(_locked, uow, step, case_id))
+        run = partial(_locked, uow, step, case_id)
+        outcome = guarded(uow, case_id, procedure.today, run, clear=case_id in flagged)
         if isinstance(outcome, Attention):
             del procedure.letters[kept:]  # rolled back: not queued after all
             report.fail(outcome.category, case_id)

@@ -34,6 +34,8 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
     report = StepReport()
     with uow:
         procedure = Procedure(uow, settings, today)
+        # Only cases flagged before need their flag cleared when a step on them works.
+        flagged = {attention.case_id for attention in uow.attention.all()}
         # Case by case: lock first, then read which visits still wait, so a second sweep
         # assigns none twice, and a case that cannot be read holds up no other.
         for case_id in sorted({visit.case_id for visit in uow.directory.visits(unassigned=True)}):
@@ -71,7 +73,7 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
                     today,
                     partial(_apply_if_open, procedure, case, deadline, step),
                     # A case failing on another deadline today keeps its flag.
-                    clear=case.id not in report.attention,
+                    clear=case.id in flagged and case.id not in report.attention,
                 )
             except WriteConflict:
                 # Someone else moved the case meanwhile: its deadline stays for the next sweep.
