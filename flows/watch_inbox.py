@@ -21,8 +21,10 @@ from tasks.privacy import install_redaction
 def watch_inbox() -> list[dict[str, Any]]:
     """Process each waiting file, move it to processed/ or rejected/, write its rejects CSV."""
     install_redaction()
-    results = []
-    while (file_id := next_inbox_file()) is not None:
+    results: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while (file_id := next_inbox_file()) is not None and file_id not in seen:
+        seen.add(file_id)  # a file that could not even be set aside is left for the next run
         try:
             summary = flow_result(receive_notifications(file_id, return_state=True))
         except Exception as error:  # one bad file stops nothing: it is set aside with why
