@@ -53,13 +53,18 @@ def hold(settings: Settings, source: Path, *, move: bool = False) -> HeldFile:
         raise HeldFileError(f"{source.name} is not a regular file; nothing was taken in")
     file_id = f"f-{uuid.uuid4().hex[:16]}"
     target = _sidecar(settings, file_id, "csv")
-    write_private(_sidecar(settings, file_id, "name"), source.name.encode("utf-8"))
-    if move:
-        write_private(_sidecar(settings, file_id, "inbox"), b"")
-        shutil.move(str(source), target)
-        os.chmod(target, 0o600)
-    else:
-        write_private(target, source.read_bytes())
+    try:
+        write_private(_sidecar(settings, file_id, "name"), source.name.encode("utf-8"))
+        if move:
+            # Marked first: a crash after the move leaves a file the next run finishes.
+            write_private(_sidecar(settings, file_id, "inbox"), b"")
+            shutil.move(str(source), target)
+            os.chmod(target, 0o600)
+        else:
+            write_private(target, source.read_bytes())
+    except BaseException:
+        release(settings, file_id)
+        raise
     return held(settings, file_id)
 
 
@@ -105,11 +110,17 @@ def waiting_in_inbox(settings: Settings) -> list[Path]:
 
 def take_from_inbox(settings: Settings) -> str | None:
     """The id of the next inbox file: one held earlier and never finished, else the oldest."""
-    unfinished = sorted(intake_dir(settings).glob("f-*.inbox"))
-    if unfinished:
-        return unfinished[0].name.removesuffix(".inbox")
-    waiting = waiting_in_inbox(settings)
-    return hold(settings, waiting[0], move=True).id if waiting else None
+    for marker in sorted(intake_dir(settings).glob("f-*.inbox")):
+        file_id = marker.name.removesuffix(".inbox")
+        if _sidecar(settings, file_id, "csv").is_file():
+            return file_id
+        release(settings, file_id)  # a crash before the move: the file is still in the inbox
+    for path in waiting_in_inbox(settings):
+        try:
+            return hold(settings, path, move=True).id
+        except (FileNotFoundError, HeldFileError):
+            continue  # taken by another run meanwhile, or no longer a regular file
+    return None
 
 
 def finish_inbox_file(settings: Settings, file_id: str) -> Path:
