@@ -111,3 +111,29 @@ def test_a_retention_period_of_0_years_is_refused(
     code, captured = run(["cases"], monkeypatch, capsys)
     assert code == 2
     assert "retention_years (CME_RETENTION_YEARS) must be between 1 and 100" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (",2026-12-01,2028-01-15,closure", "row 3: a period is at most 366 days long"),
+        (",2026-12-01,9999-12-31,term", "row 3: dates must fall between 2021 and 2031"),
+        (",2099-12-24,2099-12-24,closure", "row 3: dates must fall between 2021 and 2031"),
+    ],
+)
+def test_a_calendar_typed_into_the_far_future_is_refused_naming_the_row(
+    row: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: object,
+) -> None:
+    path = tmp_path / "calendar.csv"  # type: ignore[operator]
+    path.write_text(
+        f"school_urn,start_date,end_date,kind\n,2026-09-03,2026-12-18,term\n{row}\n",
+        encoding="utf-8",
+    )
+    code, captured = run(["calendar", "import", str(path)], monkeypatch, capsys)
+    assert code == 1
+    assert message in captured.err
+    assert "Traceback" not in captured.out + captured.err
