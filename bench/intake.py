@@ -166,14 +166,17 @@ def letters_recorded(url: str) -> int:
 def run_direct(home: Path, path: Path) -> dict[str, Any]:
     """The flow's three tasks' functions called directly (`.fn`), with no Prefect in them."""
     import tasks.casework as casework_tasks
+    from missing_education.services import intake_files
+    from missing_education.settings import load_settings
 
     url = fresh_council(home)
     timer = PhaseTimer()
     counted: dict[str, int] = {}
+    file_id = intake_files.hold(load_settings(), path).id  # the flow takes an id, not a path
     with rendering_stubbed(), timer.installed(prefect_calls=False):
         started, cpu = time.perf_counter(), time.process_time()
         with counting_statements(url) as counts:
-            intake = casework_tasks.ingest_notification_file.fn(str(path))
+            intake = casework_tasks.ingest_notification_file.fn(file_id)
             casework_tasks.acknowledge_notifications.fn(
                 intake["case_ids"] + intake["linked_case_ids"]
             )
@@ -194,12 +197,15 @@ def run_direct(home: Path, path: Path) -> dict[str, Any]:
 def run_flow(home: Path, path: Path) -> dict[str, Any]:
     """The receive-notifications flow against the running Prefect server."""
     from flows.receive_notifications import receive_notifications
+    from missing_education.services import intake_files
+    from missing_education.settings import load_settings
 
     url = fresh_council(home)
     timer = PhaseTimer()
+    file_id = intake_files.hold(load_settings(), path).id  # the flow takes an id, not a path
     with rendering_stubbed(), timer.installed(prefect_calls=True):
         started, cpu = time.perf_counter(), time.process_time()
-        report = receive_notifications(str(path))
+        report = receive_notifications(file_id)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "wall_seconds": wall,

@@ -17,16 +17,31 @@ class PrefectOrchestration:
     """Runs the use cases as the product's own flows."""
 
     def receive_file(self, path: Path) -> dict[str, Any]:
-        """The receive-notifications flow on one file."""
+        """The receive-notifications flow on one file, held under an id (Prefect sees only that)."""
         from flows.receive_notifications import receive_notifications
+        from missing_education.services import IntakeFileError, intake_files
+        from missing_education.settings import load_settings
+        from tasks.attention import flow_result
 
-        return receive_notifications(str(path))
+        settings = load_settings()
+        try:
+            file = intake_files.hold(settings, path)
+        except (OSError, intake_files.HeldFileError) as error:
+            raise IntakeFileError(f"cannot read {path.name}: {error}") from None
+        try:
+            result = flow_result(receive_notifications(file.id, return_state=True))
+            if result.get("refused"):
+                raise IntakeFileError(intake_files.refusal(settings, file.id) or "refused")
+            return result
+        finally:
+            intake_files.release(settings, file.id)  # the case database has what it held
 
     def sweep(self) -> dict[str, Any]:
         """The daily-case-review flow."""
         from flows.daily_case_review import daily_case_review
+        from tasks.attention import flow_result
 
-        return daily_case_review()
+        return flow_result(daily_case_review(return_state=True))
 
 
 def main() -> None:

@@ -6,21 +6,25 @@ from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
+from prefect.client.schemas.objects import State
 
+from tasks.attention import finish
 from tasks.casework import review_overdue_cases, waiting_decisions
 from tasks.privacy import install_redaction
 
 
 @flow(name="daily-case-review")
-def daily_case_review() -> dict[str, Any]:
+def daily_case_review() -> dict[str, Any] | State:
     """Remind, escalate, refer and review whatever is overdue; list decisions waiting."""
     install_redaction()
     review = review_overdue_cases()
+    failed = [{"action": f"needs attention: {c}", "cases": n} for c, n in review["failed"].items()]
     create_table_artifact(
         key="daily-case-review",
         table=[{"action": a, "cases": n} for a, n in sorted(review["actions"].items())]
+        + sorted(failed, key=lambda row: str(row["action"]))
         or [{"action": "nothing overdue", "cases": 0}],
-        description="What the sweep did, by action (case counts only).",
+        description="What the sweep did, by action, and cases left needing attention (counts).",
     )
     waiting = waiting_decisions()
     create_table_artifact(
@@ -28,4 +32,6 @@ def daily_case_review() -> dict[str, Any]:
         table=waiting or [{"case": "-", "decision": "none waiting", "asked_on": "-"}],
         description="Decisions waiting for a coordinator, by case reference.",
     )
-    return {"actions": review["actions"], "letters": review["letters"], "waiting": len(waiting)}
+    result = {"actions": review["actions"], "letters": review["letters"], "waiting": len(waiting)}
+    # Failed, not Completed-and-silent, when a case needs attention: after every other case.
+    return finish(result, [review])

@@ -1,4 +1,8 @@
-"""receive-notifications: a file of notifications becomes cases, acknowledged and investigated."""
+"""receive-notifications: a file of notifications becomes cases, acknowledged and investigated.
+
+The flow takes the id of a held file (`cme upload`, `cme ingest`, the inbox), never a path or
+a file name: people name files after the child, and flow parameters are shown in the UI.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import State
+from prefect.states import Failed
 
+from tasks.attention import finish
 from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
 from tasks.privacy import install_redaction
 
@@ -21,12 +28,19 @@ def intake_markdown(intake: dict[str, Any], actions: dict[str, int]) -> str:
 
 
 @flow(name="receive-notifications")
-def receive_notifications(path: str) -> dict[str, Any]:
-    """Take in a notification file, acknowledge each referrer, triage, start investigations."""
+def receive_notifications(file_id: str) -> dict[str, Any] | State:
+    """Take in a held notification file, acknowledge each referrer, start investigations."""
     install_redaction()
-    intake = ingest_notification_file(path)
+    intake = ingest_notification_file(file_id)
+    if intake["refused"]:
+        # Failed, so a coordinator notices; the reason is kept beside the file, not here.
+        return Failed(
+            message="the file was refused whole and nothing was taken in; "
+            "the reason is beside it (inbox/rejected/, or cme ingest prints it)",
+            data={"refused": True, "file_id": file_id},
+        )
     # Rows an interrupted run took in are acknowledged, and investigated if never begun.
-    acknowledge_notifications(
+    acknowledged = acknowledge_notifications(
         intake["case_ids"] + intake["linked_case_ids"] + intake["taken_in_case_ids"]
     )
     investigation = investigate_cases(intake["case_ids"] + intake["resume_case_ids"])
@@ -36,4 +50,5 @@ def receive_notifications(path: str) -> dict[str, Any]:
         description="Counts only; rejected rows are listed by row number in the rejects file.",
     )
     # Row numbers and reasons name fields, never values: safe to hand back through Prefect.
-    return {k: intake[k] for k in (*COUNTS, "rejections")}
+    result = {k: intake[k] for k in (*COUNTS, "rejections")}
+    return finish({**result, "refused": False, "file_id": file_id}, [acknowledged, investigation])

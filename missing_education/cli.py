@@ -28,9 +28,12 @@ from missing_education.cli_workspace import (
 )
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
-from missing_education.letters import LETTER_TYPES, render_letter, sample_context
+from missing_education.domain.limits import ID_LIMIT
+from missing_education.letters import LETTER_TYPES, LetterError, render_letter, sample_context
 from missing_education.matching import MatchingInputError, Thresholds, match_files
 from missing_education.persistence import SqlUnitOfWork, upgrade
+from missing_education.ports import WriteConflict
+from missing_education.private_files import OutputPathError, check_output_file, write_private
 from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
 from missing_education.services.casework import receive_file
@@ -124,6 +127,27 @@ def ingest(
         typer.echo(f"warning: {warning}")
     for rejection in report["rejections"]:
         typer.echo(f"  row {rejection['row']}: {rejection['reason']}")
+    _report_attention(report)
+
+
+@app.command("upload")
+def upload(
+    file: Annotated[Path, typer.Argument(help="A notification CSV file (columns: see README).")],
+) -> None:
+    """Hold a notification file for intake and print its id, for the `file` deployment.
+
+    Prefect never sees the file's path or name (people name files after the child): run
+    `prefect deployment run receive-notifications/file -p file_id=ID` with the id printed.
+    """
+    from missing_education.services import intake_files
+
+    try:
+        held = intake_files.hold(_settings(), file)
+    except FileNotFoundError:
+        raise _fail(f"cannot read {file}: no such file") from None
+    except intake_files.HeldFileError as error:
+        raise _fail(str(error)) from None
+    typer.echo(held.id)
 
 
 @app.command("cases")
@@ -131,28 +155,46 @@ def cases_list(
     status: Annotated[
         Status | None, typer.Option(help="Only cases in this status.", case_sensitive=False)
     ] = None,
+    attention: Annotated[
+        bool,
+        typer.Option(
+            "--attention", help="Only cases a step failed on (needs attention), with the reason."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """List cases with their status and the date their current step is due."""
+    """List cases with their status, the date their current step is due, and any flag."""
     rows = services.list_cases(_uow(_settings()), status)
+    if attention:
+        rows = [r for r in rows if r["needs_attention"]]
     if as_json:
         _print_json(rows)
         return
     if not rows:
-        typer.echo("No cases.")
+        typer.echo("No cases need attention." if attention else "No cases.")
         return
     typer.echo(f"{'case':>6}  {'reference':<11}  {'status':<19} {'due':<10}  step")
     for r in rows:
+        flag = r["needs_attention"]
         typer.echo(
             f"{r['case_id']:>6}  {r['reference']:<11}  {r['status']:<19} "
             f"{r['deadline'] or '-':<10}  {r['deadline_step'] or ''}"
+            + (f"  NEEDS ATTENTION ({flag['category']})" if flag else "")
         )
-    typer.echo(f"{len(rows)} cases.")
+        if flag and attention:
+            typer.echo(f"        since {flag['since']}, {flag['attempts']} runs: {flag['reason']}")
+    flagged = sum(1 for r in rows if r["needs_attention"])
+    typer.echo(
+        f"{len(rows)} cases"
+        + (f", {flagged} need attention (cme cases --attention)." if flagged else ".")
+    )
 
 
 @case_app.command("show")
 def case_show(
-    case_id: Annotated[int, typer.Argument(help="The case id (the number in CME-000123).")],
+    case_id: Annotated[
+        int, typer.Argument(help="The case id (the number in CME-000123).", min=1, max=ID_LIMIT)
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """Show one case: child, status, deadlines, history, notifications and letters."""
@@ -166,6 +208,11 @@ def case_show(
         return
     child = details["child"]
     typer.echo(f"{details['reference']}  status: {details['status']}")
+    if flag := details["needs_attention"]:
+        typer.echo(
+            f"  NEEDS ATTENTION ({flag['category']}, since {flag['since']}, "
+            f"{flag['attempts']} runs): {flag['reason']}"
+        )
     typer.echo(f"  child: {child['forename']} {child['surname']}, born {child['date_of_birth']}")
     typer.echo(f"  year group: {child['year_group']}  UPN: {child['upn'] or '-'}")
     csa = child["compulsory_school_age"]
@@ -291,16 +338,33 @@ def sweep(as_json: JsonOption = False) -> None:
     if as_json:
         _print_json(result)
         return
-    if not result["actions"]:
+    if not result["actions"] and not result["failed"]:
         typer.echo("Nothing overdue.")
     for action, count in sorted(result["actions"].items()):
         typer.echo(f"  {action.replace('_', ' ')}: {count}")
     typer.echo(f"{result['letters']} letters queued.")
+    _report_attention(result)
+
+
+def _report_attention(result: dict[str, Any]) -> None:
+    """Say how many cases a run could not finish, and why (categories), then exit 1."""
+    if not result.get("failed"):
+        return
+    total = sum(result["failed"].values())
+    reasons = ", ".join(f"{c}: {n}" for c, n in sorted(result["failed"].items()))
+    typer.secho(
+        f"{total} {'case needs' if total == 1 else 'cases need'} attention ({reasons}): "
+        f"{', '.join(result['attention'])}; every other case was processed. "
+        "See cme cases --attention.",
+        err=True,
+        fg=typer.colors.RED,
+    )
+    raise typer.Exit(1)
 
 
 @app.command()
 def investigate(
-    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=ID_LIMIT)],
     as_json: JsonOption = False,
 ) -> None:
     """Advance one case as far as it goes without a person (enquiry letters, home visit)."""
@@ -314,7 +378,7 @@ def investigate(
 
 @app.command()
 def decide(
-    case_id: Annotated[int, typer.Argument(help="The case id.")],
+    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=ID_LIMIT)],
     decision: Annotated[
         str,
         typer.Argument(
@@ -392,14 +456,19 @@ def letters_preview(
         str, typer.Argument(metavar="TYPE", help="A letter type, e.g. school_enquiry.")
     ],
     out: Annotated[Path | None, typer.Option(help="Where to write the PDF.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Render a letter with sample data and this council's letterhead, to check the wording."""
     settings = _settings()
     if letter_type not in LETTER_TYPES:
         raise _fail(f"unknown letter type {letter_type!r}; types: {', '.join(LETTER_TYPES)}", 2)
-    rendered = render_letter(letter_type, sample_context(letter_type), letterhead(settings))
     target = out or Path(f"{letter_type}-preview.pdf")
-    target.write_bytes(rendered.pdf)
+    try:
+        check_output_file(target, force=force)
+        rendered = render_letter(letter_type, sample_context(letter_type), letterhead(settings))
+        write_private(target, rendered.pdf, force=force)
+    except (OutputPathError, LetterError) as error:
+        raise _fail(str(error)) from None
     typer.echo(f"Wrote {target} ({rendered.pages} pages, template {rendered.template_version}).")
 
 
@@ -466,7 +535,7 @@ def letters_print_batch() -> None:
 
 @letters_app.command("confirm-batch")
 def letters_confirm_batch(
-    batch_id: Annotated[int, typer.Argument(help="The print batch id.")],
+    batch_id: Annotated[int, typer.Argument(help="The print batch id.", min=1, max=ID_LIMIT)],
 ) -> None:
     """Confirm a print batch went in the post: its letters are marked posted."""
     moved = outbox.confirm_print_batch(_uow(_settings()), batch_id)
@@ -522,15 +591,30 @@ app.add_typer(sources_app, name="sources")
 def sources_load(
     name: Annotated[str, typer.Argument(help="e.g. school_census, ehe_register, social_care.")],
     file: Annotated[Path, typer.Argument(help="CSV or .xlsx with ref, forename, surname, ...")],
+    allow_rejected: Annotated[
+        int,
+        typer.Option(
+            "--allow-rejected",
+            min=0,
+            max=100,
+            metavar="PERCENT",
+            help="Refuse the load (keeping the old source) if more rows than this are rejected.",
+        ),
+    ] = round(checks.MAX_REJECTED_SHARE * 100),
     as_json: JsonOption = False,
 ) -> None:
     """Replace a named source with an extract, atomically (a failed load keeps the old one).
 
     Columns: ref, forename, surname (required), date_of_birth, sex, upn, address_line1,
-    postcode, school_urn (optional); extra columns are kept. Bad rows are reported.
+    postcode, school_urn (optional); extra columns are kept. Bad rows are reported by their
+    spreadsheet row (the header is row 1). A file with no usable row, or with more than
+    --allow-rejected per cent rejected, is refused and the old source kept. Files over
+    200 MB, workbooks unpacking past 500 MB, over 1,000,000 rows or 200 columns are refused.
     """
     try:
-        loaded = checks.load_source(_uow(_settings()), name, file)
+        loaded = checks.load_source(
+            _uow(_settings()), name, file, max_rejected_share=allow_rejected / 100
+        )
     except checks.SourceFileError as error:
         raise _fail(str(error)) from None
     result = {
@@ -584,6 +668,7 @@ def match(
             "matching.possible_threshold, 0.05).",
         ),
     ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Batch linkage: the best candidate for every row of NOTIFICATIONS in REGISTER.
@@ -600,8 +685,9 @@ def match(
             if possible_threshold is None
             else possible_threshold,
         )
-        summary = match_files(notifications, register, out, thresholds)
-    except (MatchingInputError, ValueError) as error:
+        check_output_file(out, force=force)
+        summary = match_files(notifications, register, out, thresholds, force=force)
+    except (MatchingInputError, OutputPathError, ValueError) as error:
         raise _fail(str(error)) from None
     result: dict[str, Any] = {
         "notifications": summary.notifications,
@@ -652,7 +738,9 @@ def match(
 
 @app.command("audit")
 def audit(
-    case: Annotated[int | None, typer.Option("--case", help="Only this case (its id).")] = None,
+    case: Annotated[
+        int | None, typer.Option("--case", help="Only this case (its id).", min=1, max=ID_LIMIT)
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Who did what and when: every move, decision (with who decided) and letter, oldest first."""
@@ -671,9 +759,22 @@ def audit(
 
 
 def main() -> None:
-    """Entry point that turns domain errors into messages rather than tracebacks."""
+    """Entry point that turns every error into a one-line message rather than a traceback."""
     try:
         app()
     except DomainError as error:
-        typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+        _exit_with(str(error))
+    except WriteConflict:
+        _exit_with("another process changed the same records at the same time; run it again")
+    except KeyboardInterrupt:
+        _exit_with("interrupted; nothing after the last commit was kept", 130)
+    except OSError as error:
+        _exit_with(f"{error.strerror or type(error).__name__} ({type(error).__name__})")
+    except Exception as error:  # no `cme` command ever shows a traceback (issue 15)
+        first = (str(error).strip().splitlines() or [""])[0][:200]
+        _exit_with(f"unexpected {type(error).__name__}: {first}; nothing after it was kept")
+
+
+def _exit_with(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {' '.join(message.split())}", err=True, fg=typer.colors.RED)
+    sys.exit(code)

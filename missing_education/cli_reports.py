@@ -18,8 +18,10 @@ from missing_education.cli_support import print_json as _print_json
 from missing_education.cli_support import settings_or_exit as _settings
 from missing_education.cli_support import today_or_exit as _today
 from missing_education.domain import CaseNotFound
+from missing_education.domain.limits import ID_LIMIT
 from missing_education.letters import LetterError
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.private_files import OutputPathError
 
 report_app = typer.Typer(
     help=(
@@ -51,6 +53,9 @@ def report(
         Path | None,
         typer.Option("--out", metavar="DIR", help="Folder (default: CME_HOME/reports/report-TO)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what is already at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The management report over a period (default: twelve weeks to today).
@@ -76,6 +81,7 @@ def report(
             out=out,
             settings=settings,
             today=_today(),
+            force=force,
         )
     except (LetterError, ValueError) as error:
         raise _fail(str(error)) from None
@@ -115,6 +121,9 @@ def dfe_return(
             "if it has ended).",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what is already at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The DfE CME return, derived from case states (docs/reports.md: who counts).
@@ -137,8 +146,9 @@ def dfe_return(
             settings=settings,
             today=_today(),
             census_date=_day(census_date, "--census-date"),
+            force=force,
         )
-    except TermError as error:
+    except (TermError, OutputPathError) as error:
         raise _fail(str(error)) from None
     summary = made.result.summary()
     if as_json:
@@ -171,7 +181,9 @@ def dfe_return(
 
 
 def case_export(
-    case_id: Annotated[int, typer.Argument(help="The case id (the number in CME-000123).")],
+    case_id: Annotated[
+        int, typer.Argument(help="The case id (the number in CME-000123).", min=1, max=ID_LIMIT)
+    ],
     out: Annotated[
         Path | None,
         typer.Option(
@@ -180,6 +192,9 @@ def case_export(
             help="Where to write it (default: CME_HOME/exports/CME-…-enquiries.pdf).",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace what is already at --out.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The record of reasonable enquiries on one case, as a PDF.
@@ -198,8 +213,9 @@ def case_export(
             out=out,
             settings=settings,
             today=_today(),
+            force=force,
         )
-    except CaseNotFound as error:
+    except (CaseNotFound, OutputPathError) as error:
         raise _fail(str(error)) from None
     except LetterError as error:
         raise _fail(f"{case_id}: {error}") from None

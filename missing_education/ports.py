@@ -11,6 +11,7 @@ from typing import Any, Protocol, Self
 import pandas as pd
 
 from missing_education.domain import Case, DomainError, HistoryEntry, Notification, Status
+from missing_education.domain.attention import Attention
 from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
@@ -255,6 +256,15 @@ class WorkspaceRepository(Protocol):
     def correct(self, case_id: int, values: dict[str, Any], school_age: dict[str, Any]) -> None: ...
 
 
+class AttentionRepository(Protocol):
+    """Cases a step failed on, with the reason, until a step on them succeeds."""
+
+    def flag(self, case_id: int, category: str, reason: str, on: date) -> Attention: ...
+    def clear(self, case_id: int) -> None: ...
+    def get(self, case_id: int) -> Attention | None: ...
+    def all(self) -> list[Attention]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: `with uow: ...; uow.commit()`."""
 
@@ -269,6 +279,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     retention: RetentionRepository
     workspace: WorkspaceRepository
+    attention: AttentionRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

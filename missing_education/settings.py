@@ -256,4 +256,30 @@ def load_settings() -> Settings:
         parse_other_councils(sections["council"].other_councils)
     except ValueError as error:
         raise SettingsError(str(error)) from None
-    return Settings(home=home, **flat, **sections)
+    settings = Settings(home=home, **flat, **sections)
+    _check_ranges(settings)
+    return settings
+
+
+# Whole numbers a council may set, and what each may be: a 0 or a 10**20 is a typo, not policy.
+_RANGES = {
+    "retention_years": (1, 100),
+    "intake_batch_size": (1, 100_000),
+}
+
+
+def _check_ranges(settings: Settings) -> None:
+    values = {name: getattr(settings, name) for name in _RANGES}
+    limits = dict(_RANGES)
+    for f in fields(Timescales):
+        values[f"timescales.{f.name}"] = getattr(settings.timescales, f.name)
+        limits[f"timescales.{f.name}"] = (1, 366)
+    # Education Act 1996 s437(1): the notice gives the parent at least 15 days.
+    limits["timescales.s437_notice_days"] = (15, 366)
+    for name, value in values.items():
+        low, high = limits[name]
+        if not low <= value <= high:
+            raise SettingsError(
+                f"setting {name} (CME_{name.replace('.', '_').upper()}) must be between "
+                f"{low} and {high}, not {value}"
+            )

@@ -6,6 +6,8 @@
 set -euo pipefail
 packages=(
   fonts-noto-core fonts-noto-cjk fonts-dejavu-core  # letters
+  fonts-noto-color-emoji                            # letters: emoji in names
+  fonts-hanazono                                    # letters: CJK Extension A and B (U+20000)
   chromium                                          # browser tests (Playwright drives it)
   poppler-utils                                     # pdftotext: letters read back in tests
   curl                                              # make serve waits for the server with it
@@ -22,5 +24,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 else
   echo "Missing Debian packages. Install them with:" >&2
   echo "  sudo apt-get install --no-install-recommends ${missing[*]}" >&2
-  echo "(letters can use other font folders via CME_FONT_DIRS; the tests need all of them)" >&2
+  echo "(letters can use other font folders via CME_FONT_DIRS, holding Noto Sans, Noto Sans CJK," >&2
+  echo " Noto Color Emoji, HanaMinB and DejaVu Sans; the tests need all of the packages)" >&2
 fi

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +16,9 @@ from missing_education.clock import today
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import case_reference
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
+from missing_education.services.attention import each_case
+from missing_education.services.casework import attention_summary
 from missing_education.services.locks import lock_cases
 from missing_education.services.outbox import send_queued
 from missing_education.services.procedure import Procedure, StepReport
@@ -30,26 +32,40 @@ def _setup() -> tuple[Settings, SqlUnitOfWork, date]:
 
 
 def _summary(report: StepReport) -> dict[str, Any]:
+    # Cases needing attention go out as counts by reason category and references only.
     return {
         "cases": report.cases,
         "letters": report.letters,
         "actions": report.actions,
         "case_ids": report.case_ids,
+        **attention_summary(report),
     }
 
 
 @task(cache_policy=NO_CACHE, persist_result=False)
-def ingest_notification_file(path: str) -> dict[str, Any]:
-    """Open, link or reject every row of a notification file (counts, case ids, row reasons)."""
+def ingest_notification_file(file_id: str) -> dict[str, Any]:
+    """Open, link or reject every row of a held file (counts, case ids, row reasons).
+
+    A file refused whole keeps its reason beside it (for `cme ingest` and the inbox's
+    rejected/ folder): the reason may quote the file's name, so Prefect hears only "refused".
+    """
     settings, uow, day = _setup()
+    file = intake_files.held(settings, file_id)
     progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
     assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
 
     def progress(done: int, total: int) -> None:
         update_progress_artifact(progress_id, 100.0 * done / max(total, 1))
 
-    report = services.ingest_file(uow, Path(path), settings=settings, today=day, progress=progress)
+    try:
+        report = services.ingest_file(
+            uow, file.path, settings=settings, today=day, progress=progress, source=file.name
+        )
+    except services.IntakeFileError as error:
+        intake_files.refuse(settings, file_id, str(error))
+        return {"refused": True}
     result = report.as_dict()
+    result["refused"] = False
     result["linked_case_ids"] = report.linked_case_ids
     # Rows an earlier, interrupted run took in: acknowledged (and started) if they were not.
     result["taken_in_case_ids"] = report.taken_in_case_ids
@@ -63,8 +79,9 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
     settings, uow, day = _setup()
     with uow:
         # Two intakes naming the same case take turns: each referrer is acknowledged once.
-        report = Procedure(uow, settings, day).acknowledge(lock_cases(uow, case_ids))
-        uow.commit()
+        # One case at a time: a record that breaks its letter is flagged, the rest go on.
+        procedure = Procedure(uow, settings, day)
+        report = each_case(procedure, case_ids, lambda i: procedure.acknowledge([i]))
     return _summary(report)
 
 
@@ -72,19 +89,10 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
 def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
     """Advance each case as far as it goes without a person (one transaction per case)."""
     settings, uow, day = _setup()
-    total = StepReport()
     with uow:
         procedure = Procedure(uow, settings, day)
-        for case_id in sorted(set(case_ids)):
-            lock_cases(uow, [case_id])
-            report = procedure.investigate(case_id)
-            uow.commit()
-            for action, count in report.actions.items():
-                total.actions[action] = total.actions.get(action, 0) + count
-            total.case_ids.extend(i for i in report.case_ids if i not in total.case_ids)
-        total.letters = len(procedure.letters)
-        total.cases = len(total.case_ids)
-    return _summary(total)
+        report = each_case(procedure, case_ids, procedure.investigate)
+    return _summary(report)
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE, persist_result=False)

@@ -145,10 +145,12 @@ def ask_and_apply(case_id: int, kind: str) -> dict[str, Any]:
     )
     values = answer.model_dump()
     details = {k: v for k, v in values.items() if k not in (field, "decided_by")}
-    result = apply_decision(case_id, kind, values[field], str(values["decided_by"]), details)
-    # Free text now lives in the case record; remove the stored answer from Prefect.
-    delete_flow_run_input(f"suspended-{key}-response")
-    return result
+    try:
+        return apply_decision(case_id, kind, values[field], str(values["decided_by"]), details)
+    finally:
+        # Free text belongs in the case record, never in Prefect: the stored answer goes
+        # whether it was applied or refused (a case closed meanwhile, a bad email address).
+        delete_flow_run_input(f"suspended-{key}-response")
 
 
 def decision_flow(kind: str) -> Flow[[int], dict[str, Any]]:

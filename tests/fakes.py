@@ -19,16 +19,19 @@ from missing_education.domain import (
     Case,
     CaseNotFound,
     Child,
+    DomainError,
     HistoryEntry,
     Notification,
     Status,
 )
+from missing_education.domain.attention import REASON_LIMIT, Attention
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
 from missing_education.domain.workspace import CaseNote, RecordAccess, Role, User, WebSession
 from missing_education.ports import (
+    AttentionRepository,
     CalendarRepository,
     CaseRepository,
     CaseSummary,
@@ -67,6 +70,7 @@ class FakeStore:
     officers: dict[int, Officer] = field(default_factory=dict)
     visits: list[HomeVisit] = field(default_factory=list)
     decisions: list[DecisionRequest] = field(default_factory=list)
+    attention: dict[int, Attention] = field(default_factory=dict)
     next_case_id: int = 1
     # The case workspace's own records.
     users: list[User] = field(default_factory=list)
@@ -373,6 +377,8 @@ class FakeLetterRepository:
         return batch
 
     def print_batch(self, batch_id: int) -> PrintBatch:
+        if batch_id not in self.store.print_batches:
+            raise DomainError(f"no print batch with id {batch_id} (cme letters outbox lists them)")
         return self.store.print_batches[batch_id]
 
     def confirm_print_batch(self, batch_id: int, at: datetime) -> int:
@@ -586,6 +592,34 @@ class FakeWorkspaceRepository:
         return [n for n in reversed(self.store.case_notes) if n.case_id == case_id]
 
 
+class FakeAttentionRepository:
+    """Flags on cases a step failed on."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def flag(self, case_id: int, category: str, reason: str, on: date) -> Attention:
+        found = self.store.attention.get(case_id)
+        made = Attention(
+            case_id=case_id,
+            category=category,
+            reason=reason[:REASON_LIMIT],
+            since=found.since if found else on,
+            attempts=found.attempts + 1 if found else 1,
+        )
+        self.store.attention[case_id] = made
+        return made
+
+    def clear(self, case_id: int) -> None:
+        self.store.attention.pop(case_id, None)
+
+    def get(self, case_id: int) -> Attention | None:
+        return self.store.attention.get(case_id)
+
+    def all(self) -> list[Attention]:
+        return sorted(self.store.attention.values(), key=lambda a: (a.since, a.case_id))
+
+
 class FakeUnitOfWork:
     """`with uow: ...; uow.commit()` over a FakeStore; uncommitted work is rolled back."""
 
@@ -596,6 +630,7 @@ class FakeUnitOfWork:
     letters: LetterRepository
     directory: DirectoryRepository
     decisions: DecisionRepository
+    attention: AttentionRepository
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -609,6 +644,7 @@ class FakeUnitOfWork:
         self.directory = FakeDirectoryRepository(self.store)
         self.decisions = FakeDecisionRepository(self.store)
         self.workspace = FakeWorkspaceRepository(self.store)
+        self.attention = FakeAttentionRepository(self.store)
 
     def __enter__(self) -> Self:
         return self

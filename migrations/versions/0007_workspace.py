@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0007_workspace'
-down_revision = '0004'
+down_revision = '0006_needs_attention'
 branch_labels = None
 depends_on = None
 

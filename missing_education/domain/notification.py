@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from missing_education.domain.email_address import email_problem
 from missing_education.domain.errors import InvalidNotification
 from missing_education.domain.risk import read_risks, split_flags
 
@@ -56,7 +57,6 @@ MULTILINE_FIELDS = frozenset({"notes"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_ONE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _UPN = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 _URN = re.compile(r"^[0-9]{6,7}$")
 _SEX = {"m": "M", "male": "M", "f": "F", "female": "F", "u": "U", "unknown": "U", "": ""}
@@ -137,6 +137,8 @@ def _fold(text: str) -> str:
 def parse_date(text: str) -> date:
     """A date written YYYY-MM-DD, or DD/MM/YYYY as English spreadsheets export it."""
     text = text.strip()
+    if not text.isascii():
+        raise ValueError("not written in ASCII digits")  # strptime takes full-width digits
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(text, pattern).date()
@@ -200,8 +202,8 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
     if match:
         postcode = f"{match.group(1)} {match.group(2)}"
     for name in ("parent_email", "referrer_email"):
-        if values[name] and not _EMAIL.match(values[name]):
-            raise InvalidNotification(name, "is not an email address")
+        if values[name] and (problem := email_problem(values[name])):
+            raise InvalidNotification(name, problem)
     if values["school_urn"] and not _URN.match(values["school_urn"]):
         raise InvalidNotification("school_urn", "is not a school URN (6 or 7 digits)")
     # Read through the risk vocabulary: aliases become codes, unknown flags are kept folded.

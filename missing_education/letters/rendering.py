@@ -84,10 +84,11 @@ def letter_source(
 def render_letter(
     letter_type: str, context: Mapping[str, Any], letterhead: Letterhead
 ) -> RenderedLetter:
-    """Render one letter to PDF."""
+    """Render one letter to PDF; a character no font has is printed as U+FFFD."""
+    typesetter = shared_typesetter(font_dirs())
+    context = printable_context(context, typesetter)
     source, root = letter_source(letter_type, context, letterhead)
     letter_date: date = context["letter_date"]
-    typesetter = shared_typesetter(font_dirs())
     try:
         pdf = typesetter.typeset(source, root=root, created=letter_date)
     except UnprintableTextError:
@@ -103,6 +104,23 @@ def render_letter(
         template_version=template_version(letter_type),
         sha256=hashlib.sha256(pdf).hexdigest(),
     )
+
+
+def printable_context(context: Mapping[str, Any], typesetter: Typesetter) -> dict[str, Any]:
+    """The context with every text the fonts cannot fully display made printable."""
+    folder = templates_dir()
+    stylesheet = loaded_templates(folder)[1][STYLESHEET]
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return typesetter.printable(value, stylesheet=stylesheet, root=folder)
+        if isinstance(value, Mapping):
+            return {key: clean(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(clean(item) for item in value)
+        return value
+
+    return {key: clean(value) for key, value in context.items()}
 
 
 def _unprintable_keys(

@@ -12,6 +12,7 @@ import io
 import os
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,10 +23,12 @@ import typst
 from missing_education.letters.errors import LetterError
 from missing_education.letters.markup import typst_string
 
-# Debian: fonts-noto-core, fonts-noto-cjk and fonts-dejavu-core install these folders.
+# Debian: fonts-noto-core, fonts-noto-cjk, fonts-noto-color-emoji, fonts-hanazono and
+# fonts-dejavu-core install these folders (scripts/system-packages.sh).
 DEBIAN_FONT_DIRS: tuple[Path, ...] = (
     Path("/usr/share/fonts/truetype/noto"),
     Path("/usr/share/fonts/opentype/noto"),
+    Path("/usr/share/fonts/truetype/hanazono"),
     Path("/usr/share/fonts/truetype/dejavu"),
 )
 
@@ -35,8 +38,38 @@ REQUIRED_FONT_FAMILIES: dict[str, str] = {
     "Noto Sans Arabic": "fonts-noto-core",
     "Noto Sans Devanagari": "fonts-noto-core",
     "Noto Sans CJK SC": "fonts-noto-cjk",
+    "Noto Color Emoji": "fonts-noto-color-emoji",
+    "HanaMinB": "fonts-hanazono",
     "DejaVu Sans": "fonts-dejavu-core",
 }
+
+
+# Shown in place of a character that no installed font has: visible, and never a crash.
+REPLACEMENT = "\ufffd"
+_SEPARATORS = {"\u2028", "\u2029", "\u0085"}
+
+
+def _is_noncharacter(char: str) -> bool:
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
+# A run this long with nowhere to break would run out of its box (the address window, a table
+# cell, the page): it gets a zero-width break opportunity every BREAK_EVERY characters.
+_UNBROKEN = re.compile(r"[^\s\-/@]{41,}")
+BREAK_EVERY = 30
+
+
+def breakable(text: str) -> str:
+    """`text` with long unbroken runs (not email addresses or web links) made breakable."""
+    if "://" in text or "@" in text:
+        return text
+
+    def split(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return "\u200b".join(run[i : i + BREAK_EVERY] for i in range(0, len(run), BREAK_EVERY))
+
+    return _UNBROKEN.sub(split, text)
 
 
 class UnprintableTextError(LetterError):
@@ -71,6 +104,7 @@ class Typesetter:
         self._compiler = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
         # One Typst compiler is not safe to share between threads without this.
         self._lock = threading.Lock()
+        self._printable: dict[str, bool] = {}
 
     def typeset(self, source: str, *, root: Path, created: date) -> bytes:
         """Compile Typst `source` to PDF; files it reads must be under `root`."""
@@ -97,6 +131,33 @@ class Typesetter:
         if not isinstance(pdf, bytes):
             raise LetterError("Typst returned no PDF")
         return pdf
+
+    def printable(self, text: str, *, stylesheet: str, root: Path) -> str:
+        """`text` with each character no font can display shown as U+FFFD, never a crash.
+
+        Each character is tried once per process (a few milliseconds) and the answer kept.
+        Line and paragraph separators become spaces, so a name stays on one line.
+        """
+        out = []
+        for char in text:
+            if char < "\x80":
+                out.append(char)
+            elif char in _SEPARATORS:
+                out.append(" ")
+            elif char == "\ufeff":
+                continue  # a byte-order mark inside text: PDF/A forbids it, and it shows nothing
+            elif _is_noncharacter(char):
+                out.append(REPLACEMENT)
+            elif unicodedata.category(char) in ("Cf", "Mn", "Me"):
+                out.append(char)  # joiners and marks shape their neighbours: never on their own
+            else:
+                known = self._printable.get(char)
+                if known is None:
+                    known = self._printable[char] = self.can_display(
+                        char, stylesheet=stylesheet, root=root
+                    )
+                out.append(char if known else REPLACEMENT)
+        return breakable("".join(out))
 
     def can_display(self, text: str, *, stylesheet: str, root: Path) -> bool:
         """Whether the stylesheet's letter fonts have a glyph for every character of `text`."""

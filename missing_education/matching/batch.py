@@ -9,6 +9,7 @@ from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.matching.engine import RESULT_COLUMNS, Decision, Matcher, Thresholds
 from missing_education.matching.learning import Learnt
 from missing_education.matching.register_file import Rejection, read_register
+from missing_education.private_files import write_private
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,12 @@ class MatchSummary:
 
 
 def match_files(
-    notifications: Path, register: Path, out: Path, thresholds: Thresholds | None = None
+    notifications: Path,
+    register: Path,
+    out: Path,
+    thresholds: Thresholds | None = None,
+    *,
+    force: bool = True,
 ) -> MatchSummary:
     """Match each usable notification row to its best register row and write OUT as CSV.
 
@@ -47,13 +53,14 @@ def match_files(
     roll = read_register(Path(register))
     matcher = Matcher(roll.records, thresholds=thresholds)
     results = matcher.match_frame(people.records)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
     for column in ("notification_ref", "register_ref"):
         # Refs come from files strangers send: never let a spreadsheet run one as a formula.
         results[column] = results[column].map(neutralise_formula)
-    results.to_csv(
-        out, columns=list(RESULT_COLUMNS), index=False, float_format="%.4f", lineterminator="\n"
+    text = results.to_csv(
+        columns=list(RESULT_COLUMNS), index=False, float_format="%.4f", lineterminator="\n"
     )
+    # References of children: owner-only, written whole, never over a link or a device.
+    write_private(Path(out), text.encode("utf-8"), force=force)
     decisions = results["decision"].value_counts()
     return MatchSummary(
         notifications=len(results),

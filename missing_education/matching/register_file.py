@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,14 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("ref", "forename", "surname")
 IDENTIFYING_FIELDS: tuple[str, ...] = ("forename", "surname", "date_of_birth", "postcode")
 # A row with none of these has nothing a match could rest on.
 ANY_OF_FIELDS: tuple[str, ...] = ("forename", "surname", "date_of_birth", "upn")
+# Limits checked before anything is parsed: a 7 KB .xlsx can unpack to gigabytes (a
+# decompression bomb), and no council extract comes near these.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 200
+MAX_BLANK_ROWS = 10_000
 MAX_VALUE_LENGTH = 100
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -74,6 +83,16 @@ class RegisterFile:
 def read_register(path: Path) -> RegisterFile:
     """Read a CSV (UTF-8, BOM or not, else Windows-1252) or .xlsx extract with register columns."""
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise MatchingInputError(f"cannot read {path.name}: {error.strerror}") from None
+    if not path.is_file():
+        raise MatchingInputError(f"cannot read {path.name}: it is not a regular file")
+    if size > MAX_FILE_BYTES:
+        raise MatchingInputError(
+            f"{path.name} is {size / 2**20:,.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB"
+        )
     rows = _excel_rows(path) if path.suffix.lower() in _EXCEL_SUFFIXES else _csv_rows(path)
     if not rows:
         raise MatchingInputError(f"{path.name} is empty: it has no header row")
@@ -94,7 +113,40 @@ def _csv_rows(path: Path) -> list[list[str]]:
     except UnicodeDecodeError:
         # Spreadsheets saved as "CSV" on Windows are often in the Windows code page.
         text = data.decode("cp1252", errors="replace")
-    return list(csv.reader(io.StringIO(text, newline="")))
+    rows: list[list[str]] = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        _check_shape(path, len(rows) + 1, len(row))
+        rows.append(row)
+    return rows
+
+
+def _check_shape(path: Path, rows: int, columns: int) -> None:
+    if rows > MAX_ROWS + 1:
+        raise MatchingInputError(f"{path.name} has more than {MAX_ROWS:,} rows")
+    if columns > MAX_COLUMNS:
+        raise MatchingInputError(f"{path.name} has a row of more than {MAX_COLUMNS} columns")
+
+
+def _check_workbook_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack too big, before openpyxl unpacks anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise MatchingInputError(f"{path.name} is not a readable .xlsx workbook") from None
+    unpacked = sum(part.file_size for part in parts)
+    packed = max(1, sum(part.compress_size for part in parts))
+    # zipfile never unpacks a part past its declared size, so the declared sizes are a bound.
+    if unpacked > MAX_UNCOMPRESSED_BYTES or len(parts) > 10_000:
+        raise MatchingInputError(
+            f"{path.name} would unpack to {unpacked / 2**20:,.0f} MB; the limit is "
+            f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB"
+        )
+    if unpacked > 10 * 2**20 and unpacked / packed > MAX_COMPRESSION_RATIO:
+        raise MatchingInputError(
+            f"{path.name} unpacks to {unpacked / packed:,.0f} times its size; refused as a "
+            "possible decompression bomb (save it again from the spreadsheet, or as CSV)"
+        )
 
 
 def _excel_cell(value: object) -> str:
@@ -112,13 +164,33 @@ def _excel_cell(value: object) -> str:
 def _excel_rows(path: Path) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _check_workbook_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises several types for a file that is not a workbook
         raise MatchingInputError(f"{path.name} is not a readable .xlsx workbook") from error
     try:
         sheet = workbook.worksheets[0]
-        return [[_excel_cell(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        # The sheet's own stated size (a 7 KB file can state a million rows by 16,384 columns).
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > MAX_ROWS + 1 or declared_columns > MAX_COLUMNS:
+            raise MatchingInputError(
+                f"{path.name} says its sheet is {declared_rows:,} rows by {declared_columns:,} "
+                f"columns; the limits are {MAX_ROWS:,} rows and {MAX_COLUMNS} columns"
+            )
+        rows: list[list[str]] = []
+        blank = 0
+        # Rows stream in one at a time: the limits stop a huge sheet before it fills memory.
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+            used = len(row)
+            while used and row[used - 1] is None:
+                used -= 1  # openpyxl pads every row to the widest asked for
+            blank = blank + 1 if used == 0 else 0
+            if blank > MAX_BLANK_ROWS:
+                break  # a cell placed far below the data: what is under it is not an extract
+            _check_shape(path, len(rows) + 1, used)
+            rows.append([_excel_cell(cell) for cell in row[:used]])
+        return rows
     finally:
         workbook.close()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
+from missing_education.domain import DomainError
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
@@ -141,8 +142,10 @@ class SqlLetterRepository:
         r = (
             self.connection.execute(select(print_batches).where(print_batches.c.id == batch_id))
             .mappings()
-            .one()
+            .one_or_none()
         )
+        if r is None:
+            raise DomainError(f"no print batch with id {batch_id} (cme letters outbox lists them)")
         return PrintBatch(
             id=r["id"],
             created_on=r["created_on"],

@@ -287,3 +287,15 @@ database_checks = Table(
     Column("candidates", Text, nullable=False, default="[]"),  # JSON: ref, score, decision, why
     UniqueConstraint("case_id", "source_name", "source_sha256", name="uq_checks_case_source"),
 )
+
+# A case a step failed on (issue 15): kept until a step on it succeeds. The reason names
+# fields and references, never a child's details.
+case_attention = Table(
+    "case_attention",
+    metadata,
+    Column("case_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("category", String(20), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("since", Date, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+)

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from missing_education.persistence.attention_repository import SqlAttentionRepository
 from missing_education.persistence.audit_repository import SqlAuditRepository
 from missing_education.persistence.casework_repository import (
     SqlDecisionRepository,
@@ -24,6 +25,7 @@ from missing_education.persistence.retention_repository import SqlRetentionRepos
 from missing_education.persistence.source_repository import SqlSourceRepository
 from missing_education.persistence.workspace_repository import SqlWorkspaceRepository
 from missing_education.ports import (
+    AttentionRepository,
     AuditRepository,
     CalendarRepository,
     CaseRepository,
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
     retention: RetentionRepository
     workspace: WorkspaceRepository
+    attention: AttentionRepository
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(self._connection)
         self.retention = SqlRetentionRepository(self._connection)
         self.workspace = SqlWorkspaceRepository(self._connection)
+        self.attention = SqlAttentionRepository(self._connection)
         return self
 
     def __exit__(

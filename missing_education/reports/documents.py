@@ -11,6 +11,7 @@ import base64
 import csv
 import io
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,12 @@ from typing import Any, Protocol
 import jinja2
 
 from missing_education.domain.csv_safety import neutralise_formula
+from missing_education.private_files import (
+    PRIVATE_DIR,
+    PRIVATE_FILE,
+    make_private_dir,
+    write_private,
+)
 from missing_education.reports.case_record import CaseRecord
 from missing_education.reports.charts import save_chart
 from missing_education.reports.figures import Cell, ReportFigures, Table
@@ -95,8 +102,8 @@ def csv_text(table: Table) -> str:
 
 
 def write_table(table: Table, path: Path) -> Path:
-    """Write a table as CSV (UTF-8) to `path`."""
-    path.write_text(csv_text(table), encoding="utf-8", newline="")
+    """Write a table as CSV (UTF-8) to `path`, owner-only."""
+    write_private(path, csv_text(table).encode("utf-8"))
     return path
 
 
@@ -218,8 +225,10 @@ def write_report(
     generated_on: date,
     typesetter: Typesetter,
 ) -> ReportFiles:
-    """Write every chart, table, the HTML page and the PDF into `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write every chart, table, the HTML page and the PDF into `folder` (all owner-only)."""
+    # Figures derive from children's records: the folder and every file are owner-only.
+    make_private_dir(folder)
+    os.chmod(folder, PRIVATE_DIR)
     pngs: dict[str, Path] = {}
     svgs: dict[str, Path] = {}
     for section in figures.sections:
@@ -232,16 +241,19 @@ def write_report(
         tuple((k, v) for k, v in figures.headline.items()),
     )
     tables.append(write_csv(headline, folder))
+    for chart in [*pngs.values(), *svgs.values()]:
+        os.chmod(chart, PRIVATE_FILE)
     html = folder / "report.html"
-    html.write_text(
-        report_html(figures, council=council, generated_on=generated_on, charts=pngs),
-        encoding="utf-8",
+    write_private(
+        html,
+        report_html(figures, council=council, generated_on=generated_on, charts=pngs).encode(),
     )
     pdf = folder / "report.pdf"
-    pdf.write_bytes(
+    write_private(
+        pdf,
         report_pdf(
             figures, council=council, generated_on=generated_on, charts=svgs, typesetter=typesetter
-        )
+        ),
     )
     charts = [p for key in pngs for p in (pngs[key], svgs[key])]
     return ReportFiles(folder=folder, html=html, pdf=pdf, charts=charts, tables=tables)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from missing_education.clock import today
 from missing_education.domain.deadline import due_date
 from missing_education.domain.notification import parse_date
 from missing_education.ports import UnitOfWork
@@ -31,13 +33,20 @@ class CalendarImport:
     deadlines_moved: int
 
 
+# Calendar dates a council may import (this year give or take five), and the longest term or
+# closure: anything else is a typo, refused.
+YEARS_AROUND = 5
+LONGEST_PERIOD_DAYS = 366
+
+
 def load_calendar(uow: UnitOfWork) -> SchoolCalendar:
     """The calendar as stored (council default plus every school's overrides)."""
     return SchoolCalendar(uow.calendar.periods())
 
 
-def read_calendar_file(path: Path) -> list[CalendarPeriod]:
+def read_calendar_file(path: Path, *, on: date | None = None) -> list[CalendarPeriod]:
     """Read a calendar CSV; any bad row refuses the whole file (a partial calendar misleads)."""
+    this_year = (on or today()).year
     try:
         table = read_csv(path)
     except CsvFileError as error:
@@ -55,6 +64,20 @@ def read_calendar_file(path: Path) -> list[CalendarPeriod]:
             end = parse_date(values["end_date"])
         except ValueError:
             problems.append(f"row {row_number}: start_date and end_date must be real dates")
+            continue
+        first_year, last_year = this_year - YEARS_AROUND, this_year + YEARS_AROUND
+        if not (first_year <= start.year <= last_year and first_year <= end.year <= last_year):
+            problems.append(
+                f"row {row_number}: dates must fall between {first_year} and {last_year} "
+                "(is the year right?)"
+            )
+            continue
+        if (end - start).days > LONGEST_PERIOD_DAYS:
+            # A closure typed to 2099 would stop every deadline until 2100.
+            problems.append(
+                f"row {row_number}: a period is at most {LONGEST_PERIOD_DAYS} days long "
+                "(is the year right?)"
+            )
             continue
         kind = values["kind"].strip().lower()
         urn = values["school_urn"].strip()

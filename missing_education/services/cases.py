@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from missing_education.domain import Status
+from missing_education.domain.attention import Attention
 from missing_education.ports import UnitOfWork
 from missing_education.rules.school_age import (
     compulsory_school_age,
@@ -20,6 +21,7 @@ from missing_education.services.letters import letter_summary
 def list_cases(uow: UnitOfWork, status: Status | None = None) -> list[dict[str, Any]]:
     """Every case (or those in one status) with the date its current step is due."""
     with uow:
+        flagged = {a.case_id: a for a in uow.attention.all()}
         return [
             {
                 "case_id": s.case_id,
@@ -28,9 +30,22 @@ def list_cases(uow: UnitOfWork, status: Status | None = None) -> list[dict[str, 
                 "deadline": s.deadline.isoformat() if s.deadline else None,
                 "deadline_step": s.deadline_step,
                 "opened_on": s.opened_on.isoformat(),
+                "needs_attention": attention_summary(flagged.get(s.case_id)),
             }
             for s in uow.cases.summaries(status)
         ]
+
+
+def attention_summary(attention: Attention | None) -> dict[str, Any] | None:
+    """A case's "needs attention" flag as the case list and case page show it."""
+    if attention is None:
+        return None
+    return {
+        "category": attention.category,
+        "reason": attention.reason,
+        "since": attention.since.isoformat(),
+        "attempts": attention.attempts,
+    }
 
 
 def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any]:
@@ -43,6 +58,7 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         decisions = uow.decisions.for_case(case_id)
         visits = uow.directory.visits(case_id)
         checks = [match_summary(check) for check in uow.sources.checks(case_id)]
+        attention = uow.attention.get(case_id)
     school_age = compulsory_school_age(case.child.date_of_birth)
     # The leaving date as intake worked it out on the term calendar (DOMAIN.md section 2).
     csa_ends = case.csa_ends or school_age.ends
@@ -52,6 +68,7 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         "case_id": case.id,
         "reference": case.reference,
         "status": case.status.value,
+        "needs_attention": attention_summary(attention),
         "deadline": open_deadlines[0].due.isoformat() if open_deadlines and case.is_open else None,
         "deadline_step": open_deadlines[0].step.value if open_deadlines and case.is_open else None,
         "child": {

@@ -8,6 +8,7 @@ from typing import Any
 
 from missing_education.domain import case_reference
 from missing_education.ports import UnitOfWork
+from missing_education.services.attention import each_case
 from missing_education.services.intake import ingest_file
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
@@ -22,13 +23,13 @@ def receive_file(uow: UnitOfWork, path: Path, *, settings: Settings, today: date
     to_acknowledge = report.opened_case_ids + report.linked_case_ids + report.taken_in_case_ids
     with uow:
         procedure = Procedure(uow, settings, today)
-        procedure.acknowledge(lock_cases(uow, to_acknowledge))
-        uow.commit()
-        for case_id in sorted(set(report.opened_case_ids + report.resume_case_ids)):
-            lock_cases(uow, [case_id])
-            procedure.investigate(case_id)
-            uow.commit()
-    return report.as_dict()
+        # One case at a time: a record that breaks its letters is flagged; the rest go on.
+        follow_up = each_case(procedure, to_acknowledge, lambda i: procedure.acknowledge([i]))
+        started = set(report.opened_case_ids + report.resume_case_ids) - set(follow_up.attention)
+        follow_up.merge(each_case(procedure, started, procedure.investigate))
+    result = report.as_dict()
+    result.update(attention_summary(follow_up))
+    return result
 
 
 def decide(
@@ -55,16 +56,28 @@ def decide(
 def sweep(uow: UnitOfWork, *, settings: Settings, today: date) -> dict[str, Any]:
     """The daily case review."""
     report = review_cases(uow, settings=settings, today=today)
-    return {"cases": report.cases, "letters": report.letters, "actions": report.actions}
+    return {
+        "cases": report.cases,
+        "letters": report.letters,
+        "actions": report.actions,
+        **attention_summary(report),
+    }
+
+
+def attention_summary(report: StepReport) -> dict[str, Any]:
+    """The cases a run flagged: counts by reason category and case references, nothing else."""
+    return {
+        "failed": report.failed,
+        "attention": [case_reference(i) for i in sorted(report.attention)],
+    }
 
 
 def investigate(uow: UnitOfWork, case_id: int, *, settings: Settings, today: date) -> StepReport:
-    """Advance one case as far as it goes without a person."""
+    """Advance one case as far as it goes without a person (a failure flags the case)."""
     with uow:
-        lock_cases(uow, [case_id])
-        report = Procedure(uow, settings, today).investigate(case_id)
-        uow.commit()
-    return report
+        uow.cases.get(case_id)  # an unknown id is refused, not flagged
+        procedure = Procedure(uow, settings, today)
+        return each_case(procedure, [case_id], procedure.investigate)
 
 
 def waiting_decisions(uow: UnitOfWork) -> list[dict[str, Any]]:

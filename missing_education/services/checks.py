@@ -56,14 +56,41 @@ def outcome_for(source_name: str) -> Outcome | None:
     return next((o for prefix, o in SOURCE_OUTCOMES if lowered.startswith(prefix)), None)
 
 
-def load_source(uow: UnitOfWork, name: str, path: Path) -> SourceLoad:
-    """Replace a named source with a CSV or Excel extract, atomically."""
-    if not name.replace("_", "").replace("-", "").isalnum():
-        raise SourceFileError("a source name uses letters, digits, '-' and '_' only")
+# A load rejecting more than this share of its rows is refused: the old source stays.
+MAX_REJECTED_SHARE = 0.2
+
+
+def load_source(
+    uow: UnitOfWork, name: str, path: Path, *, max_rejected_share: float = MAX_REJECTED_SHARE
+) -> SourceLoad:
+    """Replace a named source with a CSV or Excel extract, atomically.
+
+    A file in which no row (or too large a share of rows) can be used is refused and the
+    source keeps its last good load: an empty or broken extract must not silently empty it.
+    Row numbers are the spreadsheet's (the header is row 1).
+    """
+    if not name.replace("_", "").replace("-", "").isalnum() or len(name) > 60:
+        raise SourceFileError("a source name is up to 60 letters, digits, '-' and '_'")
     try:
         register = read_register(path)
     except MatchingInputError as error:
         raise SourceFileError(str(error)) from None
+    # The reader counts the first data row as 1; the spreadsheet shows it as row 2.
+    rejections = [(r.row + 1, r.reason) for r in register.rejections]
+    total = len(register.records) + len(rejections)
+    if not len(register.records):
+        raise SourceFileError(
+            f"no row of {path.name} could be used ({len(rejections)} rejected); "
+            f"the source {name} was kept as it was"
+            + "".join(f"\n  row {row}: {why}" for row, why in rejections[:10])
+        )
+    if len(rejections) > max_rejected_share * total:
+        raise SourceFileError(
+            f"{len(rejections)} of {total} rows of {path.name} were rejected, more than "
+            f"{max_rejected_share:.0%}; the source {name} was kept as it was "
+            "(correct the file, or allow more with --allow-rejected)"
+            + "".join(f"\n  row {row}: {why}" for row, why in rejections[:10])
+        )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     info = SourceInfo(
         name=name,
@@ -77,7 +104,7 @@ def load_source(uow: UnitOfWork, name: str, path: Path) -> SourceLoad:
         uow.commit()
     return SourceLoad(
         info=info,
-        rejections=[(r.row, r.reason) for r in register.rejections],
+        rejections=rejections,
         extra_columns=list(register.extra_columns),
     )
 

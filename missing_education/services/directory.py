@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from missing_education.domain.directory import School
+from missing_education.domain.email_address import email_problem
 from missing_education.ports import UnitOfWork
 from missing_education.services.tabular import CsvFileError, read_csv
 
@@ -48,11 +49,21 @@ def _table(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, s
     return rows
 
 
+def _email_problems(rows: list[tuple[int, dict[str, str]]]) -> list[str]:
+    """Each row whose email is not exactly one valid address (blank is allowed)."""
+    return [
+        f"row {n}: email {problem}"
+        for n, r in rows
+        if r.get("email") and (problem := email_problem(r["email"]))
+    ]
+
+
 def import_schools(uow: UnitOfWork, path: Path) -> DirectoryImport:
     """Add or replace schools by URN (columns: urn, name; optional email and address)."""
     rows = _table(path, ("urn", "name"))
     problems = [f"row {n}: urn must be 6 or 7 digits" for n, r in rows if not r["urn"].isdigit()]
     problems += [f"row {n}: name is required" for n, r in rows if not r["name"]]
+    problems += _email_problems(rows)
     if problems:
         raise DirectoryFileError(problems)
     schools = [School(**{c: r.get(c, "") for c in SCHOOL_COLUMNS}) for _, r in rows]
@@ -66,7 +77,7 @@ def import_officers(uow: UnitOfWork, path: Path) -> DirectoryImport:
     """Add or update officers by code; `areas` lists postcode districts separated by ";"."""
     rows = _table(path, ("code", "name", "areas"))
     officers: list[dict[str, Any]] = []
-    problems = []
+    problems = _email_problems(rows)
     for n, r in rows:
         if not r["code"] or not r["name"]:
             problems.append(f"row {n}: code and name are required")

@@ -145,10 +145,12 @@ def open_notification_file(path: Path, *, today: date) -> Iterator[NotificationS
             missing = [name for name in REQUIRED_COLUMNS if name not in table.header]
             if missing:
                 raise IntakeFileError(
-                    f"{path.name} is missing the required column {', '.join(missing)}; "
-                    "nothing was taken in"
+                    f"{path.name} is missing the required column {', '.join(missing)} "
+                    f"({table.described}); nothing was taken in"
                 )
             warnings = []
+            if (table.encoding, table.delimiter) not in (("UTF-8", ","), ("Windows-1252", ",")):
+                warnings.append(f"the file was {table.described}")
             extra = [name for name in table.header if name and name not in NOTIFICATION_COLUMNS]
             if extra:
                 warnings.append(f"extra columns kept as notes: {', '.join(extra)}")
@@ -417,6 +419,7 @@ def ingest_file(
     settings: Settings,
     today: date,
     progress: Progress | None = None,
+    source: str | None = None,
 ) -> IntakeReport:
     """Read a notification file row by row, open or link its cases and triage the new ones.
 
@@ -437,7 +440,7 @@ def ingest_file(
             uow,
             stream.rows,
             report,
-            source=path.name,
+            source=source or path.name,  # a held file keeps the name it was sent with
             settings=settings,
             today=today,
             after_batch=after_batch,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from missing_education.domain import Case
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, Recipient
 from missing_education.letters import Letterhead, render_letters
 from missing_education.ports import UnitOfWork
-from missing_education.private_files import make_private_dir
+from missing_education.private_files import write_private
 from missing_education.rules.school_age import year_group
 from missing_education.settings import Settings
 
@@ -91,16 +90,6 @@ def _file_name(step_key: str) -> str:
     return re.sub(r"[^a-z0-9_.-]+", "-", step_key.lower()) + ".pdf"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    make_private_dir(path.parent)  # letters/ and the case's folder: owner-only (0700)
-    # Children's data: owner-only, written whole then moved into place.
-    partial = path.with_suffix(".part")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.replace(partial, path)
-
-
 def issue_letters(
     uow: UnitOfWork, requests: Sequence[LetterRequest], *, settings: Settings, today: date
 ) -> list[LetterRecord]:
@@ -124,7 +113,7 @@ def issue_letters(
         )
         for (index, request), letter in zip(missing, rendered, strict=True):
             path = settings.letters_dir / request.case.reference / _file_name(request.step_key)
-            _write_private(path, letter.pdf)
+            write_private(path, letter.pdf)  # owner-only (0600) in owner-only folders
             results[index] = uow.letters.add(
                 {
                     "case_id": request.case.id,

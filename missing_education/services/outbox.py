@@ -13,6 +13,7 @@ from missing_education.clock import now
 from missing_education.delivery import DeliveryError, Email, Transport
 from missing_education.domain import case_reference
 from missing_education.domain.csv_safety import neutralise_formula
+from missing_education.domain.email_address import email_problem
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
 from missing_education.letters import merge_pdfs
 from missing_education.ports import UnitOfWork, WriteConflict
@@ -65,6 +66,11 @@ def message_id(letter: LetterRecord, settings: Settings) -> str:
 
 
 def _email(letter: LetterRecord, settings: Settings) -> Email:
+    """The message for a letter, or ValueError/OSError saying why it cannot be sent."""
+    if problem := email_problem(letter.recipient_email):
+        raise ValueError(f"the recipient's address {problem}")
+    if not Path(letter.path).is_file():
+        raise ValueError("the letter's PDF is missing from the letters folder")
     reference = case_reference(letter.case_id)
     subject = SUBJECTS.get(letter.letter_type, "Children Missing Education")
     return Email(
@@ -119,7 +125,21 @@ def send_queued(
             if not claimed:
                 continue  # another sender took it
             try:
-                transport.send(_email(letter, settings))
+                email = _email(letter, settings)
+            except (OSError, ValueError) as error:
+                # This letter cannot be sent as it stands: marked failed, the rest go on.
+                uow.letters.set_delivery(
+                    letter.id,
+                    status=Delivery.FAILED,
+                    attempts=letter.attempts + 1,
+                    last_error=str(error)[:500],
+                    next_attempt_at=None,
+                )
+                uow.commit()
+                report.failed += 1
+                continue
+            try:
+                transport.send(email)
             except DeliveryError as error:
                 attempts = letter.attempts + 1
                 give_up = error.permanent or attempts >= settings.mail.max_attempts

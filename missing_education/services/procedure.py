@@ -17,7 +17,9 @@ from missing_education.domain import SYSTEM, Case, DecisionRefused, HistoryEntry
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.decision import DECISIONS, DecisionRequest
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
+from missing_education.domain.email_address import email_problem
 from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.domain.limits import check_decision_text
 from missing_education.domain.risk import read_risks
 from missing_education.domain.words import (
     answer_words,
@@ -92,6 +94,8 @@ class StepReport:
     letters: int = 0
     actions: dict[str, int] = field(default_factory=dict)
     case_ids: list[int] = field(default_factory=list)
+    # Cases a step failed on (flagged "needs attention"), with the reason category (issue 15).
+    attention: dict[int, str] = field(default_factory=dict)
 
     def count(self, action: str, case_id: int) -> None:
         """Record one action on one case."""
@@ -99,6 +103,28 @@ class StepReport:
         if case_id not in self.case_ids:
             self.case_ids.append(case_id)
             self.cases += 1
+
+    def fail(self, category: str, case_id: int) -> None:
+        """Record that a step failed on one case, which was flagged and left for the next run."""
+        self.attention[case_id] = category
+
+    @property
+    def failed(self) -> dict[str, int]:
+        """How many cases failed, by reason category."""
+        counts: dict[str, int] = {}
+        for category in self.attention.values():
+            counts[category] = counts.get(category, 0) + 1
+        return counts
+
+    def merge(self, other: StepReport) -> None:
+        """Add another report's counts to this one (letters are counted by the caller)."""
+        for action, number in other.actions.items():
+            self.actions[action] = self.actions.get(action, 0) + number
+        for case_id in other.case_ids:
+            if case_id not in self.case_ids:
+                self.case_ids.append(case_id)
+                self.cases += 1
+        self.attention.update(other.attention)
 
 
 def visit_time(recorded: object, day: date) -> dict[str, Any]:
@@ -353,6 +379,7 @@ class Procedure:
             raise DecisionRefused(
                 f"{kind} cannot be {answer!r}; choose one of: {', '.join(DECISIONS[kind])}"
             )
+        check_decision_text(who, details)  # every door: CLI, Prefect form, case workspace
         report = StepReport()
         case = self.uow.cases.get(case_id)
         waiting = self.uow.decisions.open_for(case.id, kind)
@@ -641,6 +668,9 @@ class Procedure:
     def handover(self, case: Case, who: str, details: dict[str, Any]) -> None:
         """Hand a child who moved to another council over to its CME officer."""
         council = str(details.get("other_council") or "the receiving council")
+        address = str(details.get("other_council_email") or "")
+        if address and (problem := email_problem(address)):
+            raise DecisionRefused(f"other_council_email {problem}")
         self.move(case, Status.HANDOVER, who, f"moved to {council}: handed over")
         due = self.deadline(
             case,
@@ -651,7 +681,7 @@ class Procedure:
             case,
             "other_la_enquiry",
             "other_la_enquiry:1",
-            recipients.other_council(council, str(details.get("other_council_email") or "")),
+            recipients.other_council(council, address),
             other_council=council,
             deadline=due,
         )

@@ -7,6 +7,7 @@ into plain facts, and hands them to `missing_education.reports` for figures and 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import Any
 
 from missing_education.clock import LONDON
 from missing_education.domain import Case
+from missing_education.letters.rendering import printable_context
 from missing_education.letters.typesetting import count_pages, font_dirs, shared_typesetter
 from missing_education.ports import UnitOfWork
-from missing_education.private_files import write_private
+from missing_education.private_files import check_output_dir, check_output_file, write_private
 from missing_education.reports import (
     DFE_COLUMNS,
     CaseFacts,
@@ -145,6 +147,22 @@ def read_report_data(uow: UnitOfWork) -> ReportData:
     )
 
 
+class PrintableTypesetter:
+    """The shared typesetter; text in a document's data that no font has is shown as U+FFFD."""
+
+    def __init__(self) -> None:
+        self.inner = shared_typesetter(font_dirs())
+
+    def typeset(self, source: str, *, root: Path, created: date) -> bytes:
+        """Make the data (root/data.json) printable, then typeset as usual."""
+        data_file = root / "data.json"
+        if data_file.is_file():
+            data = json.loads(data_file.read_text(encoding="utf-8"))
+            cleaned = printable_context({"data": data}, self.inner)["data"]
+            data_file.write_text(json.dumps(cleaned, ensure_ascii=False), encoding="utf-8")
+        return self.inner.typeset(source, root=root, created=created)
+
+
 def weekly_report(
     uow: UnitOfWork,
     *,
@@ -153,8 +171,11 @@ def weekly_report(
     out: Path | None,
     settings: Settings,
     today: date,
+    force: bool = False,
 ) -> WeeklyReport:
     """Charts, tables, HTML and PDF over a period (default: twelve weeks to today)."""
+    if out is not None:
+        check_output_dir(out, force=force)  # a folder a person named: refused before any work
     default = default_period(end or today)
     period = Period(start or default.start, end or default.end)
     with uow:
@@ -166,7 +187,7 @@ def weekly_report(
         folder,
         council=settings.council.council_name,
         generated_on=today,
-        typesetter=shared_typesetter(font_dirs()),
+        typesetter=PrintableTypesetter(),
     )
     return WeeklyReport(figures=figures, files=files)
 
@@ -179,11 +200,15 @@ def dfe_termly_return(
     settings: Settings,
     today: date,
     census_date: date | None = None,
+    force: bool = False,
 ) -> DfeReturnFiles:
     """The DfE termly CME return from case states; rows and a summary as CSV files.
 
     Counted up to the end of the term, or up to `census_date` or today if earlier.
     """
+    if out is not None:
+        check_output_file(out, force=force)
+        check_output_file(out.with_name(f"{out.stem}-summary.csv"), force=force)
     with uow:
         periods = uow.calendar.periods()
         data = read_report_data(uow)
@@ -193,7 +218,7 @@ def dfe_termly_return(
     rows_csv = out or settings.home / "reports" / f"dfe-return-{dates.name}.csv"
     rows = Table("dfe-return", "DfE return", DFE_COLUMNS, tuple(r.cells() for r in result.rows))
     # A row per child (sex, year group, reason): owner-only, as the case database is.
-    write_private(rows_csv, csv_text(rows).encode("utf-8"))
+    write_private(rows_csv, csv_text(rows).encode("utf-8"), force=force or out is None)
     summary_csv = write_table(
         Table(
             "dfe-return-summary",
@@ -207,9 +232,17 @@ def dfe_termly_return(
 
 
 def export_case(
-    uow: UnitOfWork, case_id: int, *, out: Path | None, settings: Settings, today: date
+    uow: UnitOfWork,
+    case_id: int,
+    *,
+    out: Path | None,
+    settings: Settings,
+    today: date,
+    force: bool = False,
 ) -> CaseExport:
     """The record of reasonable enquiries on one case as a PDF readable by its owner only."""
+    if out is not None:
+        check_output_file(out, force=force)  # never a device, folder, link or another file
     with uow:
         case = uow.cases.get(case_id)
         record = case_record(
@@ -224,9 +257,9 @@ def export_case(
             prepared_on=today,
             prepared_by=f"{settings.council.service_name}, {settings.council.council_name}",
         )
-    pdf = case_record_pdf(record, shared_typesetter(font_dirs()), created=today)
+    pdf = case_record_pdf(record, PrintableTypesetter(), created=today)
     path = out or settings.home / "exports" / f"{case.reference}-enquiries.pdf"
-    write_private(path, pdf)
+    write_private(path, pdf, force=force or out is None)
     return CaseExport(
         reference=case.reference,
         path=path,

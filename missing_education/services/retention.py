@@ -49,8 +49,15 @@ def retention_cutoff(today: date, years: int) -> date:
 def _delete(path: str) -> int:
     target = Path(path)
     deleted = 0
-    # The letter and any half-written copy a crash left beside it (see services.letters).
-    for candidate in (target, target.with_suffix(".part"), target.with_name(target.name + ".part")):
+    # The letter and any half-written copy a crash left beside it (private_files.write_private
+    # writes `.<name>.<random>.part`; older versions wrote `<name>.part`).
+    leftovers = list(target.parent.glob(f".{target.name}.*.part")) if target.parent.is_dir() else []
+    for candidate in (
+        target,
+        target.with_suffix(".part"),
+        target.with_name(target.name + ".part"),
+        *leftovers,
+    ):
         if candidate.is_file():
             candidate.unlink(missing_ok=True)
             deleted += candidate == target

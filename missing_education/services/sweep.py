@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from missing_education.domain import SYSTEM, Case, Outcome, Status
+from missing_education.domain.attention import Attention
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.words import step_words
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
+from missing_education.services.attention import NOT_THE_CASE, flag, guarded
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.settings import Settings
@@ -32,53 +35,105 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
     report = StepReport()
     with uow:
         procedure = Procedure(uow, settings, today)
-        # Lock first, then read which visits still wait: a second sweep assigns none twice.
-        lock_cases(uow, (visit.case_id for visit in uow.directory.visits(unassigned=True)))
-        procedure.assign_waiting_visits(report=report)
-        uow.commit()
-        _close_past_school_age(procedure, report)
+        # Only cases flagged before need their flag cleared when a step on them works.
+        flagged = {attention.case_id for attention in uow.attention.all()}
+        # Case by case: lock first, then read which visits still wait, so a second sweep
+        # assigns none twice, and a case that cannot be read holds up no other.
+        for case_id in sorted({visit.case_id for visit in uow.directory.visits(unassigned=True)}):
+            try:
+                assigned = guarded(
+                    uow,
+                    case_id,
+                    today,
+                    partial(_assign_visits, procedure, case_id, report),
+                    clear=False,
+                )
+            except WriteConflict:
+                uow.rollback()  # another sweep is assigning it: nothing twice
+                continue
+            if isinstance(assigned, Attention):
+                report.fail(assigned.category, case_id)
+        # No CME step after compulsory school age ends (Education Act 1996 s8): close those
+        # cases first, each on its own, before any overdue step is acted on.
+        for case_id in uow.cases.open_past_school_age(today):
+            try:
+                closed = guarded(
+                    uow,
+                    case_id,
+                    today,
+                    partial(_close_past_school_age, procedure, case_id, report),
+                    clear=case_id in flagged,
+                )
+            except WriteConflict:
+                uow.rollback()
+                report.count("left_for_next_review", case_id)
+                continue
+            if isinstance(closed, Attention):
+                report.fail(closed.category, case_id)
         for deadline in overdue(uow.deadlines.open(), today):
             # The case before its deadline, as every step locks them: nobody waits in a circle.
-            case = uow.cases.get(deadline.case_id, lock=True)
+            try:
+                case = uow.cases.get(deadline.case_id, lock=True)
+            except NOT_THE_CASE:
+                raise
+            except Exception as error:  # a record that cannot even be read stops nothing
+                report.fail(flag(uow, deadline.case_id, error, today).category, deadline.case_id)
+                continue
             if not uow.deadlines.claim(deadline, today):
                 uow.rollback()
                 continue  # another sweep acted on it
+            kept = len(procedure.letters)
+            step = StepReport()
             try:
-                if case.is_open:
-                    _apply(procedure, case, deadline, report)
-                uow.commit()
+                outcome = guarded(
+                    uow,
+                    case.id,
+                    today,
+                    partial(_apply_if_open, procedure, case, deadline, step),
+                    # A case failing on another deadline today keeps its flag.
+                    clear=case.id in flagged and case.id not in report.attention,
+                )
             except WriteConflict:
                 # Someone else moved the case meanwhile: its deadline stays for the next sweep.
                 uow.rollback()
                 report.count("left_for_next_review", deadline.case_id)
+                continue
+            if isinstance(outcome, Attention):
+                # Rolled back with its claim: the step is tried again on the next sweep.
+                del procedure.letters[kept:]
+                report.fail(outcome.category, case.id)
+            else:
+                report.merge(step)
         report.letters = len(procedure.letters)
     return report
 
 
-def _close_past_school_age(p: Procedure, report: StepReport) -> None:
-    """Close every open case whose child is past compulsory school age, whatever its stage.
+def _close_past_school_age(p: Procedure, case_id: int, report: StepReport) -> None:
+    """Close an open case whose child is past compulsory school age, whatever its stage.
 
     No CME action (letter, notice, visit) may be taken after the child ceases to be of
-    compulsory school age (Education Act 1996 s8; DOMAIN.md 4.7), so this runs before any
-    overdue step is acted on.
+    compulsory school age (Education Act 1996 s8), so this runs before any overdue step.
     """
-    for case_id in p.uow.cases.open_past_school_age(p.today):
-        case = p.uow.cases.get(case_id, lock=True)
-        if not case.is_open or case.csa_ends is None or case.csa_ends >= p.today:
-            p.uow.rollback()
-            continue  # closed by someone else meanwhile
-        try:
-            p.close(
-                case,
-                Outcome.PAST_CSA,
-                SYSTEM,
-                f"ceased to be of compulsory school age on {case.csa_ends:%d %B %Y}",
-            )
-            p.uow.commit()
-            report.count("closed_past_csa", case_id)
-        except WriteConflict:
-            p.uow.rollback()
-            report.count("left_for_next_review", case_id)
+    case = p.uow.cases.get(case_id, lock=True)
+    if not case.is_open or case.csa_ends is None or case.csa_ends >= p.today:
+        return  # closed by someone else meanwhile
+    p.close(
+        case,
+        Outcome.PAST_CSA,
+        SYSTEM,
+        f"ceased to be of compulsory school age on {case.csa_ends:%d %B %Y}",
+    )
+    report.count("closed_past_csa", case_id)
+
+
+def _assign_visits(p: Procedure, case_id: int, report: StepReport) -> None:
+    lock_cases(p.uow, [case_id])
+    p.assign_waiting_visits(only_case=case_id, report=report)
+
+
+def _apply_if_open(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:
+    if case.is_open:
+        _apply(p, case, deadline, report)
 
 
 def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -38,6 +40,7 @@ from flows.watch_inbox import watch_inbox
 from missing_education import cli
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
 from missing_education.settings import load_settings
 from missing_education.synthetic import synthetic_notifications, write_csv
 
@@ -108,7 +111,7 @@ def test_receive_notifications_opens_cases_and_queues_acknowledgements(
 ) -> None:
     path = notification_file(tmp_path / "from-schools.csv", 12, seed=3)
 
-    summary = receive_notifications(str(path))
+    summary = receive_notifications(held(path))
 
     assert summary["opened"] >= 10
     assert summary["rejected"] == 2
@@ -124,6 +127,39 @@ def test_receive_notifications_opens_cases_and_queues_acknowledgements(
             assert all(x.status.value == "queued" for x in letters)
 
 
+def held(path: Path) -> str:
+    """Hold a file for intake: the flow takes its id, never its path."""
+    return intake_files.hold(load_settings(), path).id
+
+
+def test_watch_inbox_takes_each_file_on_its_own_sets_refused_ones_aside_and_ignores_links(
+    harness: None, isolated_home: Path
+) -> None:
+    inbox = isolated_home / "inbox"
+    inbox.mkdir(parents=True)
+    refused = inbox / "a-missing-columns.csv"
+    refused.write_text("forename,surname\nAmira,Khan\n", encoding="utf-8")
+    link = inbox / "b-passwd.csv"
+    link.symlink_to("/etc/passwd")
+    (inbox / "c-folder.csv").mkdir()
+    good = notification_file(inbox / "d-good.csv", 4, seed=3)
+    for n, path in enumerate((refused, good)):
+        os.utime(path, (1_800_000_000 + n, 1_800_000_000 + n))  # refused first, then good
+
+    results = watch_inbox()
+
+    assert [r["refused"] for r in results] == [True, False]
+    assert all(r["file_id"].startswith("f-") for r in results)
+    rejected = inbox / "rejected" / "a-missing-columns.csv"
+    assert rejected.is_file() and not refused.exists()
+    reason = (inbox / "rejected" / "a-missing-columns.csv.reason.txt").read_text()
+    assert "missing the required column date_of_birth" in reason
+    assert (inbox / "processed" / "d-good.csv").is_file()
+    assert link.is_symlink() and (inbox / "c-folder.csv").is_dir()  # never read, never moved
+    assert case_counts()[0] >= 3
+    assert watch_inbox() == []
+
+
 def test_watch_inbox_takes_each_file_in_once_and_writes_its_rejects(
     harness: None, isolated_home: Path
 ) -> None:
@@ -132,7 +168,7 @@ def test_watch_inbox_takes_each_file_in_once_and_writes_its_rejects(
 
     results = watch_inbox()
 
-    assert results == [{"file": "housing-2026-11-20.csv", "rejected": 2}]
+    assert [(r["refused"], r["rejected"]) for r in results] == [(False, 2)]
     assert not path.exists()
     assert (inbox / "processed" / "housing-2026-11-20.csv").is_file()
     rejects = isolated_home / "rejects" / "housing-2026-11-20-rejects.csv"
@@ -151,7 +187,7 @@ def test_watch_inbox_takes_each_file_in_once_and_writes_its_rejects(
 def test_daily_case_review_records_what_it_did_and_the_decisions_waiting(
     harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    receive_notifications(str(notification_file(tmp_path / "n.csv", 4, seed=9)))
+    receive_notifications(held(notification_file(tmp_path / "n.csv", 4, seed=9)))
     monkeypatch.setenv("CME_TODAY", "2026-12-29")  # every locate deadline has passed
 
     state = daily_case_review(return_state=True)
@@ -177,6 +213,36 @@ def test_daily_case_review_records_what_it_did_and_the_decisions_waiting(
         names = {uow.cases.get(s.case_id).child.surname for s in uow.cases.summaries()}
     stored = json.dumps(rows) + json.dumps(decisions)
     assert not [name for name in names if name in stored]
+
+
+def test_a_review_that_could_not_finish_a_case_ends_failed_saying_how_many_and_why(
+    harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    receive_notifications(held(notification_file(tmp_path / "n.csv", 4, seed=9)))
+    with database() as uow:
+        open_ids = [s.case_id for s in uow.cases.summaries() if s.status.value == "investigating"]
+    bad = open_ids[0]
+    blocked = load_settings().letters_dir / f"CME-{bad:06d}"
+    shutil.rmtree(blocked)
+    blocked.write_bytes(b"a file where the case's letters folder should be")
+    monkeypatch.setenv("CME_TODAY", "2026-12-29")  # every locate deadline has passed
+
+    state = daily_case_review(return_state=True)
+
+    assert state.is_failed()
+    assert state.message is not None
+    assert state.message.startswith("1 case needs attention (unexpected: 1)")
+    result = state.result(raise_on_failure=False)
+    assert result["attention"] == [f"CME-{bad:06d}"]
+    assert result["actions"]["escalated_not_located"] == len(open_ids) - 1
+    flow_run_id = state.state_details.flow_run_id
+    assert flow_run_id is not None
+    [review] = artifacts(flow_run_id, "daily-case-review")
+    rows = json.loads(review.data) if isinstance(review.data, str) else review.data
+    assert {"action": "needs attention: unexpected", "cases": 1} in rows
+    [listed] = artifacts(flow_run_id, "cases-needing-attention")
+    cases = json.loads(listed.data) if isinstance(listed.data, str) else listed.data
+    assert cases == [{"case": f"CME-{bad:06d}"}]
 
 
 def test_the_cme_command_runs_ingest_as_a_flow_with_prefect_orchestration(

@@ -12,6 +12,8 @@ import pytest
 from prefect.flow_runs import resume_flow_run
 
 from missing_education import services
+from missing_education.services import intake_files
+from missing_education.settings import load_settings
 from tests.e2e.conftest import CHILDREN, E2E, FILE_CHILDREN, TODAY, write_notifications
 
 pytestmark = pytest.mark.server
@@ -76,8 +78,12 @@ def search_files(paths: list[Path], needles: set[str]) -> list[str]:
 
 def test_prefect_stores_no_personal_data_after_a_journey(e2e: E2E) -> None:
     # Intake through the `file` deployment: names and addresses pass through the worker only.
-    path = write_notifications(e2e.server.root / "incoming" / "school-returns.csv", FILE_CHILDREN)
-    e2e.run("receive-notifications/file", timeout=180, path=str(path))
+    # The file is named after a child, as people do: Prefect sees only the id it is held under.
+    first = FILE_CHILDREN["file-1"]
+    file_name = f"{first['forename']}-{first['surname']}-referral.csv".lower()
+    path = write_notifications(e2e.server.root / "incoming" / file_name, FILE_CHILDREN)
+    held = intake_files.hold(load_settings(), path)
+    e2e.run("receive-notifications/file", timeout=180, file_id=held.id)
     opened = {}
     for summary in services.list_cases(e2e.cases.uow()):
         details = services.case_details(
@@ -116,6 +122,7 @@ def test_prefect_stores_no_personal_data_after_a_journey(e2e: E2E) -> None:
     e2e.run("daily-case-review/daily")
 
     needles = personal_strings(CHILDREN) | personal_strings(FILE_CHILDREN)
+    needles |= {file_name, Path(file_name).stem, first["forename"], str(path.parent)}
     database = e2e.server.database
     # The search finds what Prefect does hold: the case reference in the decision's prompt.
     assert search_database(database, {f"CME-{case_id:06d}"})

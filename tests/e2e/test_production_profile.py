@@ -41,6 +41,7 @@ from prefect.settings import (
 
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar
 from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
@@ -251,6 +252,13 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def held(made: Production, path: Path) -> str:
+    """Hold a file in the workers' CME_HOME: the flow takes its id, never its path."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CME_HOME", str(made.home))
+        return intake_files.hold(load_settings(), path).id
+
+
 def seed_overdue_cases(made: Production) -> None:
     """Forty children notified and investigated on REFERRAL: overdue on the workers' today."""
     with pytest.MonkeyPatch.context() as patch:
@@ -405,7 +413,7 @@ def test_two_workers_racing_over_overlapping_files_make_nothing_twice(
         before = {s.case_id for s in uow.cases.summaries()}
 
     runs = [
-        start_run(production, "receive-notifications/file", path=str(path))
+        start_run(production, "receive-notifications/file", file_id=held(production, path))
         for path in (first, second)
     ]
     ended = [completed(production, run) for run in runs]

@@ -20,6 +20,7 @@ from missing_education.cli import app
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.domain.csv_safety import FORMULA_STARTS, neutralise_formula
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
 from missing_education.services.checks import SourceFileError, load_source
 from missing_education.services.intake import (
     IntakeFileError,
@@ -152,10 +153,10 @@ def test_the_rejects_file_never_holds_a_live_formula(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reasons: list[str]
 ) -> None:
     monkeypatch.setenv("CME_HOME", str(tmp_path / "home"))
-    written = write_rejects.fn(
-        str(tmp_path / "n.csv"), [{"row": i + 2, "reason": r} for i, r in enumerate(reasons)]
-    )
-    assert written is not None
+    (tmp_path / "n.csv").write_text("forename\n", encoding="utf-8")
+    file_id = intake_files.hold(load_settings(), tmp_path / "n.csv").id
+    assert write_rejects.fn(file_id, [{"row": i + 2, "reason": r} for i, r in enumerate(reasons)])
+    written = tmp_path / "home" / "rejects" / "n-rejects.csv"
 
     with open(written, newline="", encoding="utf-8") as handle:
         cells = [value for row in csv.reader(handle) for value in row]

@@ -171,3 +171,58 @@ def test_a_child_known_only_to_social_care_stays_open_after_the_match_is_confirm
         case = uow.cases.get(case_id)
     assert case.is_open
     assert "known to social_care" in case.history[-1].why
+
+
+def test_a_tiny_workbook_that_unpacks_to_a_huge_sheet_is_refused_and_the_old_source_kept(
+    database_url: str, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    from missing_education.services.checks import SourceFileError, load_source
+
+    good = tmp_path / "census.csv"
+    good.write_text("ref,forename,surname\nR1,Amira,Khan\nR2,Tom,Baker\n", encoding="utf-8")
+    uow = SqlUnitOfWork(database_url)
+    assert load_source(uow, "school_census", good).info.rows == 2
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["ref", "forename", "surname"])
+    sheet.append(["R9", "Zofia", "Nowak"])
+    sheet["XFD1048576"] = "x"  # the last cell of the sheet: a million rows by 16,384 columns
+    bomb = tmp_path / "bomb.xlsx"
+    book.save(bomb)
+    assert bomb.stat().st_size < 10_000
+
+    with pytest.raises(SourceFileError, match="1,048,576 rows by 16,384 columns"):
+        load_source(SqlUnitOfWork(database_url), "school_census", bomb)
+    with SqlUnitOfWork(database_url) as uow2:
+        assert len(uow2.sources.records("school_census")) == 2
+
+
+def test_a_load_that_rejects_every_row_or_too_many_keeps_the_old_source(
+    database_url: str, tmp_path: Path
+) -> None:
+    from missing_education.services.checks import SourceFileError, load_source
+
+    good = tmp_path / "census.csv"
+    good.write_text("ref,forename,surname\nR1,Amira,Khan\nR2,Tom,Baker\n", encoding="utf-8")
+    load_source(SqlUnitOfWork(database_url), "school_census", good)
+    every_row_bad = tmp_path / "bad.csv"
+    every_row_bad.write_text("ref,forename,surname\nR1,,Khan\nR2,Tom,\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"no row of bad\.csv could be used") as refused:
+        load_source(SqlUnitOfWork(database_url), "school_census", every_row_bad)
+    # Spreadsheet row numbers: the header is row 1, so the first data row is row 2.
+    assert "row 2: forename is blank" in str(refused.value)
+    assert "row 3: surname is blank" in str(refused.value)
+    half_bad = tmp_path / "half.csv"
+    half_bad.write_text("ref,forename,surname\nR1,Amira,Khan\nR2,,Baker\n", encoding="utf-8")
+    with pytest.raises(SourceFileError, match=r"1 of 2 rows of half\.csv were rejected"):
+        load_source(SqlUnitOfWork(database_url), "school_census", half_bad)
+    with SqlUnitOfWork(database_url) as uow:
+        assert sorted(uow.sources.records("school_census")["ref"]) == ["R1", "R2"]
+    allowed = load_source(
+        SqlUnitOfWork(database_url), "school_census", half_bad, max_rejected_share=0.5
+    )
+    assert allowed.rejections == [(3, "forename is blank")]

@@ -324,3 +324,28 @@ def test_a_print_batch_gathers_the_post_into_one_pdf_and_a_manifest(
     assert all(x.sent_at is not None for x in outbox.letters(Channel.POST))
     assert confirm_print_batch(outbox.uow(), batch.id) == 0
     assert make_print_batch(outbox.uow(), settings=outbox.settings, today=DAY) is None
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["office@school.example\r\nBcc: everyone@elsewhere.example", "a@x.example, b@y.example"],
+)
+def test_a_letter_to_an_address_that_is_not_one_valid_address_fails_and_the_rest_go(
+    outbox: Outbox, mail_server: MailServer, address: str
+) -> None:
+    # An address stored before addresses were validated as they entered.
+    bad = outbox.emails()[0]
+    with outbox.uow() as uow:
+        uow.letters.set_delivery(bad.id, recipient_email=address)
+        uow.commit()
+
+    report = outbox.send(NINE)
+
+    assert report.failed == 1
+    assert report.sent == len(outbox.emails()) - 1
+    failed = next(x for x in outbox.emails() if x.id == bad.id)
+    assert failed.status is Delivery.FAILED
+    assert "must be one email address" in failed.last_error
+    recipients = [str(m["To"]) for m in mail_server.mailbox.messages]
+    assert not any("elsewhere" in r or "b@y.example" in r for r in recipients)
+    assert outbox.send(NINE + timedelta(days=1)).sent == 0

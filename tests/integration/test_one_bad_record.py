@@ -1,0 +1,178 @@
+"""One bad record stops nothing (issue 15): a case a step fails on is flagged, the rest go on.
+
+The bad record here is a case whose letters cannot be written (its letters folder is a file):
+a fault in one case's letters, whatever its cause, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from missing_education.cli import app
+from missing_education.domain import NOTIFICATION_COLUMNS, Status
+from missing_education.domain.deadline import Step
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
+from missing_education.services.casework import receive_file, sweep
+from missing_education.settings import load_settings
+from missing_education.synthetic import autumn_2026_calendar, write_csv
+
+REFERRAL = date(2026, 11, 16)
+
+
+def rows(count: int) -> list[dict[str, str]]:
+    return [
+        {
+            "forename": f"Child{chr(ord('a') + n)}",
+            "surname": "Khan",
+            "date_of_birth": f"2015-03-{n + 1:02d}",
+            "sex": "F",
+            "referral_date": REFERRAL.isoformat(),
+            "referrer_name": "J. Patel",
+            "referrer_organisation": "Matlock Primary School",
+            "referrer_email": "office@matlock-primary.example",
+            "reason": "deleted_from_roll_ground_i",
+        }
+        for n in range(count)
+    ]
+
+
+def block_letters(case_id: int) -> Path:
+    """Make a case's letters folder unusable: a file stands where the folder should be."""
+    folder = load_settings().letters_dir / f"CME-{case_id:06d}"
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_bytes(b"not a folder")
+    return folder
+
+
+def setup(url: str, tmp_path: Path) -> None:
+    write_csv(tmp_path / "calendar.csv", autumn_2026_calendar(), CALENDAR_COLUMNS)
+    import_calendar(SqlUnitOfWork(url), tmp_path / "calendar.csv")
+
+
+def test_intake_flags_the_case_whose_letters_fail_and_acknowledges_every_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    setup(database_url, tmp_path)
+    block_letters(3)
+    path = write_csv(tmp_path / "n.csv", rows(5), NOTIFICATION_COLUMNS)
+    settings = load_settings()
+    report = receive_file(SqlUnitOfWork(database_url), path, settings=settings, today=REFERRAL)
+    assert report["opened"] == 5
+    assert report["failed"] == {"unexpected": 1}
+    assert report["attention"] == ["CME-000003"]
+    with SqlUnitOfWork(database_url) as uow:
+        flagged = uow.attention.all()
+        acknowledged = {
+            case_id
+            for case_id in range(1, 6)
+            if any(x.letter_type == "acknowledgement" for x in uow.letters.for_case(case_id))
+        }
+    assert [a.case_id for a in flagged] == [3]
+    assert "NotADirectoryError" in flagged[0].reason or "FileExistsError" in flagged[0].reason
+    assert acknowledged == {1, 2, 4, 5}
+
+
+def test_the_sweep_escalates_every_other_case_flags_the_bad_one_and_retries_it_next_day(
+    database_url: str, tmp_path: Path
+) -> None:
+    setup(database_url, tmp_path)
+    path = write_csv(tmp_path / "n.csv", rows(5), NOTIFICATION_COLUMNS)
+    settings = load_settings()
+    receive_file(SqlUnitOfWork(database_url), path, settings=settings, today=REFERRAL)
+    blocked = block_letters(2)
+    with SqlUnitOfWork(database_url) as uow:
+        calendar = load_calendar(uow)
+        locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)
+    day_after = calendar.add_school_days(locate_by, 1)
+
+    result = sweep(SqlUnitOfWork(database_url), settings=settings, today=day_after)
+
+    assert result["actions"]["escalated_not_located"] == 4
+    assert result["failed"] == {"unexpected": 1}
+    assert result["attention"] == ["CME-000002"]
+    with SqlUnitOfWork(database_url) as uow:
+        statuses = {i: uow.cases.get(i).status for i in range(1, 6)}
+        assert uow.attention.get(2) is not None
+        # Nothing of the failed step was kept: its deadline waits for the next sweep.
+        assert any(d.is_open for d in uow.deadlines.for_case(2) if d.step is Step.LOCATE_CHILD)
+    assert statuses[2] is Status.INVESTIGATING
+    assert all(statuses[i] is Status.ESCALATED for i in (1, 3, 4, 5))
+
+    # The coordinator sees it in the case list and on the case.
+    listed = CliRunner().invoke(app, ["cases", "--attention"])
+    assert listed.exit_code == 0, listed.output
+    assert "CME-000002" in listed.output and "NEEDS ATTENTION (unexpected)" in listed.output
+    assert "CME-000001" not in listed.output
+    shown = CliRunner().invoke(app, ["case", "show", "2"])
+    assert "NEEDS ATTENTION (unexpected" in shown.output
+
+    # Fixed (the folder is back): the next sweep escalates it and the flag goes.
+    blocked.unlink()
+    next_day = calendar.add_school_days(day_after, 1)
+    again = sweep(SqlUnitOfWork(database_url), settings=settings, today=next_day)
+    assert again["actions"] == {"escalated_not_located": 1}
+    assert again["failed"] == {}
+    with SqlUnitOfWork(database_url) as uow:
+        assert uow.cases.get(2).status is Status.ESCALATED
+        assert uow.attention.all() == []
+
+
+def test_cme_sweep_says_how_many_cases_need_attention_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = load_settings().effective_database_url
+    setup(url, tmp_path)
+    path = write_csv(tmp_path / "n.csv", rows(3), NOTIFICATION_COLUMNS)
+    receive_file(SqlUnitOfWork(url), path, settings=load_settings(), today=REFERRAL)
+    block_letters(1)
+    with SqlUnitOfWork(url) as uow:
+        calendar = load_calendar(uow)
+        locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)
+    monkeypatch.setenv("CME_TODAY", calendar.add_school_days(locate_by, 1).isoformat())
+    result = CliRunner().invoke(app, ["sweep"])
+    assert result.exit_code == 1
+    assert "escalated not located: 2" in result.stdout
+    assert "1 case needs attention (unexpected: 1): CME-000001" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_case_row_that_cannot_even_be_read_is_flagged_and_the_sweep_goes_on(
+    tmp_path: Path,
+) -> None:
+    # SQLite stores whatever it is given: a date a tool outside this service wrote wrongly.
+    import sqlite3
+
+    url = load_settings().effective_database_url
+    setup(url, tmp_path)
+    path = write_csv(
+        tmp_path / "n.csv",
+        [{**r, "address_line1": "1 Mill Road", "postcode": "DE4 3AB"} for r in rows(4)],
+        NOTIFICATION_COLUMNS,
+    )
+    receive_file(SqlUnitOfWork(url), path, settings=load_settings(), today=REFERRAL)
+    with SqlUnitOfWork(url) as uow:
+        calendar = load_calendar(uow)
+        locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)
+    database = url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE cases SET date_of_birth = 'not a date' WHERE id = 3")
+
+    result = sweep(
+        SqlUnitOfWork(url), settings=load_settings(), today=calendar.add_school_days(locate_by, 1)
+    )
+
+    assert result["actions"]["escalated_not_located"] == 3
+    assert result["failed"] == {"data": 1}
+    assert result["attention"] == ["CME-000003"]
+    with SqlUnitOfWork(url) as uow:
+        [flagged] = uow.attention.all()
+    assert flagged.case_id == 3
+    assert "not a date" not in flagged.reason  # named by its type, never by the value
