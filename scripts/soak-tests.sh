@@ -25,7 +25,7 @@ for run in $(seq 1 "$runs"); do
   echo "run $run: exit $status in ${seconds}s:${result:- no pytest summary (see $log)}" | tee -a "$summary"
   if [ "$status" -ne 0 ]; then
     failed_runs=$((failed_runs + 1))
-    grep -E '^(FAILED|ERROR) ' "$log" | sed 's/^/    /' | tee -a "$summary"
+    grep -E '^(FAILED|ERROR) tests/' "$log" | sed 's/^/    /' | tee -a "$summary"
   fi
   rm -rf "$clone/.venv"  # keep the log, not the 1 GB environment
 done
