@@ -32,7 +32,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 
 
 def match_json(files: tuple[str, str], tmp_path: Path, *options: str) -> Any:
-    result = cme("match", *files, "--out", str(tmp_path / "out.csv"), "--json", *options)
+    # --force: several tests match the same files twice into the same --out.
+    result = cme("match", *files, "--out", str(tmp_path / "out.csv"), "--force", "--json", *options)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 

@@ -210,14 +210,15 @@ def test_a_load_that_rejects_every_row_or_too_many_keeps_the_old_source(
     good.write_text("ref,forename,surname\nR1,Amira,Khan\nR2,Tom,Baker\n", encoding="utf-8")
     load_source(SqlUnitOfWork(database_url), "school_census", good)
     every_row_bad = tmp_path / "bad.csv"
-    every_row_bad.write_text("ref,forename,surname\nR1,,Khan\nR2,Tom,\n", encoding="utf-8")
+    # A blank name is scored as missing; a row without a ref cannot be used.
+    every_row_bad.write_text("ref,forename,surname\n,Amira,Khan\n,Tom,Baker\n", encoding="utf-8")
     with pytest.raises(SourceFileError, match=r"no row of bad\.csv could be used") as refused:
         load_source(SqlUnitOfWork(database_url), "school_census", every_row_bad)
     # Spreadsheet row numbers: the header is row 1, so the first data row is row 2.
-    assert "row 2: forename is blank" in str(refused.value)
-    assert "row 3: surname is blank" in str(refused.value)
+    assert "row 2: ref is blank" in str(refused.value)
+    assert "row 3: ref is blank" in str(refused.value)
     half_bad = tmp_path / "half.csv"
-    half_bad.write_text("ref,forename,surname\nR1,Amira,Khan\nR2,,Baker\n", encoding="utf-8")
+    half_bad.write_text("ref,forename,surname\nR1,Amira,Khan\n,Tom,Baker\n", encoding="utf-8")
     with pytest.raises(SourceFileError, match=r"1 of 2 rows of half\.csv were rejected"):
         load_source(SqlUnitOfWork(database_url), "school_census", half_bad)
     with SqlUnitOfWork(database_url) as uow:
@@ -225,4 +226,4 @@ def test_a_load_that_rejects_every_row_or_too_many_keeps_the_old_source(
     allowed = load_source(
         SqlUnitOfWork(database_url), "school_census", half_bad, max_rejected_share=0.5
     )
-    assert allowed.rejections == [(3, "forename is blank")]
+    assert allowed.rejections == [(3, "ref is blank")]
