@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from missing_education import cli
+from missing_education.ports import DecisionRuns
 
 
 class PrefectOrchestration:
@@ -27,6 +28,12 @@ class PrefectOrchestration:
         from flows.daily_case_review import daily_case_review
 
         return daily_case_review()
+
+    def decision_runs(self) -> DecisionRuns:
+        """Decision runs on the Prefect server (none in embedded mode, which has no deployments)."""
+        from tasks.decisions import PrefectDecisionRuns
+
+        return PrefectDecisionRuns()
 
 
 def main() -> None:

@@ -7,13 +7,14 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
-from tasks.casework import review_overdue_cases, waiting_decisions
+from tasks.casework import review_overdue_cases
+from tasks.decisions import sync_decision_runs
 from tasks.privacy import install_redaction
 
 
 @flow(name="daily-case-review")
 def daily_case_review() -> dict[str, Any]:
-    """Remind, escalate, refer and review whatever is overdue; list decisions waiting."""
+    """Remind, escalate, refer and review whatever is overdue; each waiting decision has a run."""
     install_redaction()
     review = review_overdue_cases()
     create_table_artifact(
@@ -22,10 +23,11 @@ def daily_case_review() -> dict[str, Any]:
         or [{"action": "nothing overdue", "cases": 0}],
         description="What the sweep did, by action (case counts only).",
     )
-    waiting = waiting_decisions()
-    create_table_artifact(
-        key="awaiting-decisions",
-        table=waiting or [{"case": "-", "decision": "none waiting", "asked_on": "-"}],
-        description="Decisions waiting for a coordinator, by case reference.",
-    )
-    return {"actions": review["actions"], "letters": review["letters"], "waiting": len(waiting)}
+    # Runs for what the sweep asked; runs finished for cases it closed; the queue artifact.
+    runs = sync_decision_runs()
+    return {
+        "actions": review["actions"],
+        "letters": review["letters"],
+        "waiting": runs["waiting"],
+        "decision_runs_started": runs["started"],
+    }

@@ -8,6 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
+from tasks.decisions import sync_decision_runs
 from tasks.privacy import install_redaction
 
 COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "rejected")
@@ -30,6 +31,7 @@ def receive_notifications(path: str) -> dict[str, Any]:
         intake["case_ids"] + intake["linked_case_ids"] + intake["taken_in_case_ids"]
     )
     investigation = investigate_cases(intake["case_ids"] + intake["resume_case_ids"])
+    sync_decision_runs(investigation["case_ids"])  # each decision asked gets its run
     create_markdown_artifact(
         key="intake-summary",
         markdown=intake_markdown(intake, investigation["actions"]),

@@ -11,7 +11,7 @@ from missing_education.domain import case_reference
 from missing_education.domain.decision import DecisionKind, DecisionRequest, answer_of, kind_of
 from missing_education.ports import DecisionRuns, UnitOfWork
 from missing_education.services.locks import lock_cases
-from missing_education.services.procedure import Procedure
+from missing_education.services.procedure import Procedure, not_pending_reason
 from missing_education.settings import Settings
 
 
@@ -183,3 +183,10 @@ def _awaiting(uow: UnitOfWork, d: DecisionRequest, today: date) -> AwaitingDecis
         safeguarding=case.safeguarding,
         flow_run_id=d.flow_run_id,
     )
+
+
+def why_not_pending(uow: UnitOfWork, case_id: int, kind: str) -> str:
+    """What the case is waiting for instead of this decision (the refusal every door gives)."""
+    decision = kind_of(kind)
+    with uow:
+        return not_pending_reason(uow, uow.cases.get(case_id), decision)

@@ -87,6 +87,24 @@ class StepReport:
 DecisionHandler = Callable[[Case, str, str, dict[str, Any], StepReport], None]
 
 
+def not_pending_reason(uow: UnitOfWork, case: Case, decision: DecisionKind) -> str:
+    """Why a decision is refused when it is not pending on the case: what is pending instead."""
+    asked = uow.decisions.for_case(case.id)
+    pending = sorted({d.kind for d in asked if d.is_open} - {decision.value})
+    given = [d for d in asked if d.kind == decision.value]
+    said = ""
+    if given and not given[-1].is_open:
+        last = given[-1]
+        said = f" (already answered: {last.answer} by {last.decided_by})"
+    if not case.is_open:
+        return f"{case.reference} is closed ({case.outcome}): nothing is pending"
+    waiting = ", ".join(pending) if pending else "no decision"
+    return (
+        f"{case.reference} is not waiting for a {decision.value} decision{said}; "
+        f"it is {case.status.value} and waiting for: {waiting}"
+    )
+
+
 class Procedure:
     """The steps of the procedure over one unit of work, as of one day."""
 
@@ -324,7 +342,7 @@ class Procedure:
                 f"{case.reference} is closed ({case.outcome}): nothing is pending"
             )
         if waiting is None and not decision.spec.at_will:
-            raise DecisionRefused(self._not_pending(case, decision))
+            raise DecisionRefused(not_pending_reason(self.uow, case, decision))
         details = self._checked_details(case, decision, chosen, details)
         request = waiting or self.uow.decisions.request(case.id, decision.value, self.today)
         if not self.uow.decisions.answer(request, chosen.value, details, who, now()):
@@ -363,22 +381,6 @@ class Procedure:
             DecisionKind.S437: self._on_s437,
             DecisionKind.CLOSURE: self._on_closure,
         }
-
-    def _not_pending(self, case: Case, decision: DecisionKind) -> str:
-        """Why a decision is refused when it is not pending: what is pending instead."""
-        pending = sorted(
-            {d.kind for d in self.uow.decisions.for_case(case.id) if d.is_open} - {decision.value}
-        )
-        given = [d for d in self.uow.decisions.for_case(case.id) if d.kind == decision.value]
-        said = ""
-        if given and not given[-1].is_open:
-            last = given[-1]
-            said = f" (already answered: {last.answer} by {last.decided_by})"
-        waiting = ", ".join(pending) if pending else "no decision"
-        return (
-            f"{case.reference} is not waiting for a {decision.value} decision{said}; "
-            f"it is {case.status.value} and waiting for: {waiting}"
-        )
 
     def _checked_details(
         self, case: Case, decision: DecisionKind, chosen: Answer, details: dict[str, Any]
