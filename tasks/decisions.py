@@ -169,6 +169,12 @@ def claim_pending_decision(
     uow = _uow()
     day = today()
     pending = pending_decision(uow, case_id, kind, today=day)
+    if pending is None and DecisionKind(kind).spec.at_will:
+        with uow:  # closure is asked by the coordinator who starts this run
+            if uow.cases.get(case_id).is_open:
+                uow.decisions.request(case_id, kind, day)
+                uow.commit()
+        pending = pending_decision(uow, case_id, kind, today=day)
     if pending is None:
         # The same rule as every door: say what the case is waiting for instead.
         raise DecisionRefused(why_not_pending(uow, case_id, kind))
