@@ -123,10 +123,10 @@ def decision_form(spec: DecisionSpec, opened_on: date, today_: date) -> type[Run
 def prompt(pending: AwaitingDecision, refused: str = "") -> str:
     """The Markdown at the top of the form: case reference, question, due date, safeguarding."""
     spec = pending.kind.spec
-    due = f"{pending.due_by:%d/%m/%Y}" if pending.due_by else "no deadline"
+    due = f"Due by **{pending.due_by:%d/%m/%Y}**" if pending.due_by else "No deadline set yet"
     lines = [
         f"### {pending.reference}: {spec.title.lower()}",
-        f"Due by **{due}** · safeguarding flag: **{'yes' if pending.safeguarding else 'no'}**",
+        f"{due} · safeguarding flag: **{'yes' if pending.safeguarding else 'no'}**",
     ]
     if refused:
         lines.append(f"**Not recorded:** {refused}. Please answer again.")
