@@ -295,10 +295,10 @@ def answer_from_the_dashboard(
     expect(answer.locator(".p-select-button__control")).to_have_text(ehe)
     # The visit day defaults to today, written the UK way.
     expect(field(re.escape("Day of the visit (Optional)"))).to_contain_text(TODAY_LABEL)
-    who = field("Your name or staff id").locator("textarea")
+    name_field = field("Your name or staff id").locator("textarea")
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    expect(who).to_be_focused()
+    expect(name_field).to_be_focused()
     page.keyboard.type(who)
     save_screenshot(form.locator(".p-modal__card").screenshot(animations="disabled"))
     clicks.click("Submit", form.get_by_role("button", name="Submit"))
