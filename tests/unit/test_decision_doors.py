@@ -11,7 +11,7 @@ import yaml  # type: ignore[import-untyped]
 from prefect import Flow
 
 from deployments.serve import served_deployments
-from missing_education.domain.decision import VOCABULARY, DecisionKind
+from missing_education.domain.decision import VOCABULARY, DecisionKind, readme_table
 from missing_education.services.decisions import AwaitingDecision
 from tasks.decisions import day_from_label, decision_form, prompt, run_name, suspend_key, uk_day
 
@@ -101,3 +101,7 @@ def test_run_names_and_suspend_keys_carry_the_decision_and_reference_only() -> N
     assert run_name(DecisionKind.HOME_VISIT, "CME-000123") == "home-visit-cme-000123"
     assert suspend_key("police_notification", "CME-000123") == "police-notification-cme-000123"
     assert suspend_key("s437", "CME-000123", 2) == "s437-cme-000123-2"
+
+
+def test_the_readme_table_of_decisions_is_the_generated_one() -> None:
+    assert readme_table() in (REPO / "README.md").read_text(encoding="utf-8")
