@@ -7,6 +7,7 @@ stays readable in Prefect's database. Notes belong to the case record (`cme deci
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -16,8 +17,8 @@ from uuid import UUID
 
 import httpx
 from prefect import get_client, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.actions import ArtifactCreate
 from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterId,
@@ -32,6 +33,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.input.actions import delete_flow_run_input
 from prefect.states import Completed
+from prefect.utilities.context import get_task_and_flow_run_ids
 from pydantic import Field, create_model
 
 from missing_education.clock import today
@@ -358,21 +360,20 @@ def publish_awaiting_decisions(waiting: Sequence[AwaitingDecision] | None = None
     """The `awaiting-decisions` artifact: references, kinds, dates and flags only."""
     rows = [d.as_row() for d in (waiting if waiting is not None else _waiting())]
     overdue = sum(1 for r in rows if r["overdue"] == "yes")
-    create_table_artifact(
-        key=ARTIFACT_KEY,
-        table=rows
-        or [
-            {
-                "case": "-",
-                "decision": "none waiting",
-                "asked_on": "-",
-                "due_by": "-",
-                "overdue": "-",
-                "safeguarding": "-",
-            }
-        ],
-        description=f"{len(rows)} decisions waiting for a coordinator, {overdue} overdue.",
-    )
+    empty = dict.fromkeys(("case", "asked_on", "due_by", "overdue", "safeguarding"), "-")
+    task_run_id, flow_run_id = get_task_and_flow_run_ids()
+    # Made through the client: `cme decide` refreshes it too, outside any flow run.
+    with get_client(sync_client=True) as client:
+        client.create_artifact(
+            ArtifactCreate(
+                key=ARTIFACT_KEY,
+                type="table",
+                data=json.dumps(rows or [{**empty, "decision": "none waiting"}]),
+                description=f"{len(rows)} decisions waiting for a coordinator, {overdue} overdue.",
+                flow_run_id=flow_run_id,
+                task_run_id=task_run_id,
+            )
+        )
 
 
 def _waiting() -> list[AwaitingDecision]:

@@ -24,6 +24,7 @@ import httpx
 import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from missing_education import services
@@ -62,14 +63,14 @@ TODAY_LABEL = "Wed 25 Nov 2026 (today)"
 BROWSER_CHILDREN: dict[str, dict[str, dict[str, str]]] = {
     "deployed": {
         "browser-deployed": {
-            "forename": "Thaddeus",
-            "surname": "Marchbanks-Oyelaran",
-            "date_of_birth": "2014-09-23",
-            "address_line1": "3 Cobblestone Yard",
+            "forename": "Cressida",
+            "surname": "Thornycroft-Abiodun",
+            "date_of_birth": "2014-10-19",
+            "address_line1": "6 Saxifrage Court",
             "town": "Buxton",
-            "postcode": "SK17 6XJ",
-            "parent_name": "Ifeoma Marchbanks-Oyelaran",
-            "parent_phone": "07700900456",
+            "postcode": "SK17 9DL",
+            "parent_name": "Benedikt Thornycroft-Abiodun",
+            "parent_phone": "07700900765",
         }
     },
     "served": {
@@ -271,10 +272,13 @@ def answer_from_the_dashboard(
     bars = page.locator(".flow-runs-bar-chart__bar.bg-state-paused-500")
     expect(bars.first).to_be_visible()
     link = page.get_by_role("link", name=name)
-    for n in range(bars.count()):
-        bars.nth(n).hover()
-        if link.is_visible():
+    for n in range(bars.count()):  # the newest bar is last; more than one may be Suspended
+        bars.nth(bars.count() - 1 - n).hover()
+        try:
+            link.wait_for(state="visible", timeout=3000)
             break
+        except PlaywrightTimeout:
+            continue
     clicks.click("the waiting run", link)
     clicks.click("Resume", page.get_by_role("button", name="Resume"))
     form = page.locator(".p-modal")
