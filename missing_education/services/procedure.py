@@ -100,7 +100,7 @@ def not_pending_reason(uow: UnitOfWork, case: Case, decision: DecisionKind) -> s
         return f"{case.reference} is closed ({case.outcome}): nothing is pending"
     waiting = ", ".join(pending) if pending else "no decision"
     return (
-        f"{case.reference} is not waiting for a {decision.value} decision{said}; "
+        f"{case.reference} is not waiting for decision {decision.value}{said}; "
         f"it is {case.status.value} and waiting for: {waiting}"
     )
 

@@ -109,6 +109,17 @@ def test_after_cme_decide_the_run_leaves_the_suspended_list(e2e: E2E) -> None:
     wait_for(finished, timeout=60, what=f"{name} to leave the Suspended list")
     assert runs_named(e2e, name)[0]["id"] == run["id"]
 
+    # The form's door keeps the same rule: a run for a decision nobody asked fails, saying so.
+    unasked = e2e.start("decide-admissions/admissions", case_id=case_id)
+
+    def ended() -> Any:
+        state = e2e.flow_run(unasked.id).state
+        return state if state is not None and state.is_final() else None
+
+    state = wait_for(ended, timeout=120, what="the unasked decision's run to end")
+    assert state.is_failed()
+    assert f"CME-{case_id:06d} is not waiting for decision admissions" in str(state.message)
+
     # A crash between making a run and recording it: asking again makes no second run.
     crash_case = case_ids["crash"]
     crash_name = f"home-visit-cme-{crash_case:06d}"

@@ -59,7 +59,7 @@ def test_an_unasked_decision_is_refused_naming_what_is_pending(case_id: int) -> 
     result = cme("decide", str(case_id), "admissions", "placed", "--by", "A. Coordinator")
     assert result.exit_code == 1
     assert (
-        f"error: CME-{case_id:06d} is not waiting for a admissions decision; "
+        f"error: CME-{case_id:06d} is not waiting for decision admissions; "
         "it is investigating and waiting for: home_visit" in result.output
     )
     shown = json.loads(cme("case", "show", str(case_id), "--json").stdout)

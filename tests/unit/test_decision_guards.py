@@ -100,7 +100,7 @@ def test_an_unasked_decision_is_refused_on_every_open_status_naming_what_is_pend
         answer(uow, case_id, "admissions", "placed")
 
     message = str(refused.value)
-    assert "CME-000001 is not waiting for a admissions decision" in message
+    assert "CME-000001 is not waiting for decision admissions" in message
     assert f"it is {status.value} and waiting for: home_visit" in message
     assert uow.cases.get(case_id).status is status
 
