@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -287,6 +287,7 @@ def start_decision_runs(case_ids: Sequence[int] | None = None) -> dict[str, int]
             )
             live = {str(r.id) for r in runs}
         deployments: dict[DecisionKind, UUID | None] = {}
+        made: set[str] = set()
         for d in wanted:
             if d.flow_run_id in live:
                 counts["running"] += 1
@@ -315,8 +316,9 @@ def start_decision_runs(case_ids: Sequence[int] | None = None) -> dict[str, int]
                     DecisionRequest(d.case_id, d.kind.value, d.round, d.asked_on), str(run.id)
                 )
                 uow.commit()
+            made.add(str(run.id))
             counts["started"] += 1
-    finish_stale_runs(waiting)
+    finish_stale_runs(waiting, also_asked=made)
     publish_awaiting_decisions(waiting)
     return counts
 
@@ -343,9 +345,11 @@ def finish_runs(flow_run_ids: Sequence[str]) -> int:
     return finished
 
 
-def finish_stale_runs(waiting: Sequence[AwaitingDecision]) -> int:
+def finish_stale_runs(
+    waiting: Sequence[AwaitingDecision], also_asked: Set[str] = frozenset()
+) -> int:
     """Finish suspended decision runs whose decision no longer waits (a missed finish)."""
-    asked = {d.flow_run_id for d in waiting if d.flow_run_id}
+    asked = {d.flow_run_id for d in waiting if d.flow_run_id} | also_asked
     with get_client(sync_client=True) as client:
         suspended = client.read_flow_runs(
             flow_run_filter=FlowRunFilter(

@@ -132,7 +132,10 @@ def test_after_cme_decide_the_run_leaves_the_suspended_list(e2e: E2E) -> None:
         uow.commit()
     start_decision_runs([crash_case])
     start_decision_runs([crash_case])
-    assert [r["id"] for r in runs_named(e2e, crash_name)] == [first["id"]]
+    runs = runs_named(e2e, crash_name)
+    assert [r["id"] for r in runs] == [first["id"]], [
+        (r["id"], r["idempotency_key"], r["state_type"], r["created"]) for r in runs
+    ]
 
     # The run crashed before it could suspend: it is replaced once, however often asked.
     with get_client(sync_client=True) as client:
