@@ -292,6 +292,8 @@ def investigate(
     """Advance one case as far as it goes without a person (enquiry letters, home visit)."""
     settings = _settings()
     report = casework.investigate(_uow(settings), case_id, settings=settings, today=_today())
+    if ORCHESTRATION is not None:
+        ORCHESTRATION.decision_runs().ask([case_id])  # what it asked waits in the Prefect UI
     result = {"case_id": case_id, "actions": report.actions, "letters": report.letters}
     _print_json(result) if as_json else typer.echo(
         f"{case_id}: {report.actions or 'nothing to do'}"
