@@ -146,7 +146,14 @@ def main() -> None:
         answered = list(zip(open_ids, ANSWERS, strict=False))
         for case_id, (kind, answer) in answered:
             extra = (
-                ["--other-council", "Nottinghamshire County Council"] if "council" in answer else []
+                [
+                    "--other-council",
+                    "Nottinghamshire County Council",
+                    "--other-council-email",
+                    "cme@nottinghamshire.example",
+                ]
+                if "council" in answer
+                else []
             )
             cme(
                 "decide",
