@@ -31,7 +31,7 @@ class PrefectOrchestration:
 
     def decision_runs(self) -> DecisionRuns:
         """Decision runs on the Prefect server (none in embedded mode, which has no deployments)."""
-        from tasks.decisions import PrefectDecisionRuns
+        from tasks.decision_runs import PrefectDecisionRuns
 
         return PrefectDecisionRuns()
 

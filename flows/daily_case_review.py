@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_table_artifact
 
 from tasks.casework import review_overdue_cases
-from tasks.decisions import sync_decision_runs
+from tasks.decision_runs import sync_decision_runs
 from tasks.privacy import install_redaction
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from prefect import flow
 
 from missing_education.domain.decision import DecisionKind
-from tasks.decisions import ask_and_apply, sync_decision_runs
+from tasks.decision_runs import sync_decision_runs
+from tasks.decisions import ask_and_apply
 from tasks.privacy import install_redaction
 
 

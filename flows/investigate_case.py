@@ -7,7 +7,7 @@ from typing import Any
 from prefect import flow
 
 from tasks.casework import investigate_cases
-from tasks.decisions import sync_decision_runs
+from tasks.decision_runs import sync_decision_runs
 from tasks.privacy import install_redaction
 
 

@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
-from tasks.decisions import sync_decision_runs
+from tasks.decision_runs import sync_decision_runs
 from tasks.privacy import install_redaction
 
 COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "rejected")

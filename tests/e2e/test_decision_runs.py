@@ -20,7 +20,7 @@ from prefect.states import Crashed
 
 from missing_education import services
 from missing_education.domain.decision import DecisionRequest
-from tasks.decisions import start_decision_runs
+from tasks.decision_runs import start_decision_runs
 from tests.e2e.conftest import BIN, E2E, REPO, TODAY, wait_for, write_notifications
 
 pytestmark = pytest.mark.server

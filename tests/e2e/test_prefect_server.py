@@ -13,7 +13,7 @@ from prefect.flow_runs import resume_flow_run
 from prefect.input.actions import read_flow_run_input
 
 from missing_education.domain import Status
-from tasks.decisions import start_decision_runs
+from tasks.decision_runs import start_decision_runs
 from tests.e2e.conftest import E2E, REPO
 
 pytestmark = pytest.mark.server

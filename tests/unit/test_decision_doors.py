@@ -13,7 +13,8 @@ from prefect import Flow
 from deployments.serve import served_deployments
 from missing_education.domain.decision import VOCABULARY, DecisionKind, readme_table
 from missing_education.services.decisions import AwaitingDecision
-from tasks.decisions import day_from_label, decision_form, prompt, run_name, suspend_key, uk_day
+from tasks.decision_runs import run_name
+from tasks.decisions import day_from_label, decision_form, prompt, suspend_key, uk_day
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 25)
