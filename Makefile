@@ -47,15 +47,19 @@ bench: install
 clean:
 	rm -rf $(VENV) demo-data cme-data .pytest_cache .mypy_cache .ruff_cache
 
-# One machine: a local Prefect server (if none answers) and every flow served from here.
+# One machine: a local Prefect server on 127.0.0.1:$(PREFECT_PORT) (if none answers there) and
+# every deployment of deployments/prefect.yaml served from here. The UI calls the same port.
 PREFECT_PORT ?= 4200
+PREFECT_SERVE_URL = http://127.0.0.1:$(PREFECT_PORT)
 serve: install
-	@if ! curl -fs http://127.0.0.1:$(PREFECT_PORT)/api/health >/dev/null 2>&1; then \
-	  echo "Starting a Prefect server on http://127.0.0.1:$(PREFECT_PORT) (log: prefect-server.log)"; \
-	  nohup $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) >prefect-server.log 2>&1 & \
-	  for i in $$(seq 1 60); do curl -fs http://127.0.0.1:$(PREFECT_PORT)/api/health >/dev/null 2>&1 && break; sleep 1; done; \
+	@if ! curl -fs $(PREFECT_SERVE_URL)/api/health >/dev/null 2>&1; then \
+	  echo "Starting a Prefect server on $(PREFECT_SERVE_URL) (log: prefect-server.log)"; \
+	  PREFECT_SERVER_UI_API_URL=$(PREFECT_SERVE_URL)/api PREFECT_SERVER_ANALYTICS_ENABLED=false \
+	    nohup $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT) >prefect-server.log 2>&1 & \
+	  for i in $$(seq 1 90); do curl -fs $(PREFECT_SERVE_URL)/api/health >/dev/null 2>&1 && break; sleep 1; done; \
 	fi
-	PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api $(BIN)/python deployments/serve.py
+	@echo "Prefect UI: $(PREFECT_SERVE_URL)  (decisions: Runs, state Suspended, tag decision)"
+	PREFECT_API_URL=$(PREFECT_SERVE_URL)/api $(BIN)/python deployments/serve.py
 
 # docs/production.md followed from scratch: server with auth on PostgreSQL, deploy, two workers.
 .PHONY: production-test

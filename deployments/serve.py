@@ -1,62 +1,59 @@
-"""`make serve`: serve every CME flow from this process, with schedules, for one machine.
+"""`make serve`: every deployment of deployments/prefect.yaml served from this one process.
 
-A coordinator opens the Prefect UI at http://127.0.0.1:4200 to watch runs, answer decisions
-and read artifacts. Production uses deployments/prefect.yaml and a process work pool.
+prefect.yaml is the one home of the deployments and their schedules: this reads it and serves
+the same flows with the same names, schedules, tags and limits, without a work pool. A
+coordinator opens the Prefect UI (http://127.0.0.1:$PREFECT_PORT) to answer decisions.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from pathlib import Path
+from typing import Any
 
-from prefect import serve
+import yaml  # type: ignore[import-untyped]
+from prefect import Flow, serve
+from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.apply_retention import apply_retention
-from flows.daily_case_review import daily_case_review
-from flows.decide_admissions import decide_admissions
-from flows.decide_closure import decide_closure
-from flows.decide_home_visit import decide_home_visit
-from flows.decide_match_review import decide_match_review
-from flows.decide_police_notification import decide_police_notification
-from flows.decide_school_reply import decide_school_reply
-from flows.deliver_letters import deliver_letters
-from flows.investigate_case import investigate_case
-from flows.receive_notifications import receive_notifications
-from flows.watch_inbox import watch_inbox
-from flows.weekly_report import weekly_report
+PREFECT_YAML = Path(__file__).with_name("prefect.yaml")
 
-LONDON = "Europe/London"
+
+def load_flow(entrypoint: str) -> Flow[..., Any]:
+    """The flow object an entrypoint names (`flows/x.py:name`), imported as a module."""
+    path, name = entrypoint.split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    flow = getattr(module, name)
+    if not isinstance(flow, Flow):
+        raise TypeError(f"{entrypoint} is not a flow")
+    return flow
+
+
+def served_deployments(prefect_yaml: Path = PREFECT_YAML) -> list[RunnerDeployment]:
+    """The deployments of prefect.yaml as served deployments (same names and schedules)."""
+    spec = yaml.safe_load(prefect_yaml.read_text(encoding="utf-8"))
+    made = []
+    for d in spec["deployments"]:
+        deployment = load_flow(d["entrypoint"]).to_deployment(
+            d["name"],
+            description=d.get("description"),
+            tags=list(d.get("tags") or []),
+            concurrency_limit=d.get("concurrency_limit"),
+            schedules=[
+                Cron(s["cron"], timezone=s.get("timezone", "Europe/London"))
+                for s in d.get("schedules") or []
+            ],
+        )
+        assert isinstance(deployment, RunnerDeployment)  # the synchronous call
+        made.append(deployment)
+    return made
 
 
 def main() -> None:
     """Serve the deployments; at most CME_SERVE_LIMIT flow runs at once (default 4)."""
     limit = int(os.environ.get("CME_SERVE_LIMIT", "4"))
-    serve(
-        daily_case_review.to_deployment(
-            "daily", schedules=[Cron("30 6 * * 1-5", timezone=LONDON)], concurrency_limit=1
-        ),
-        watch_inbox.to_deployment(
-            "inbox", schedules=[Cron("*/15 * * * *", timezone=LONDON)], concurrency_limit=1
-        ),
-        deliver_letters.to_deployment(
-            "letters", schedules=[Cron("*/10 7-18 * * 1-5", timezone=LONDON)], concurrency_limit=1
-        ),
-        weekly_report.to_deployment(
-            "weekly", schedules=[Cron("0 7 * * 1", timezone=LONDON)], concurrency_limit=1
-        ),
-        apply_retention.to_deployment(
-            "retention", schedules=[Cron("15 2 * * *", timezone=LONDON)], concurrency_limit=1
-        ),
-        receive_notifications.to_deployment("file"),
-        investigate_case.to_deployment("case"),
-        decide_school_reply.to_deployment("school-reply"),
-        decide_home_visit.to_deployment("home-visit"),
-        decide_admissions.to_deployment("admissions"),
-        decide_match_review.to_deployment("match-review"),
-        decide_police_notification.to_deployment("police-notification"),
-        decide_closure.to_deployment("closure"),
-        limit=limit,
-    )
+    serve(*served_deployments(), limit=limit)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from missing_education import cli
+from missing_education.ports import DecisionRuns
 
 
 class PrefectOrchestration:
@@ -42,6 +43,12 @@ class PrefectOrchestration:
         from tasks.attention import flow_result
 
         return flow_result(daily_case_review(return_state=True))
+
+    def decision_runs(self) -> DecisionRuns:
+        """Decision runs on the Prefect server (none in embedded mode, which has no deployments)."""
+        from tasks.decision_runs import PrefectDecisionRuns
+
+        return PrefectDecisionRuns()
 
 
 def main() -> None:

@@ -9,13 +9,14 @@ from prefect.artifacts import create_table_artifact
 from prefect.client.schemas.objects import State
 
 from tasks.attention import finish
-from tasks.casework import review_overdue_cases, waiting_decisions
+from tasks.casework import review_overdue_cases
+from tasks.decision_runs import sync_decision_runs
 from tasks.privacy import install_redaction
 
 
 @flow(name="daily-case-review")
 def daily_case_review() -> dict[str, Any] | State:
-    """Remind, escalate, refer and review whatever is overdue; list decisions waiting."""
+    """Remind, escalate, refer and review whatever is overdue; each waiting decision has a run."""
     install_redaction()
     review = review_overdue_cases()
     failed = [{"action": f"needs attention: {c}", "cases": n} for c, n in review["failed"].items()]
@@ -26,12 +27,13 @@ def daily_case_review() -> dict[str, Any] | State:
         or [{"action": "nothing overdue", "cases": 0}],
         description="What the sweep did, by action, and cases left needing attention (counts).",
     )
-    waiting = waiting_decisions()
-    create_table_artifact(
-        key="awaiting-decisions",
-        table=waiting or [{"case": "-", "decision": "none waiting", "asked_on": "-"}],
-        description="Decisions waiting for a coordinator, by case reference.",
-    )
-    result = {"actions": review["actions"], "letters": review["letters"], "waiting": len(waiting)}
+    # Runs for what the sweep asked; runs finished for cases it closed; the queue artifact.
+    runs = sync_decision_runs()
+    result = {
+        "actions": review["actions"],
+        "letters": review["letters"],
+        "waiting": runs["waiting"],
+        "decision_runs_started": runs["started"],
+    }
     # Failed, not Completed-and-silent, when a case needs attention: after every other case.
     return finish(result, [review])

@@ -7,6 +7,7 @@ from typing import Any
 from prefect import flow
 
 from tasks.casework import investigate_cases
+from tasks.decision_runs import sync_decision_runs
 from tasks.privacy import install_redaction
 
 
@@ -14,4 +15,6 @@ from tasks.privacy import install_redaction
 def investigate_case(case_id: int) -> dict[str, Any]:
     """Database checks, school enquiry with its reply-by date, parent letter, home visit."""
     install_redaction()
-    return investigate_cases([case_id])
+    result = investigate_cases([case_id])
+    sync_decision_runs([case_id])  # each decision the investigation asks gets its run
+    return result

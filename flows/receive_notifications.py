@@ -15,6 +15,7 @@ from prefect.states import Failed
 
 from tasks.attention import finish
 from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
+from tasks.decision_runs import sync_decision_runs
 from tasks.privacy import install_redaction
 
 COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
@@ -44,6 +45,7 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
         intake["case_ids"] + intake["linked_case_ids"] + intake["taken_in_case_ids"]
     )
     investigation = investigate_cases(intake["case_ids"] + intake["resume_case_ids"])
+    sync_decision_runs(investigation["case_ids"])  # each decision asked gets its run
     create_markdown_artifact(
         key="intake-summary",
         markdown=intake_markdown(intake, investigation["actions"]),

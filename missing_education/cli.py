@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -28,15 +27,17 @@ from missing_education.cli_workspace import (
 )
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
+from missing_education.domain.decision import VOCABULARY, DecisionKind
 from missing_education.domain.limits import ID_LIMIT
 from missing_education.letters import LETTER_TYPES, LetterError, render_letter, sample_context
 from missing_education.matching import MatchingInputError, Thresholds, match_files
 from missing_education.persistence import SqlUnitOfWork, upgrade
-from missing_education.ports import WriteConflict
+from missing_education.ports import DecisionRuns, WriteConflict
 from missing_education.private_files import OutputPathError, check_output_file, write_private
 from missing_education.services import casework, checks, directory, outbox
 from missing_education.services.calendar import load_calendar
 from missing_education.services.casework import receive_file
+from missing_education.services.decisions import NO_DECISION_RUNS, answer_decision
 from missing_education.services.letters import letterhead
 from missing_education.settings import Settings
 
@@ -46,6 +47,7 @@ class Orchestration(Protocol):
 
     def receive_file(self, path: Path) -> dict[str, Any]: ...
     def sweep(self) -> dict[str, Any]: ...
+    def decision_runs(self) -> DecisionRuns: ...
 
 
 # None: the services run in this process without Prefect (tests, `python -m`).
@@ -232,6 +234,8 @@ def case_show(
         )
     for d in details["decisions"]:
         answer = f"{d['answer']} by {d['decided_by']}" if d["answer"] else "waiting"
+        if not d["answer"] and details["outcome"]:
+            answer = "not answered: the case closed"
         typer.echo(f"  decision {d['decision']} (asked {d['asked_on']}): {answer}")
 
 
@@ -370,27 +374,44 @@ def investigate(
     """Advance one case as far as it goes without a person (enquiry letters, home visit)."""
     settings = _settings()
     report = casework.investigate(_uow(settings), case_id, settings=settings, today=_today())
+    if ORCHESTRATION is not None:
+        ORCHESTRATION.decision_runs().ask([case_id])  # what it asked waits in the Prefect UI
     result = {"case_id": case_id, "actions": report.actions, "letters": report.letters}
     _print_json(result) if as_json else typer.echo(
         f"{case_id}: {report.actions or 'nothing to do'}"
     )
 
 
-@app.command()
+def _answers_help() -> str:
+    """Every decision with its answers, from the one vocabulary (missing_education.domain)."""
+    lines = ["Decisions and their answers (code: meaning):\n\n"]
+    for kind, spec in VOCABULARY.items():
+        lines.append(f"{kind.value} ({spec.title.lower()}):\n\n")
+        lines.extend(f"  {a.value}: {a.label}\n\n" for a in spec.answers)
+    return "".join(lines)
+
+
+@app.command(epilog=_answers_help())
 def decide(
-    case_id: Annotated[int, typer.Argument(help="The case id.", min=1, max=ID_LIMIT)],
+    case_id: Annotated[
+        int,
+        typer.Argument(help="The case id (the number in CME-000123).", min=1, max=ID_LIMIT),
+    ],
     decision: Annotated[
+        DecisionKind,
+        typer.Argument(help="The decision pending on the case (see `cme decisions`)."),
+    ],
+    answer: Annotated[str, typer.Argument(help="The answer's code (listed below).")],
+    by: Annotated[
         str,
-        typer.Argument(
-            help="school_reply, home_visit, admissions, fair_access, "
-            "handover, s437, match_review, police_notification, "
-            "lpd_search, risk_mapping or closure."
+        typer.Option(
+            "--by", help="Who decided: your name or staff id (one line, at most 100 characters)."
         ),
     ],
-    answer: Annotated[
-        str, typer.Argument(help="The answer (run with a wrong one to see the choices).")
-    ],
-    by: Annotated[str, typer.Option("--by", help="Who decided (kept on the case).")] = "",
+    visited_on: Annotated[
+        str | None,
+        typer.Option(help="Home visit: the day of the visit, YYYY-MM-DD (default: today)."),
+    ] = None,
     other_council: Annotated[str, typer.Option(help="Moved: the receiving council.")] = "",
     other_council_email: Annotated[str, typer.Option(help="Moved: its CME email.")] = "",
     notes: Annotated[str, typer.Option(help="Anything to add to the case record.")] = "",
@@ -403,12 +424,17 @@ def decide(
     ] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Record a decision on a case and run the steps that follow (letters, referrals, closure)."""
+    """Answer a decision pending on a case and run the steps that follow (letters, closure).
+
+    Only a decision the case is waiting for is taken (closure: on any open case); anything
+    else is refused with what the case is waiting for. An answer given twice is applied once.
+    """
     settings = _settings()
-    who = by or os.environ.get("USER", "coordinator")
-    details = {
+    day = _today()
+    details: dict[str, Any] = {
         k: v
         for k, v in {
+            "visited_on": _parse_day(visited_on, "--visited-on").isoformat() if visited_on else "",
             "other_council": other_council,
             "other_council_email": other_council_email,
             "notes": notes,
@@ -416,37 +442,45 @@ def decide(
         }.items()
         if v
     }
+    runs = ORCHESTRATION.decision_runs() if ORCHESTRATION is not None else NO_DECISION_RUNS
     try:
-        report = casework.decide(
+        result = answer_decision(
             _uow(settings),
             case_id,
-            decision,
+            decision.value,
             answer,
-            who=who,
+            who=by,
             details=details,
             settings=settings,
-            today=_today(),
+            today=day,
+            runs=runs,
         )
     except DomainError as error:
         raise _fail(str(error)) from None
-    result = {"case_id": case_id, "actions": report.actions, "letters": report.letters}
     if as_json:
-        _print_json(result)
+        _print_json(result.as_dict())
         return
-    typer.echo(f"Recorded {decision} = {answer} on case {case_id} (by {who}).")
-    if not report.actions:
-        typer.echo("It had already been answered: nothing done twice.")
+    typer.echo(result.message)
 
 
 @app.command()
 def decisions(as_json: JsonOption = False) -> None:
-    """Decisions waiting for a coordinator (answer them in the Prefect UI or with `cme decide`)."""
-    rows = casework.waiting_decisions(_uow(_settings()))
+    """Decisions waiting for a coordinator on open cases, oldest first, with when each is due.
+
+    Answer them in the Prefect UI (the Suspended runs) or with `cme decide`.
+    """
+    rows = casework.waiting_decisions(_uow(_settings()), today=_today())
     if as_json:
         _print_json(rows)
         return
     for r in rows:
-        typer.echo(f"{r['reference']}  {r['decision']:<20} asked {r['asked_on']}")
+        flags = ("  OVERDUE" if r["overdue"] else "") + (
+            "  safeguarding" if r["safeguarding"] else ""
+        )
+        typer.echo(
+            f"{r['case_id']:>6}  {r['reference']}  {r['decision']:<20} asked {r['asked_on']}  "
+            f"due {r['due_by'] or '-':<10}{flags}"
+        )
     typer.echo(f"{len(rows)} decisions waiting.")
 
 

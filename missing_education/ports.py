@@ -290,3 +290,19 @@ class UnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class DecisionRuns(Protocol):
+    """The orchestration side of decisions: each waiting decision has one run to answer it in.
+
+    The services call it after their transaction commits; without an orchestrator (embedded
+    mode, tests) it does nothing and decisions are answered with `cme decide`.
+    """
+
+    def ask(self, case_ids: Sequence[int]) -> None:
+        """Give every decision now waiting on these cases its run (once each, however often)."""
+        ...
+
+    def finish(self, flow_run_ids: Sequence[str]) -> None:
+        """Finish these runs: their decisions were answered another way or the case closed."""
+        ...

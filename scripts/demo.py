@@ -143,14 +143,27 @@ def main() -> None:
         cme("officers", "import", str(files["officers"]), env=env, day=start)
         cme("ingest", str(files["notifications"]), env=env, day=start)
         cme("letters", "send", env=env, day=start)
-        cases = cme("cases", "--json", env=env, day=start, parse=True)
-        open_ids = [c["case_id"] for c in cases if c["status"] != "closed"]
-        # A coordinator records what schools and officers report over the next days.
+        # A coordinator records what schools and officers report over the next days: each
+        # answer goes to a case waiting for that decision (anything else would be refused).
         decide_day = date(2026, 11, 19)
-        answered = list(zip(open_ids, ANSWERS, strict=False))
+        waiting = cme("decisions", "--json", env=env, day=decide_day, parse=True)
+        answered: list[tuple[int, tuple[str, str]]] = []
+        for kind, answer in ANSWERS:
+            taken = {case_id for case_id, _ in answered}
+            free = [w["case_id"] for w in waiting if w["decision"] == kind]
+            free = [case_id for case_id in free if case_id not in taken]
+            if free:
+                answered.append((free[0], (kind, answer)))
         for case_id, (kind, answer) in answered:
             extra = (
-                ["--other-council", "Nottinghamshire County Council"] if "council" in answer else []
+                [
+                    "--other-council",
+                    "Nottinghamshire County Council",
+                    "--other-council-email",
+                    "cme@nottinghamshire.example",
+                ]
+                if "council" in answer
+                else []
             )
             cme(
                 "decide",
@@ -210,7 +223,7 @@ def main() -> None:
             env=env,
             day=last,
         )
-        cme("case", "show", str(open_ids[1]), env=env, day=last)
+        cme("case", "show", str(answered[1][0]), env=env, day=last)
         print(f"\nThe managers' report is in {home / 'report'} (report.html, report.pdf, charts).")
         cases = cme("cases", "--json", env=env, day=last, parse=True)
         outbox = cme("letters", "outbox", "--json", env=env, day=last, parse=True)

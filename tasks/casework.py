@@ -14,7 +14,6 @@ from prefect.cache_policies import NO_CACHE
 from missing_education import services
 from missing_education.clock import today
 from missing_education.delivery import SmtpTransport
-from missing_education.domain import case_reference
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.services.attention import each_case
@@ -102,44 +101,6 @@ def review_overdue_cases() -> dict[str, Any]:
     return _summary(review_cases(uow, settings=settings, today=day))
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
-def apply_decision(
-    case_id: int, kind: str, answer: str, who: str, details: dict[str, Any]
-) -> dict[str, Any]:
-    """Write a person's decision to the case and run what follows from it."""
-    settings, uow, day = _setup()
-    with uow:
-        lock_cases(uow, [case_id])
-        report = Procedure(uow, settings, day).decide(
-            case_id, kind, answer, who=who, details=details
-        )
-        uow.commit()
-    return _summary(report)
-
-
-@task(cache_policy=NO_CACHE, persist_result=False)
-def decision_answered_by_run(case_id: int, kind: str, flow_run_id: str) -> bool:
-    """Whether this flow run's decision was already applied (a rerun must not ask again)."""
-    _, uow, _ = _setup()
-    with uow:
-        return any(
-            d.kind == kind and d.flow_run_id == flow_run_id and not d.is_open
-            for d in uow.decisions.for_case(case_id)
-        )
-
-
-@task(cache_policy=NO_CACHE, persist_result=False)
-def request_decision(case_id: int, kind: str, flow_run_id: str) -> str:
-    """Record that a decision is asked for; returns the case reference for the form."""
-    _, uow, day = _setup()
-    with uow:
-        lock_cases(uow, [case_id])  # two runs asking at once ask once
-        request = uow.decisions.request(case_id, kind, day)
-        uow.decisions.attach_flow_run(request, flow_run_id)
-        uow.commit()
-    return case_reference(case_id)
-
-
 @task(retries=3, retry_delay_seconds=[2, 5, 15], cache_policy=NO_CACHE, persist_result=False)
 def send_letters() -> dict[str, Any]:
     """Deliver queued email letters (exactly once each)."""
@@ -172,18 +133,3 @@ def mail_settings(configured: Mail) -> Mail:
         smtp_password=block.password.get_secret_value() if block.password else "",
         smtp_starttls=smtp_type == "STARTTLS",
     )
-
-
-@task(cache_policy=NO_CACHE, persist_result=False)
-def waiting_decisions() -> list[dict[str, Any]]:
-    """Decisions waiting for a person, by case reference and kind (no personal data)."""
-    _, uow, _ = _setup()
-    with uow:
-        return [
-            {
-                "case": case_reference(d.case_id),
-                "decision": d.kind,
-                "asked_on": d.requested_on.isoformat(),
-            }
-            for d in uow.decisions.waiting()
-        ]

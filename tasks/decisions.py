@@ -1,164 +1,228 @@
-"""The forms a coordinator fills in on the Prefect UI to answer a decision on a case."""
+"""Decisions in the Prefect UI: the Resume form of each kind, and the run that asks it.
+
+The forms are made from the domain's one vocabulary (`missing_education.domain.decision`):
+plain-English choices, UK dates, who decided; never free text, because whatever a form takes
+stays readable in Prefect's database. Notes belong to the case record (`cme decide --notes`).
+"""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from prefect import Flow, flow
+from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 from prefect.input.actions import delete_flow_run_input
-from pydantic import Field
+from pydantic import Field, create_model
 
-from tasks.casework import apply_decision, decision_answered_by_run, request_decision
-from tasks.privacy import install_redaction
-
-WHO = Field(description="Your name or staff id: the case record keeps who decided.")
-NOTES = Field(
-    default="",
-    description="Anything to add to the case record. It is moved into the case and removed here.",
+from missing_education.clock import today
+from missing_education.domain import DecisionRefused, DomainError
+from missing_education.domain.decision import (
+    DECIDED_BY_PATTERN,
+    DecisionKind,
+    DecisionRequest,
+    DecisionSpec,
 )
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.decisions import (
+    AwaitingDecision,
+    answer_decision,
+    pending_decision,
+    why_not_pending,
+)
+from missing_education.services.locks import lock_cases
+from missing_education.settings import load_settings
+from tasks.decision_runs import PrefectDecisionRuns, finish_runs
+
+VISIT_DAYS_OFFERED = 21  # a visit is recorded within three weeks; older ones via `cme decide`
 
 
-class SchoolReply(RunInput):
-    """The school's reply to our enquiry."""
-
-    reply: Literal[
-        "on_roll_here", "on_roll_elsewhere", "moved_abroad", "no_information", "new_address"
-    ] = Field(description="What the school told us.")
-    decided_by: str = WHO
-    notes: str = NOTES
-
-
-class HomeVisitOutcome(RunInput):
-    """What the education welfare officer found at the home visit."""
-
-    outcome: Literal[
-        "no_answer",
-        "family_found_no_place",
-        "on_roll",
-        "elective_home_education",
-        "moved_other_council",
-        "moved_abroad",
-        "refuses_education",
-        "not_at_address",
-    ] = Field(description="What the officer found.")
-    visited_on: date = Field(description="The day of the visit.")
-    other_council: str = Field(default="", description="If the family moved: the council's name.")
-    other_council_email: str = Field(
-        default="", description="If the family moved: that council's CME email."
-    )
-    decided_by: str = WHO
-    notes: str = NOTES
-
-
-class AdmissionsOutcome(RunInput):
-    """The in-year admissions decision."""
-
-    outcome: Literal["placed", "not_placed"] = Field(description="Was a school place allocated?")
-    decided_by: str = WHO
-    notes: str = NOTES
-
-
-class MatchReview(RunInput):
-    """A possible match found in a council database, for a person to confirm or reject."""
-
-    verdict: Literal["same_child", "different_child"] = Field(
-        description="Is it the same child? A wrong link closes a missing child's case."
-    )
-    decided_by: str = WHO
-    notes: str = NOTES
-
-
-class PoliceNotification(RunInput):
-    """Whether to notify the police that the child is missing."""
-
-    choice: Literal["notify", "do_not_notify"] = Field(description="Notify the police?")
-    decided_by: str = WHO
-    notes: str = NOTES
-
-
-class Closure(RunInput):
-    """Close the case with an outcome (closure letters follow)."""
-
-    outcome: Literal[
-        "on_roll_here",
-        "on_roll_elsewhere_england",
-        "moved_wales_scotland_ni",
-        "moved_abroad",
-        "elective_home_education",
-        "alternative_provision",
-        "custody",
-        "past_compulsory_school_age",
-        "died",
-        "not_cme",
-        "whereabouts_unknown",
-    ] = Field(description="The closure outcome.")
-    decided_by: str = WHO
-    notes: str = NOTES
-
-
-FORMS: dict[str, tuple[type[RunInput], str]] = {
-    "school_reply": (SchoolReply, "reply"),
-    "home_visit": (HomeVisitOutcome, "outcome"),
-    "admissions": (AdmissionsOutcome, "outcome"),
-    "match_review": (MatchReview, "verdict"),
-    "police_notification": (PoliceNotification, "choice"),
-    "closure": (Closure, "outcome"),
-}
-PROMPTS = {
-    "school_reply": "Record the school's reply to our enquiry",
-    "home_visit": "Record the outcome of the home visit",
-    "admissions": "Record the in-year admissions decision",
-    "match_review": "Review a possible match in a council database",
-    "police_notification": "Decide whether to notify the police",
-    "closure": "Close the case with an outcome",
-}
-
-
-def suspend_key(kind: str, reference: str) -> str:
+def suspend_key(kind: str, reference: str, attempt: int = 1) -> str:
     """The suspend key: lower-case letters, digits and dashes only (see shared/PREFECT.md)."""
-    return f"{kind.replace('_', '-')}-{reference.lower()}"
+    base = f"{DecisionKind(kind).slug}-{reference.lower()}"
+    return base if attempt == 1 else f"{base}-{attempt}"
 
 
-def ask_and_apply(case_id: int, kind: str) -> dict[str, Any]:
+def uk_day(day: date, today_: date) -> str:
+    """A day as the form offers it: `Mon 30 Nov 2026`, and `(today)` for today."""
+    return f"{day:%a %d %b %Y}" + (" (today)" if day == today_ else "")
+
+
+def day_from_label(label: str) -> date:
+    """The date a visit-day label stands for."""
+    return datetime.strptime(" ".join(label.split()[:4]), "%a %d %b %Y").date()
+
+
+def decision_form(spec: DecisionSpec, opened_on: date, today_: date) -> type[RunInput]:
+    """The Resume form of one kind: the answer, the visit day if asked, and who decided."""
+    answers: dict[str, Any] = {
+        "enum": [a.label for a in spec.answers if a.value not in spec.needs_details]
+    }
+    fields: dict[str, Any] = {
+        "answer": (str, Field(title=spec.question, json_schema_extra=answers))
+    }
+    if spec.asks_visit_date:
+        first = max(opened_on, today_ - timedelta(days=VISIT_DAYS_OFFERED - 1))
+        days: dict[str, Any] = {
+            "enum": [
+                uk_day(today_ - timedelta(days=n), today_) for n in range((today_ - first).days + 1)
+            ]
+        }
+        fields["visited_on"] = (
+            str,
+            Field(default=uk_day(today_, today_), title="Day of the visit", json_schema_extra=days),
+        )
+    fields["decided_by"] = (
+        str,
+        Field(
+            title="Your name or staff id",
+            description="The case record keeps who decided (one line, at most 100 characters).",
+            max_length=100,
+            pattern=DECIDED_BY_PATTERN,
+        ),
+    )
+    name = "".join(part.capitalize() for part in spec.kind.value.split("_")) + "Form"
+    model: type[RunInput] = create_model(name, __base__=RunInput, **fields)
+    return model
+
+
+def prompt(pending: AwaitingDecision, refused: str = "") -> str:
+    """The Markdown at the top of the form: case reference, question, due date, safeguarding."""
+    spec = pending.kind.spec
+    due = f"Due by **{pending.due_by:%d/%m/%Y}**" if pending.due_by else "No deadline set yet"
+    lines = [
+        f"### {pending.reference}: {spec.title.lower()}",
+        f"{due} · safeguarding flag: **{'yes' if pending.safeguarding else 'no'}**",
+    ]
+    if refused:
+        lines.append(f"**Not recorded:** {refused}. Please answer again.")
+    for code in sorted(spec.needs_details):
+        label = next(a.label for a in spec.answers if a.value == code)
+        lines.append(
+            f"{label}? Record it with `cme decide {pending.case_id} {spec.kind.value} {code}` "
+            "and its details; this run then ends by itself."
+        )
+    lines.append("The child's details are in the case record, never here.")
+    return "\n\n".join(lines)
+
+
+# -- tasks around the service calls ---------------------------------------------------------
+
+
+def _uow() -> SqlUnitOfWork:
+    return SqlUnitOfWork(load_settings().effective_database_url)
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def decision_answered_by_run(case_id: int, kind: str, flow_run_id: str) -> bool:
+    """Whether this flow run's decision was already applied (a rerun must not ask again)."""
+    with _uow() as uow:
+        return any(
+            d.kind == kind and d.flow_run_id == flow_run_id and not d.is_open
+            for d in uow.decisions.for_case(case_id)
+        )
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def claim_pending_decision(
+    case_id: int, kind: str, flow_run_id: str
+) -> tuple[AwaitingDecision, date, str | None]:
+    """The pending decision this run asks (with the case's opening day); it becomes the run.
+
+    Refused when the decision is not pending (the run fails with what is pending instead);
+    returns the run that asked it before, if another, so that one can be finished.
+    """
+    uow = _uow()
+    day = today()
+    pending = pending_decision(uow, case_id, kind, today=day)
+    if pending is None and DecisionKind(kind).spec.at_will:
+        with uow:  # closure is asked by the coordinator who starts this run
+            if uow.cases.get(case_id).is_open:
+                uow.decisions.request(case_id, kind, day)
+                uow.commit()
+        pending = pending_decision(uow, case_id, kind, today=day)
+    if pending is None:
+        # The same rule as every door: say what the case is waiting for instead.
+        raise DecisionRefused(why_not_pending(uow, case_id, kind))
+    with uow:
+        lock_cases(uow, [case_id])
+        opened_on = uow.cases.get(case_id).opened_on
+        uow.decisions.attach_flow_run(
+            DecisionRequest(case_id, pending.kind.value, pending.round, pending.asked_on),
+            flow_run_id,
+        )
+        uow.commit()
+    before = pending.flow_run_id if pending.flow_run_id != flow_run_id else None
+    return pending, opened_on, before
+
+
+@task(cache_policy=NO_CACHE, persist_result=False)
+def apply_decision(
+    case_id: int, kind: str, answer: str, who: str, details: dict[str, Any], flow_run_id: str
+) -> dict[str, Any]:
+    """Answer the decision through the same guarded service as `cme decide`."""
+    settings = load_settings()
+    result = answer_decision(
+        SqlUnitOfWork(settings.effective_database_url),
+        case_id,
+        kind,
+        answer,
+        who=who,
+        details=details,
+        settings=settings,
+        today=today(),
+        runs=PrefectDecisionRuns(),
+        in_run=flow_run_id,
+    )
+    return result.as_dict()
+
+
+def ask_and_apply(case_id: int, kind: DecisionKind) -> dict[str, Any]:
     """Suspend the flow run with the decision's form, then apply the answer to the case.
 
-    The flow reruns from the top when resumed: recording the request is idempotent and the
-    stored answer is returned at once, so nothing happens twice.
+    The flow reruns from the top when resumed: claiming is idempotent and each suspend key
+    hands back its stored answer, so nothing happens twice. An answer the service refuses
+    (a visit day before the case opened) is asked again, with the reason, under a new key.
     """
-    form, field = FORMS[kind]
     flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
-    if decision_answered_by_run(case_id, kind, flow_run_id):
+    if decision_answered_by_run(case_id, kind.value, flow_run_id):
         # A rerun after the answer was applied (and its stored input deleted): nothing to ask.
-        return {"cases": 0, "letters": 0, "actions": {}, "case_ids": []}
-    reference = request_decision(case_id, kind, flow_run_id)
-    key = suspend_key(kind, reference)
-    prompt = (
-        f"## {PROMPTS[kind]}\n\nCase **{reference}**. Open the case record with "
-        f"`cme case show {case_id}` for the child's details; they are never shown here."
-    )
-    answer = suspend_flow_run(
-        wait_for_input=form.with_initial_data(description=prompt), key=key, timeout=None
-    )
-    values = answer.model_dump()
-    details = {k: v for k, v in values.items() if k not in (field, "decided_by")}
+        return {"case_id": case_id, "decision": kind.value, "applied": False}
+    pending, opened_on, before = claim_pending_decision(case_id, kind.value, flow_run_id)
+    if before:
+        finish_runs([before])  # exactly one run per pending decision: this one
+    form = decision_form(kind.spec, opened_on, today())
+    refused = ""
+    attempt = 0
     try:
-        return apply_decision(case_id, kind, values[field], str(values["decided_by"]), details)
+        while True:
+            attempt += 1
+            answer = suspend_flow_run(
+                wait_for_input=form.with_initial_data(description=prompt(pending, refused)),
+                key=suspend_key(kind.value, pending.reference, attempt),
+                timeout=None,
+            )
+            values = answer.model_dump()
+            details = {}
+            if "visited_on" in values:
+                details["visited_on"] = day_from_label(str(values["visited_on"])).isoformat()
+            try:
+                return apply_decision(
+                    case_id,
+                    kind.value,
+                    values["answer"],
+                    values["decided_by"],
+                    details,
+                    flow_run_id,
+                )
+            except DomainError as error:
+                refused = str(error)
     finally:
-        # Free text belongs in the case record, never in Prefect: the stored answer goes
-        # whether it was applied or refused (a case closed meanwhile, a bad email address).
-        delete_flow_run_input(f"suspended-{key}-response")
-
-
-def decision_flow(kind: str) -> Flow[[int], dict[str, Any]]:
-    """The small flow for one decision: `decide-<kind>`, taking only a case id."""
-
-    def decide(case_id: int) -> dict[str, Any]:
-        install_redaction()
-        return ask_and_apply(case_id, kind)
-
-    decide.__doc__ = f"{PROMPTS[kind]}: suspend with the form in the Prefect UI, then act on it."
-    return flow(name=f"decide-{kind.replace('_', '-')}")(decide)
+        # Who answered is in the case record now; Prefect keeps no copy, whether the answer
+        # was applied or the run failed (a case closed meanwhile, a database error).
+        for n in range(1, attempt + 1):
+            key = suspend_key(kind.value, pending.reference, n)
+            delete_flow_run_input(f"suspended-{key}-response")

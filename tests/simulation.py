@@ -76,6 +76,7 @@ ANSWER_TIMES: dict[str, tuple[int, int, float]] = {
     "police_notification": (1, 6, 0.0),
     "lpd_search": (3, 40, 0.2),
     "risk_mapping": (0, 3, 0.0),
+    "match_review": (0, 5, 0.0),
 }
 
 
@@ -130,7 +131,10 @@ class Coordinators:
         self.days += 1
         open_cases = [s for s in uow.cases.summaries() if s.status in OPEN_STATUSES]
         if open_cases and self.days % 5 == 0:
-            self.decide(uow, procedure, self.rng.choice(open_cases).case_id, "match_review")
+            # A database check found a possible match: the procedure asks, a person answers.
+            case_id = self.rng.choice(open_cases).case_id
+            uow.decisions.request(case_id, "match_review", day)
+            self.decide(uow, procedure, case_id, "match_review")
         lost = [s for s in open_cases if s.status in (Status.ESCALATED, Status.MONITORING)]
         if lost and self.days % 3 == 0:
             self.decide(uow, procedure, self.rng.choice(lost).case_id, "closure")

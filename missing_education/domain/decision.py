@@ -1,44 +1,310 @@
-"""Human decisions a coordinator makes on a case, and the answers each may have."""
+"""Human decisions a coordinator makes on a case: the one vocabulary of kinds, answers and labels.
+
+Everything else (the Prefect forms, `cme decide`'s choices, the web forms, the docs) is made
+from `VOCABULARY`, so a new kind or answer is added here once and every door offers it.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 
 from missing_education.domain.case import Outcome
+from missing_education.domain.deadline import Step
+from missing_education.domain.errors import DecisionRefused
 from missing_education.domain.risk import NOT_A_RISK, Risk
 
-# Each decision and its answers, as the coordinator picks them (Prefect form or `cme decide`).
-DECISIONS: dict[str, tuple[str, ...]] = {
-    "school_reply": (
-        "on_roll_here",  # the school still has the child on roll: not CME
-        "on_roll_elsewhere",  # the school knows the child's new school
-        "moved_abroad",
-        "no_information",
-        "new_address",
-    ),
-    "home_visit": (
-        "no_answer",  # nobody in: calling card, visit again
-        "family_found_no_place",
-        "on_roll",
-        "elective_home_education",
-        "moved_other_council",
-        "moved_abroad",
-        "refuses_education",
-        "not_at_address",  # the family has gone: enquiries go on, escalation follows
-    ),
-    "admissions": ("placed", "not_placed"),
-    "fair_access": ("placed", "not_placed"),
-    "match_review": ("same_child", "different_child"),
-    "police_notification": ("notify", "do_not_notify"),
-    "lpd_search": ("found_on_lpd", "not_found"),  # Lost Pupil Database (S2S) search task
-    "handover": ("confirmed_on_roll", "not_confirmed"),
-    "s437": ("suitable_education_shown", "applied_for_place", "attendance_order_made"),
-    "closure": tuple(o.value for o in Outcome),
+
+class DecisionKind(StrEnum):
+    """What a coordinator is asked to decide; the value is what the case database stores."""
+
+    SCHOOL_REPLY = "school_reply"
+    HOME_VISIT = "home_visit"
+    ADMISSIONS = "admissions"
+    FAIR_ACCESS = "fair_access"
+    MATCH_REVIEW = "match_review"
+    POLICE_NOTIFICATION = "police_notification"
+    LPD_SEARCH = "lpd_search"
+    HANDOVER = "handover"
+    S437 = "s437"
+    CLOSURE = "closure"
     # A flag the risk vocabulary does not know: which code it means (DOMAIN.md 4.1).
-    "risk_mapping": (*(r.value for r in Risk), NOT_A_RISK),
+    RISK_MAPPING = "risk_mapping"
+
+    @property
+    def slug(self) -> str:
+        """The kind as Prefect names it: `home-visit` (flow `decide-home-visit`)."""
+        return self.value.replace("_", "-")
+
+    @property
+    def spec(self) -> DecisionSpec:
+        """Everything the doors need to ask this decision."""
+        return VOCABULARY[self]
+
+
+class Answer(StrEnum):
+    """An answer: the code the case record keeps, with the plain-English label a person reads."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+
+class SchoolReply(Answer):
+    ON_ROLL_HERE = "on_roll_here", "The child is still on the school's roll"
+    ON_ROLL_ELSEWHERE = "on_roll_elsewhere", "The school knows the child's new school"
+    MOVED_ABROAD = "moved_abroad", "The school holds evidence of a move abroad"
+    NO_INFORMATION = "no_information", "The school knows nothing more"
+    NEW_ADDRESS = "new_address", "The school gave a new address"
+
+
+class HomeVisit(Answer):
+    NO_ANSWER = "no_answer", "Nobody in: calling card left, visit again"
+    FAMILY_FOUND_NO_PLACE = "family_found_no_place", "Family found, no school place"
+    ON_ROLL = "on_roll", "The child is on a school roll"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education", "Educated at home by the parent (EHE)"
+    MOVED_OTHER_COUNCIL = "moved_other_council", "Moved to another council in England"
+    MOVED_ABROAD = "moved_abroad", "Moved abroad (evidence seen)"
+    REFUSES_EDUCATION = "refuses_education", "Parent refuses education: serve an s437 notice"
+    NOT_AT_ADDRESS = "not_at_address", "The family no longer lives there"
+
+
+class Admissions(Answer):
+    PLACED = "placed", "A school place was allocated"
+    NOT_PLACED = "not_placed", "No place allocated"
+
+
+class FairAccess(Answer):
+    PLACED = "placed", "Placed through the Fair Access Protocol"
+    NOT_PLACED = "not_placed", "The panel has not placed the child"
+
+
+class MatchReview(Answer):
+    SAME_CHILD = "same_child", "Yes, the same child"
+    DIFFERENT_CHILD = "different_child", "No, a different child"
+
+
+class PoliceNotification(Answer):
+    NOTIFY = "notify", "Notify the police"
+    DO_NOT_NOTIFY = "do_not_notify", "Do not notify the police"
+
+
+class LpdSearch(Answer):
+    FOUND_ON_LPD = "found_on_lpd", "Found on the Lost Pupil Database: a new school"
+    NOT_FOUND = "not_found", "Not found on the Lost Pupil Database"
+
+
+class Handover(Answer):
+    CONFIRMED_ON_ROLL = "confirmed_on_roll", "The other council confirms the child is on a roll"
+    NOT_CONFIRMED = "not_confirmed", "The other council cannot confirm the child"
+
+
+class S437(Answer):
+    SUITABLE_EDUCATION_SHOWN = "suitable_education_shown", "The parent showed suitable education"
+    APPLIED_FOR_PLACE = "applied_for_place", "The parent applied for a school place"
+    ATTENDANCE_ORDER_MADE = "attendance_order_made", "A school attendance order was made"
+
+
+class Closure(Answer):
+    ON_ROLL_HERE = "on_roll_here", "On the roll of a school in our area"
+    ON_ROLL_ELSEWHERE_ENGLAND = "on_roll_elsewhere_england", "On a school roll elsewhere in England"
+    MOVED_WALES_SCOTLAND_NI = "moved_wales_scotland_ni", "Moved to Wales, Scotland or N. Ireland"
+    MOVED_ABROAD = "moved_abroad", "Moved abroad"
+    ELECTIVE_HOME_EDUCATION = "elective_home_education", "Educated at home (EHE)"
+    ALTERNATIVE_PROVISION = "alternative_provision", "Receiving education other than at school"
+    CUSTODY = "custody", "In custody, receiving education there"
+    PAST_COMPULSORY_SCHOOL_AGE = "past_compulsory_school_age", "Past compulsory school age"
+    DIED = "died", "The child has died"
+    NOT_CME = "not_cme", "Not missing education"
+    LIVES_OUTSIDE_AREA = "lives_outside_area", "Lives outside our area: handed to their council"
+    WHEREABOUTS_UNKNOWN = "whereabouts_unknown", "Whereabouts unknown, all enquiries complete"
+
+
+class RiskMapping(Answer):
+    """Which code an unrecognised flag means (every Risk, or none)."""
+
+    CHILD_PROTECTION = "child_protection", "Child protection"
+    CHILD_IN_NEED = "child_in_need", "Child in need"
+    LOOKED_AFTER = "looked_after", "Looked after by a council"
+    MISSING_FROM_CARE = "missing_from_care", "Missing from care"
+    SAFEGUARDING = "safeguarding", "Another safeguarding concern"
+    FGM = "fgm", "Female genital mutilation (FGM)"
+    FORCED_MARRIAGE = "forced_marriage", "Forced marriage"
+    CSE = "cse", "Child sexual exploitation"
+    CCE = "cce", "Child criminal exploitation (county lines)"
+    TRAFFICKING = "trafficking", "Trafficking"
+    RADICALISATION = "radicalisation", "Radicalisation"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    MISSING_FROM_HOME = "missing_from_home", "Missing from home"
+    YOUNG_CARER = "young_carer", "Young carer"
+    EHCP = "ehcp", "Education, health and care plan"
+    SEN = "sen", "Special educational needs"
+    GRT = "grt", "Gypsy, Roma or Traveller family"
+    ARMED_FORCES = "armed_forces", "Armed forces family"
+    ASYLUM = "asylum", "Refugee or asylum seeker"
+    REFUGE = "refuge", "Living in a refuge"
+    HOMELESS = "homeless", "Homeless"
+    TEENAGE_PARENT = "teenage_parent", "Teenage parent"
+    MENTAL_HEALTH = "mental_health", "Poor mental health"
+    YOUTH_JUSTICE = "youth_justice", "Known to youth justice"
+    PERMANENTLY_EXCLUDED = "permanently_excluded", "Permanently excluded"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse"
+    NOT_A_RISK = "not_a_risk", "Not a risk or vulnerability"
+
+
+@dataclass(frozen=True)
+class DecisionSpec:
+    """How one kind is asked: its question, answers, deadline step and extra facts."""
+
+    kind: DecisionKind
+    title: str  # the form's heading and the run's purpose
+    question: str  # the label over the answers
+    answers: type[Answer]
+    due_step: Step | None = None  # the deadline that says when it is due, if any
+    asks_visit_date: bool = False
+    # Answers that need facts a Prefect form may not carry (free text such as the other
+    # council's address): they are given with `cme decide` or the case workspace.
+    needs_details: frozenset[str] = frozenset()
+    # Asked by the coordinator at will (not by the procedure): accepted on any open case.
+    at_will: bool = False
+
+
+VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
+    spec.kind: spec
+    for spec in (
+        DecisionSpec(
+            DecisionKind.SCHOOL_REPLY,
+            "Record the school's reply to our enquiry",
+            "What did the school tell us?",
+            SchoolReply,
+            due_step=Step.SCHOOL_REPLY,
+        ),
+        DecisionSpec(
+            DecisionKind.HOME_VISIT,
+            "Record the outcome of the home visit",
+            "What did the officer find?",
+            HomeVisit,
+            due_step=Step.HOME_VISIT,
+            asks_visit_date=True,
+            needs_details=frozenset({HomeVisit.MOVED_OTHER_COUNCIL.value}),
+        ),
+        DecisionSpec(
+            DecisionKind.ADMISSIONS,
+            "Record the in-year admissions decision",
+            "Was a school place allocated?",
+            Admissions,
+            due_step=Step.ADMISSIONS_DECISION,
+        ),
+        DecisionSpec(
+            DecisionKind.FAIR_ACCESS,
+            "Record the Fair Access panel's decision",
+            "Has the panel placed the child?",
+            FairAccess,
+            due_step=Step.FAIR_ACCESS_PLACE,
+        ),
+        DecisionSpec(
+            DecisionKind.MATCH_REVIEW,
+            "Review a possible match in a council database",
+            "Is it the same child? A wrong link closes a missing child's case.",
+            MatchReview,
+        ),
+        DecisionSpec(
+            DecisionKind.POLICE_NOTIFICATION,
+            "Decide whether to notify the police",
+            "Notify the police that the child is missing?",
+            PoliceNotification,
+        ),
+        DecisionSpec(
+            DecisionKind.LPD_SEARCH,
+            "Record the Lost Pupil Database search",
+            "What did the search of the Lost Pupil Database find?",
+            LpdSearch,
+        ),
+        DecisionSpec(
+            DecisionKind.HANDOVER,
+            "Record the other council's reply to our handover",
+            "Has the other council confirmed the child?",
+            Handover,
+            due_step=Step.HANDOVER_CONFIRMATION,
+        ),
+        DecisionSpec(
+            DecisionKind.S437,
+            "Record the parent's response to the s437(1) notice",
+            "What did the parent do?",
+            S437,
+            due_step=Step.S437_COMPLIANCE,
+        ),
+        DecisionSpec(
+            DecisionKind.CLOSURE,
+            "Close the case with an outcome",
+            "What is the outcome?",
+            Closure,
+            at_will=True,
+        ),
+        DecisionSpec(
+            DecisionKind.RISK_MAPPING,
+            "Say what an unrecognised risk flag means",
+            "Which risk does the referrer's flag mean? (until answered it counts as a risk)",
+            RiskMapping,
+        ),
+    )
 }
+
+# Each kind and its answer codes: the plain view of VOCABULARY, for tests and simple callers.
+DECISIONS: dict[str, tuple[str, ...]] = {
+    kind.value: tuple(a.value for a in spec.answers) for kind, spec in VOCABULARY.items()
+}
+
+_DECIDED_BY = re.compile(r"^[\x20-\x7e\u00a0-\uffff]{1,100}$")
+DECIDED_BY_PATTERN = _DECIDED_BY.pattern
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def kind_of(value: str) -> DecisionKind:
+    """The kind named by `value` (code or Prefect slug), or DecisionRefused with the choices."""
+    try:
+        return DecisionKind(value.replace("-", "_"))
+    except ValueError:
+        known = ", ".join(k.value for k in DecisionKind)
+        raise DecisionRefused(f"unknown decision {value!r}; known: {known}") from None
+
+
+def answer_of(kind: DecisionKind, value: str) -> Answer:
+    """The answer named by `value` (its code or its label), or DecisionRefused with the choices."""
+    for answer in kind.spec.answers:
+        if value in (answer.value, answer.label):
+            return answer
+    choices = ", ".join(a.value for a in kind.spec.answers)
+    raise DecisionRefused(f"{kind.value} cannot be {value!r}; choose one of: {choices}")
+
+
+def check_decided_by(who: str) -> str:
+    """Who decided, as the audit line keeps it: required, one line, at most 100 printable."""
+    if not who.strip():
+        raise DecisionRefused("say who decided (--by): the case record keeps it")
+    if not _DECIDED_BY.match(who):
+        raise DecisionRefused(
+            "who decided (--by) must be one line of at most 100 printable characters"
+        )
+    return who.strip()
+
+
+def is_email(text: str) -> bool:
+    """Whether `text` looks like one email address."""
+    return bool(_EMAIL.match(text))
+
+
+def step_key(name: str, *parts: object) -> str:
+    """The key that makes a step happen once per case: `calling_card:2`, `school_enquiry:1`."""
+    return ":".join([name, *(str(p) for p in parts)])
 
 
 @dataclass(frozen=True)
@@ -59,3 +325,40 @@ class DecisionRequest:
     def is_open(self) -> bool:
         """Whether the decision still waits for an answer."""
         return self.answer is None
+
+
+README_BEGIN = (
+    "<!-- decisions:begin (generated by `python -m missing_education.domain.decision`) -->"
+)
+README_END = "<!-- decisions:end -->"
+
+
+def readme_table() -> str:
+    """The README's table of decisions and answers, generated from the vocabulary."""
+    lines = [
+        README_BEGIN,
+        "| decision | what is asked | answers (code: meaning) |",
+        "| --- | --- | --- |",
+    ]
+    for kind, spec in VOCABULARY.items():
+        answers = "; ".join(f"`{a.value}`: {a.label}" for a in spec.answers)
+        lines.append(f"| `{kind.value}` | {spec.title} | {answers} |")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
+def _check_vocabulary() -> None:
+    missing = set(DecisionKind) - set(VOCABULARY)
+    if missing:
+        raise AssertionError(f"decision kinds without a spec: {sorted(missing)}")
+    if {a.value for a in Closure} != {o.value for o in Outcome}:
+        raise AssertionError("closure answers must be the closure outcomes")
+    if {a.value for a in RiskMapping} != {r.value for r in Risk} | {NOT_A_RISK}:
+        raise AssertionError("risk mapping answers must be the risk codes and not_a_risk")
+
+
+_check_vocabulary()
+
+
+if __name__ == "__main__":
+    print(readme_table())

@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from missing_education.domain import case_reference
 from missing_education.ports import UnitOfWork
 from missing_education.services.attention import each_case
+from missing_education.services.decisions import answer_decision, awaiting_decisions
 from missing_education.services.intake import ingest_file
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
@@ -43,13 +43,13 @@ def decide(
     settings: Settings,
     today: date,
 ) -> StepReport:
-    """Apply a coordinator's decision to a case and what follows from it."""
-    with uow:
-        lock_cases(uow, [case_id])
-        report = Procedure(uow, settings, today).decide(
-            case_id, kind, answer, who=who, details=details
-        )
-        uow.commit()
+    """Apply a coordinator's decision to a case and what follows from it (no orchestrator)."""
+    result = answer_decision(
+        uow, case_id, kind, answer, who=who, details=details, settings=settings, today=today
+    )
+    report = StepReport(letters=result.letters, actions=dict(result.actions))
+    if result.actions:
+        report.case_ids, report.cases = [case_id], 1
     return report
 
 
@@ -80,16 +80,18 @@ def investigate(uow: UnitOfWork, case_id: int, *, settings: Settings, today: dat
         return each_case(procedure, [case_id], procedure.investigate)
 
 
-def waiting_decisions(uow: UnitOfWork) -> list[dict[str, Any]]:
-    """Decisions waiting for a coordinator."""
-    with uow:
-        return [
-            {
-                "case_id": d.case_id,
-                "reference": case_reference(d.case_id),
-                "decision": d.kind,
-                "round": d.round,
-                "asked_on": d.requested_on.isoformat(),
-            }
-            for d in uow.decisions.waiting()
-        ]
+def waiting_decisions(uow: UnitOfWork, *, today: date) -> list[dict[str, Any]]:
+    """Decisions waiting for a coordinator on open cases, with when each is due."""
+    return [
+        {
+            "case_id": d.case_id,
+            "reference": d.reference,
+            "decision": d.kind.value,
+            "round": d.round,
+            "asked_on": d.asked_on.isoformat(),
+            "due_by": d.due_by.isoformat() if d.due_by else None,
+            "overdue": d.overdue,
+            "safeguarding": d.safeguarding,
+        }
+        for d in awaiting_decisions(uow, today=today)
+    ]

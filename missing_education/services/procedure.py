@@ -7,7 +7,7 @@ kind and round, so a re-run after a crash or a duplicate trigger does nothing tw
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,7 +15,16 @@ from typing import Any
 from missing_education.clock import LONDON, now
 from missing_education.domain import SYSTEM, Case, DecisionRefused, HistoryEntry, Outcome, Status
 from missing_education.domain.deadline import Step, new_deadline
-from missing_education.domain.decision import DECISIONS, DecisionRequest
+from missing_education.domain.decision import (
+    Answer,
+    DecisionKind,
+    DecisionRequest,
+    answer_of,
+    check_decided_by,
+    is_email,
+    kind_of,
+    step_key,
+)
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.email_address import email_problem
 from missing_education.domain.letter import LetterRecord, Recipient
@@ -144,6 +153,28 @@ def visit_time(recorded: object, day: date) -> dict[str, Any]:
             f"visited_at must be a time (14:30) or a date and time (2026-11-24 14:30), not {text!r}"
         ) from None
     return {"at": at if at.tzinfo else at.replace(tzinfo=LONDON)}
+
+
+# A decision's effect on its case: (case, answer code, who, the answer's facts, report).
+DecisionHandler = Callable[[Case, str, str, dict[str, Any], StepReport], None]
+
+
+def not_pending_reason(uow: UnitOfWork, case: Case, decision: DecisionKind) -> str:
+    """Why a decision is refused when it is not pending on the case: what is pending instead."""
+    asked = uow.decisions.for_case(case.id)
+    pending = sorted({d.kind for d in asked if d.is_open} - {decision.value})
+    given = [d for d in asked if d.kind == decision.value]
+    said = ""
+    if given and not given[-1].is_open:
+        last = given[-1]
+        said = f" (already answered: {last.answer} by {last.decided_by})"
+    if not case.is_open:
+        return f"{case.reference} is closed ({case.outcome}): nothing is pending"
+    waiting = ", ".join(pending) if pending else "no decision"
+    return (
+        f"{case.reference} is not waiting for decision {decision.value}{said}; "
+        f"it is {case.status.value} and waiting for: {waiting}"
+    )
 
 
 class Procedure:
@@ -372,49 +403,105 @@ class Procedure:
     def decide(
         self, case_id: int, kind: str, answer: str, *, who: str, details: dict[str, Any]
     ) -> StepReport:
-        """Apply a person's decision to a case and run the steps that follow from it."""
-        if kind not in DECISIONS:
-            raise DecisionRefused(f"unknown decision {kind!r}; known: {', '.join(DECISIONS)}")
-        if answer not in DECISIONS[kind]:
-            raise DecisionRefused(
-                f"{kind} cannot be {answer!r}; choose one of: {', '.join(DECISIONS[kind])}"
-            )
-        check_decision_text(who, details)  # every door: CLI, Prefect form, case workspace
+        """Apply a person's decision to a case and run the steps that follow from it.
+
+        The one rule for every door (CLI, Prefect form, case workspace): a decision is taken
+        only while it is pending on the case (closure, asked at will, on any open case), the
+        answer must be one of its answers and its facts must hold; the same answer arriving
+        twice is applied once (the report is then empty).
+        """
+        decision = kind_of(kind)
+        chosen = answer_of(decision, answer)
+        who = check_decided_by(who)
+        check_decision_text(who, details)  # lengths and lines of every free-text fact
         report = StepReport()
         case = self.uow.cases.get(case_id)
-        waiting = self.uow.decisions.open_for(case.id, kind)
-        if self._repeats_last_answer(case.id, kind, answer, details, waiting):
+        waiting = self.uow.decisions.open_for(case.id, decision.value)
+        if decision.spec.asks_visit_date and not details.get("visited_on"):
+            details = {**details, "visited_on": self.today.isoformat()}  # the default: today
+        if self._repeats_last_answer(case.id, decision.value, chosen.value, details, waiting):
             return report  # submitted twice (a double click, a re-run): nothing twice
         if not case.is_open:
-            raise DecisionRefused(f"{case.reference} is closed ({case.outcome})")
-        if kind != "closure" and self.past_school_age(case):
+            raise DecisionRefused(
+                f"{case.reference} is closed ({case.outcome}): nothing is pending"
+            )
+        if decision is not DecisionKind.CLOSURE and self.past_school_age(case):
             raise DecisionRefused(
                 f"{case.reference}: the child ceased to be of compulsory school age on "
                 f"{case.csa_ends:%d %B %Y}; no CME action may follow. Close the case as "
                 f"{Outcome.PAST_CSA.value} (the daily review does so)"
             )
-        request = waiting or self.uow.decisions.request(case.id, kind, self.today)
-        if not self.uow.decisions.answer(request, answer, details, who, now()):
+        if waiting is None and not decision.spec.at_will:
+            raise DecisionRefused(not_pending_reason(self.uow, case, decision))
+        details = self._checked_details(case, decision, chosen, details)
+        request = waiting or self.uow.decisions.request(case.id, decision.value, self.today)
+        if not self.uow.decisions.answer(request, chosen.value, details, who, now()):
             return report  # answered already (a duplicate submission): nothing twice
-        handler = getattr(self, f"_on_{kind}")
         was_escalated = case.status in (Status.ESCALATED, Status.MONITORING)
-        handler(case, answer, who, details, report)
+        self._handlers()[decision](case, chosen.value, who, details, report)
         if was_escalated and case.status not in (Status.ESCALATED, Status.MONITORING):
             # Located after escalation: social care hears that the child is found.
             self.letter(
                 case,
                 "closure_referrer",
-                f"located_after_escalation:{kind}:{request.round}",
+                step_key("located_after_escalation", decision.value, request.round),
                 recipients.agency("social_care", self.settings),
                 notification_date=case.referral_date,
                 outcome="The child has been located after our referral to you: "
-                + answer_words(answer)
+                + answer_words(chosen.value)
                 + ".",
             )
             report.count("social_care_told_located", case.id)
-        report.count(f"{kind}:{answer}", case.id)
+        report.count(f"{decision.value}:{chosen.value}", case.id)
         report.letters = len(self.letters)
         return report
+
+    def _handlers(self) -> dict[DecisionKind, DecisionHandler]:
+        """What each kind of decision does to the case: one handler per kind."""
+        return {
+            DecisionKind.SCHOOL_REPLY: self._on_school_reply,
+            DecisionKind.HOME_VISIT: self._on_home_visit,
+            DecisionKind.ADMISSIONS: self._on_admissions,
+            DecisionKind.FAIR_ACCESS: self._on_fair_access,
+            DecisionKind.MATCH_REVIEW: self._on_match_review,
+            DecisionKind.POLICE_NOTIFICATION: self._on_police_notification,
+            DecisionKind.LPD_SEARCH: self._on_lpd_search,
+            DecisionKind.HANDOVER: self._on_handover,
+            DecisionKind.S437: self._on_s437,
+            DecisionKind.CLOSURE: self._on_closure,
+            DecisionKind.RISK_MAPPING: self._on_risk_mapping,
+        }
+
+    def _checked_details(
+        self, case: Case, decision: DecisionKind, chosen: Answer, details: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The answer's facts, checked: a visit date in range, the other council's email."""
+        checked = dict(details)
+        if decision.spec.asks_visit_date:
+            raw = checked.get("visited_on") or self.today
+            try:
+                visited = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+            except ValueError:
+                raise DecisionRefused(
+                    f"the visit date {raw!r} is not a date (YYYY-MM-DD)"
+                ) from None
+            if visited > self.today:
+                raise DecisionRefused(f"the visit date {visited:%d %B %Y} is in the future")
+            if visited < case.opened_on:
+                raise DecisionRefused(
+                    f"the visit date {visited:%d %B %Y} is before {case.reference} was opened "
+                    f"({case.opened_on:%d %B %Y})"
+                )
+            checked["visited_on"] = visited.isoformat()
+        if chosen.value in decision.spec.needs_details:
+            if not str(checked.get("other_council") or "").strip():
+                raise DecisionRefused("name the council the family moved to (--other-council)")
+            if not checked.get("other_council_email"):
+                raise DecisionRefused("give that council's CME email (--other-council-email)")
+        email = str(checked.get("other_council_email") or "")
+        if email and not is_email(email):
+            raise DecisionRefused("the other council's email is not an email address")
+        return checked
 
     def _repeats_last_answer(
         self,
@@ -464,7 +551,8 @@ class Procedure:
         visits = self.uow.directory.visits(case.id)
         current = max((v.round for v in visits), default=0)
         if current:
-            self.uow.directory.update_visit(case.id, current, outcome=answer, visited_on=self.today)
+            visited = date.fromisoformat(str(d.get("visited_on") or self.today.isoformat()))
+            self.uow.directory.update_visit(case.id, current, outcome=answer, visited_on=visited)
         self.uow.deadlines.meet(case.id, Step.HOME_VISIT, self.today)
         timescales = self.settings.timescales
         if answer == "no_answer":

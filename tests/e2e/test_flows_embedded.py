@@ -206,7 +206,11 @@ def test_daily_case_review_records_what_it_did_and_the_decisions_waiting(
     } in rows
     decisions = json.loads(waiting.data) if isinstance(waiting.data, str) else waiting.data
     assert len(decisions) == result["waiting"]
-    assert {d["decision"] for d in decisions} >= {"lpd_search", "police_notification"}
+    assert {d["decision"] for d in decisions} >= {
+        "Record the Lost Pupil Database search",
+        "Decide whether to notify the police",
+    }
+    assert {d["safeguarding"] for d in decisions} <= {"yes", "no"}
     assert all(d["case"].startswith("CME-") for d in decisions)
     # Case references and counts only: no child's name reaches Prefect.
     with database() as uow:

@@ -11,7 +11,7 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.procedure import Procedure
 from missing_education.settings import load_settings
 from missing_education.synthetic import write_csv
-from tasks.casework import decision_answered_by_run, request_decision
+from tasks.decisions import claim_pending_decision, decision_answered_by_run
 
 TODAY = date(2026, 11, 25)
 RUN = "5c1f2a4e-0000-4000-8000-000000000001"
@@ -34,8 +34,14 @@ def test_a_decision_run_knows_its_answer_was_applied_and_a_new_run_does_not(
         SqlUnitOfWork(database_url), file, settings=settings, today=TODAY
     ).opened_case_ids[0]
 
-    request_decision.fn(case_id, "closure", RUN)
+    pending, _, before = claim_pending_decision.fn(case_id, "closure", RUN)
+    assert (pending.reference, before) == (f"CME-{case_id:06d}", None)
+    with SqlUnitOfWork(database_url) as uow:
+        assert [d.flow_run_id for d in uow.decisions.for_case(case_id)] == [RUN]
     assert not decision_answered_by_run.fn(case_id, "closure", RUN)
+    # A second run started for the same decision takes its place and names the one before.
+    assert claim_pending_decision.fn(case_id, "closure", RUN.replace("1", "3"))[2] == RUN
+    claim_pending_decision.fn(case_id, "closure", RUN)
     with SqlUnitOfWork(database_url) as uow:
         Procedure(uow, settings, TODAY).decide(
             case_id, "closure", "not_cme", who="coordinator", details={}
