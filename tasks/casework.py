@@ -18,7 +18,6 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.services.attention import each_case
 from missing_education.services.casework import attention_summary
-from missing_education.services.locks import lock_cases
 from missing_education.services.outbox import send_queued
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases

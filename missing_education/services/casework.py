@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from missing_education.domain import case_reference
 from missing_education.ports import UnitOfWork
 from missing_education.services.attention import each_case
 from missing_education.services.decisions import answer_decision, awaiting_decisions
 from missing_education.services.intake import ingest_file
-from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings

@@ -28,9 +28,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from missing_education import services
+from missing_education.domain import Outcome, Status
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
-from missing_education.domain import Outcome, Status
 from tests.e2e.conftest import (
     E2E,
     REPO,

@@ -19,9 +19,9 @@ from prefect import get_client
 from prefect.states import Crashed
 
 from missing_education import services
+from missing_education.domain.decision import DecisionRequest
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
-from missing_education.domain.decision import DecisionRequest
 from tasks.decision_runs import start_decision_runs
 from tests.e2e.conftest import BIN, E2E, REPO, TODAY, wait_for, write_notifications
 
