@@ -77,7 +77,15 @@ case_app.command("address")(case_address)
 case_app.command("reopen")(case_reopen)
 app.add_typer(users_app, name="users")
 app.add_typer(visits_app, name="visits")
-app.command("web")(web)
+
+
+@app.command("web")
+def web_command() -> None:
+    """Start the case workspace on CME_WEB_HOST:CME_WEB_PORT (127.0.0.1:8400 by default).
+
+    Decisions answered there finish their waiting Prefect runs, as `cme decide` does.
+    """
+    web(ORCHESTRATION.decision_runs() if ORCHESTRATION is not None else NO_DECISION_RUNS)
 
 
 def _uow(settings: Settings) -> SqlUnitOfWork:

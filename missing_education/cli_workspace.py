@@ -17,7 +17,9 @@ from missing_education.cli_support import (
 from missing_education.domain import DomainError
 from missing_education.domain.workspace import CORRECTABLE, Role
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.ports import DecisionRuns
 from missing_education.services import accounts, corrections
+from missing_education.services.decisions import NO_DECISION_RUNS
 
 # Ids the databases can hold: a bigger number is refused by the command line, not the driver.
 MAX_ID = 2_147_483_647
@@ -68,7 +70,7 @@ def users_list(as_json: JsonOption = False) -> None:
     typer.echo(f"{len(rows)} users.")
 
 
-def web() -> None:
+def web(runs: DecisionRuns = NO_DECISION_RUNS) -> None:
     """Start the case workspace on CME_WEB_HOST:CME_WEB_PORT (127.0.0.1:8400 by default)."""
     import uvicorn
 
@@ -76,7 +78,8 @@ def web() -> None:
 
     settings = settings_or_exit()
     url = settings.effective_database_url
-    app = create_app(lambda: SqlUnitOfWork(url), settings)
+    # Answers given here finish their Prefect runs, as `cme decide` does (when wired to Prefect).
+    app = create_app(lambda: SqlUnitOfWork(url), settings, runs)
     typer.echo(f"The case workspace is at {settings.web.base_url} (Ctrl-C stops it).")
     # Behind the reverse proxy the proxy speaks HTTPS: trust its forwarded scheme (cookies Secure).
     uvicorn.run(

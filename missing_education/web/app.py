@@ -23,8 +23,9 @@ from starlette.datastructures import FormData
 from missing_education.clock import now, today
 from missing_education.domain import CaseNotFound, DomainError, Status, case_reference
 from missing_education.domain.workspace import CORRECTABLE, User, WebSession
-from missing_education.ports import UnitOfWork
-from missing_education.services import accounts, casework, corrections, outbox, workspace
+from missing_education.ports import DecisionRuns, UnitOfWork
+from missing_education.services import accounts, corrections, outbox, workspace
+from missing_education.services.decisions import NO_DECISION_RUNS, answer_decision
 from missing_education.settings import Settings
 from missing_education.web.security import (
     SESSION_COOKIE,
@@ -63,7 +64,11 @@ class _Forbidden(Exception):
         self.message = message
 
 
-def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> FastAPI:
+def create_app(
+    uow_factory: Callable[[], UnitOfWork],
+    settings: Settings,
+    runs: DecisionRuns = NO_DECISION_RUNS,
+) -> FastAPI:
     """The workspace app over a case database (a new unit of work per use)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.middleware("http")(security_headers)
@@ -321,7 +326,9 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
                 for k in ("notes", "other_council", "other_council_email")
                 if text(form, k).strip()
             }
-            casework.decide(
+            # The same service as `cme decide` and the Prefect form; `runs` finishes the
+            # decision's waiting Prefect run, so the Suspended list never shows stale work.
+            answer_decision(
                 uow_factory(),
                 case_id,
                 kind,
@@ -330,6 +337,7 @@ def create_app(uow_factory: Callable[[], UnitOfWork], settings: Settings) -> Fas
                 details=details,
                 settings=settings,
                 today=today(),
+                runs=runs,
             )
             return None
 
