@@ -28,6 +28,7 @@ from missing_education.cli_workspace import (
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import CaseNotFound, DomainError, Status
 from missing_education.domain.decision import VOCABULARY, DecisionKind
+from missing_education.domain.email_address import email_problem
 from missing_education.domain.limits import ID_LIMIT
 from missing_education.letters import LETTER_TYPES, LetterError, render_letter, sample_context
 from missing_education.matching import MatchingInputError, Thresholds, match_files
@@ -437,6 +438,9 @@ def decide(
     Only a decision the case is waiting for is taken (closure: on any open case); anything
     else is refused with what the case is waiting for. An answer given twice is applied once.
     """
+    # Checked at the door too, so a bad address is refused whatever the case is waiting for.
+    if other_council_email and (problem := email_problem(other_council_email)):
+        raise _fail(f"--other-council-email {problem}")
     settings = _settings()
     day = _today()
     details: dict[str, Any] = {

@@ -54,16 +54,23 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(autouse=True, scope="module")
 def prefect_services_end_with_their_module() -> Iterator[None]:
-    """No test module leaves Prefect's background services (events, logs) running.
+    """Prefect's background services (events, logs) started by a test module end with it.
 
     A connected events client sends websocket keep-alive pings that draw from the global
     `random` on Prefect's event-loop thread; left running, they made Hypothesis tests in later
-    modules fail at random ("Do not use the random module inside strategies").
+    modules fail at random ("Do not use the random module inside strategies"). So each module
+    that used Prefect in this process drains them (they start again on demand), and the check
+    after that fails the module if one is still running.
     """
     yield
     services = sys.modules.get("prefect._internal.concurrency.services")
-    if services is None:
+    if services is None or not services._QueueServiceBase._instances:
         return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        worker.drain_all(timeout=30)
     alive = sorted({type(s).__name__ for s in services._QueueServiceBase._instances.values()})
     assert not alive, f"Prefect services left running after this module: {alive}"
 

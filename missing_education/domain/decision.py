@@ -252,7 +252,7 @@ VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
         DecisionSpec(
             DecisionKind.RISK_MAPPING,
             "Say what an unrecognised risk flag means",
-            "Which risk does the referrer's flag mean? (until answered it counts as a risk)",
+            "Which risk or vulnerability does the referrer's unrecognised flag mean?",
             RiskMapping,
         ),
     )

@@ -67,15 +67,20 @@ def test_each_command_given_bad_arguments_exits_1_or_2_with_a_message_and_no_tra
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["decide", "1", "closure", "not_cme", "--by", "x" * 10_000], "at most 100 characters"),
+        (["decide", "1", "closure", "not_cme", "--by", "x" * 10_000], "at most 100"),
         (["decide", "1", "closure", "not_cme", "--by", "Sam\nFletcher"], "one line"),
-        (["decide", "1", "closure", "not_cme", "--notes", "n" * 100_000], "the limit is 4,000"),
+        (
+            ["decide", "1", "closure", "not_cme", "--by", "Sam", "--notes", "n" * 100_000],
+            "the limit is 4,000",
+        ),
         (
             [
                 "decide",
                 "1",
                 "home_visit",
                 "moved_other_council",
+                "--by",
+                "Sam",
                 "--other-council-email",
                 "a@x.example, b@y.example",
             ],

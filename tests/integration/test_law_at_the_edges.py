@@ -294,6 +294,7 @@ def test_referral_letters_name_every_step_in_plain_words_and_the_school_hears_at
         "moved_other_council",
         on=date(2026, 11, 19),
         other_council="Sheffield City Council",
+        other_council_email="cme@sheffield.example",
     )
     council.decide(case_id, "handover", "not_confirmed", on=date(2026, 12, 1))
 
