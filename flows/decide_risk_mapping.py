@@ -1,4 +1,4 @@
-"""decide-risk-mapping: say what an unrecognised risk flag means (the Resume form of a suspended run)."""
+"""decide-risk-mapping: say what an unrecognised risk flag means (a suspended run's form)."""
 
 from __future__ import annotations
 
