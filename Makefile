@@ -59,6 +59,8 @@ serve: install
 	  for i in $$(seq 1 90); do curl -fs $(PREFECT_SERVE_URL)/api/health >/dev/null 2>&1 && break; sleep 1; done; \
 	fi
 	@echo "Prefect UI: $(PREFECT_SERVE_URL)  (decisions: Runs, state Suspended, tag decision)"
+	@echo "Case workspace: http://$${CME_WEB_HOST:-127.0.0.1}:$${CME_WEB_PORT:-8400} (log: cme-web.log; users: cme users add)"
+	PREFECT_API_URL=$(PREFECT_SERVE_URL)/api nohup $(BIN)/cme web >cme-web.log 2>&1 &
 	PREFECT_API_URL=$(PREFECT_SERVE_URL)/api $(BIN)/python deployments/serve.py
 
 # docs/production.md followed from scratch: server with auth on PostgreSQL, deploy, two workers.

@@ -94,12 +94,17 @@ BROWSER_CHILDREN: dict[str, dict[str, dict[str, str]]] = {
 @pytest.fixture(scope="module")
 def served(prefect_server: PrefectServer, case_data: CaseData) -> Iterator[PrefectServer]:
     """`make serve PREFECT_PORT=<free port>`: its own server and every flow served from it."""
-    port = free_port()
+    port, web_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     home = prefect_server.root / "served-prefect-home"
     home.mkdir(exist_ok=True)
     env = dict(prefect_server.env)
-    env.update(PREFECT_HOME=str(home), PREFECT_API_URL=f"{url}/api", CME_SERVE_LIMIT="4")
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_API_URL=f"{url}/api",
+        CME_SERVE_LIMIT="4",
+        CME_WEB_PORT=str(web_port),
+    )
     env.pop("PREFECT_SERVER_UI_API_URL", None)
     log = prefect_server.root / "make-serve.log"
     with log.open("wb") as handle:
@@ -125,8 +130,16 @@ def served(prefect_server: PrefectServer, case_data: CaseData) -> Iterator[Prefe
             return False
         return response.status_code == 200
 
+    def workspace_up() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{web_port}/sign-in", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     try:
         wait_for(serving, timeout=180, what="make serve to serve its deployments")
+        # make serve starts the case workspace beside the Prefect server and the flows.
+        wait_for(workspace_up, timeout=60, what="make serve to start the case workspace")
         yield server
     finally:
         stop(process)
