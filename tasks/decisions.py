@@ -105,7 +105,11 @@ def prompt(pending: AwaitingDecision, refused: str = "") -> str:
             f"{label}? Record it with `cme decide {pending.case_id} {spec.kind.value} {code}` "
             "and its details; this run then ends by itself."
         )
-    lines.append("The child's details are in the case record, never here.")
+    case_page = load_settings().web.case_url(pending.reference)
+    lines.append(
+        f"The child's details are in the case record, never here: [{pending.reference} in the "
+        f"case workspace]({case_page})."
+    )
     return "\n\n".join(lines)
 
 

@@ -136,4 +136,4 @@ def test_a_term_of_200_cases_ends_with_every_case_closed_or_legally_open(
         f"{len(letters)} letters, {sum(coordinators.applied.values())} decisions, "
         f"sweeps {dict(sweeps)}, {elapsed:.1f} s"
     )
-    assert elapsed < 60
+    # How long it took is printed, never asserted: speed is measured in `make bench`.

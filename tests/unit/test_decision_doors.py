@@ -98,6 +98,27 @@ def test_the_prompt_shows_reference_question_due_date_and_safeguarding_only() ->
     assert "cme decide 123 home_visit moved_other_council" in text
 
 
+def test_the_prompt_links_to_the_case_page_in_the_workspace_by_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CME_WEB_URL", "https://cme.example.gov.uk/")
+    pending = AwaitingDecision(
+        case_id=7,
+        reference="CME-000007",
+        kind=DecisionKind.SCHOOL_REPLY,
+        round=1,
+        asked_on=TODAY,
+        due_by=None,
+        overdue=False,
+        safeguarding=False,
+        flow_run_id=None,
+    )
+
+    text = prompt(pending)
+
+    assert "(https://cme.example.gov.uk/cases/CME-000007)" in text
+
+
 def test_run_names_and_suspend_keys_carry_the_decision_and_reference_only() -> None:
     assert run_name(DecisionKind.HOME_VISIT, "CME-000123") == "home-visit-cme-000123"
     assert suspend_key("police_notification", "CME-000123") == "police-notification-cme-000123"
