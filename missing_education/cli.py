@@ -807,7 +807,15 @@ def audit(
 def main() -> None:
     """Entry point that turns every error into a one-line message rather than a traceback."""
     try:
-        app()
+        # Not standalone: click's usage errors come back here, to be said in one line too.
+        returned = app(standalone_mode=False)
+    except typer.Abort:
+        _exit_with("interrupted; nothing after the last commit was kept", 130)
+    except typer.TyperException as error:  # click's errors, as Typer carries them
+        code = int(getattr(error, "exit_code", 1))
+        context = getattr(error, "ctx", None)
+        where = f" (see `{context.command_path} --help`)" if code == 2 and context else ""
+        _exit_with(f"{getattr(error, 'format_message', error.__str__)()}{where}", code)
     except DomainError as error:
         _exit_with(str(error))
     except WriteConflict:
@@ -819,6 +827,9 @@ def main() -> None:
     except Exception as error:  # no `cme` command ever shows a traceback (issue 15)
         first = (str(error).strip().splitlines() or [""])[0][:200]
         _exit_with(f"unexpected {type(error).__name__}: {first}; nothing after it was kept")
+    else:
+        # `raise typer.Exit(code)` and --help come back as an exit code when not standalone.
+        sys.exit(returned if isinstance(returned, int) else 0)
 
 
 def _exit_with(message: str, code: int = 1) -> None:
