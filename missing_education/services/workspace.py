@@ -10,7 +10,7 @@ from typing import Any
 
 from missing_education.clock import now
 from missing_education.domain import CaseNotFound, DomainError, case_reference
-from missing_education.domain.decision import DECISIONS
+from missing_education.domain.decision import kind_of
 from missing_education.domain.letter import Channel, Delivery
 from missing_education.domain.workspace import CaseloadRow, CaseNote, Role, User
 from missing_education.ports import UnitOfWork
@@ -156,7 +156,8 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
     }
     details["is_open"] = case.is_open
     details["pending"] = [
-        {**d, "answers": DECISIONS.get(d["decision"], ())}
+        # (code, plain-English label): the one vocabulary every door offers.
+        {**d, "answers": [(a.value, a.label) for a in kind_of(d["decision"]).spec.answers]}
         for d in details["decisions"]
         if d["answer"] is None and case.is_open  # a closed case refuses every decision
     ]

@@ -179,6 +179,21 @@ def test_a_read_only_user_cannot_decide(council: Council) -> None:
     assert council.case(case_id).status is Status.INVESTIGATING
 
 
+def test_the_case_page_warns_of_a_case_needing_attention_and_offers_plain_answers(
+    council: Council,
+) -> None:
+    case_id = council.open_case()
+    with council.uow() as uow:
+        uow.attention.flag(case_id, "letter", "the letter could not be typeset", date(2026, 11, 25))
+        uow.commit()
+    client = client_for(council)
+    sign_in(client, "coord")
+    page = client.get(f"/cases/CME-{case_id:06d}").text
+    assert 'id="needs-attention"' in page
+    assert "needs attention since 2026-11-25 (letter): the letter could not be typeset" in page
+    assert '<option value="family_found_no_place">Family found, no school place</option>' in page
+
+
 def test_a_decision_in_the_workspace_records_the_signed_in_user(council: Council) -> None:
     case_id = council.open_case()
     client = client_for(council)
