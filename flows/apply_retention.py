@@ -6,19 +6,22 @@ from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_table_artifact
+from prefect.client.schemas.objects import State
 
+from tasks.attention import finish
 from tasks.privacy import install_redaction
 from tasks.retention import anonymise_expired_cases
 
 
 @flow(name="apply-retention")
-def apply_retention() -> dict[str, Any]:
+def apply_retention() -> dict[str, Any] | State:
     """Anonymise every case closed longer ago than the retention period; delete its letters."""
     install_redaction()
     result = anonymise_expired_cases()
     create_table_artifact(
         key="retention",
-        table=[result],
+        table=[{k: v for k, v in result.items() if k not in ("failed", "attention")}],
         description="Cases anonymised by the retention period, and letter files deleted (counts).",
     )
-    return result
+    # Failed, naming how many cases need attention, when one could not be anonymised.
+    return finish(result, [result])

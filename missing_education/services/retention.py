@@ -10,14 +10,17 @@ a print batch's files once every letter in them has gone.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from missing_education.clock import now
-from missing_education.domain import SYSTEM, HistoryEntry, Status
+from missing_education.domain import SYSTEM, HistoryEntry, Status, case_reference
+from missing_education.domain.attention import Attention
 from missing_education.ports import UnitOfWork
+from missing_education.services.attention import guarded
 from missing_education.settings import Settings
 
 
@@ -28,6 +31,9 @@ class RetentionReport:
     cutoff: date
     anonymised: int = 0
     files_deleted: int = 0
+    # Cases that could not be anonymised this time, by reason category: flagged, tried again.
+    failed: dict[str, int] = field(default_factory=dict)
+    attention: list[int] = field(default_factory=list)  # the flagged cases' ids
 
     def as_dict(self) -> dict[str, Any]:
         """For --json, flow results and artifacts."""
@@ -35,6 +41,8 @@ class RetentionReport:
             "closed_on_or_before": self.cutoff.isoformat(),
             "anonymised": self.anonymised,
             "files_deleted": self.files_deleted,
+            "failed": dict(self.failed),
+            "attention": [case_reference(case_id) for case_id in self.attention],
         }
 
 
@@ -78,13 +86,28 @@ def apply_retention(uow: UnitOfWork, *, settings: Settings, today: date) -> Rete
         "(retention period)"
     )
     with uow:
+        flagged = {attention.case_id for attention in uow.attention.all()}
         for case_id in uow.retention.due(report.cutoff):
-            entry = HistoryEntry(
-                at=now(), who=SYSTEM, from_status=Status.CLOSED, to_status=Status.CLOSED, why=why
+            # One case at a time: a file that cannot be deleted flags that case, not the run.
+            outcome = guarded(
+                uow,
+                case_id,
+                today,
+                partial(_anonymise, uow, case_id, why, today),
+                clear=case_id in flagged,
             )
-            removed = uow.retention.anonymise(case_id, entry, today)
-            for path in removed.letter_paths + removed.print_batch_paths:
-                report.files_deleted += _delete(path)
-            uow.commit()
-            report.anonymised += 1
+            if isinstance(outcome, Attention):
+                report.failed[outcome.category] = report.failed.get(outcome.category, 0) + 1
+                report.attention.append(case_id)
+            else:
+                report.anonymised += 1
+                report.files_deleted += outcome
     return report
+
+
+def _anonymise(uow: UnitOfWork, case_id: int, why: str, today: date) -> int:
+    entry = HistoryEntry(
+        at=now(), who=SYSTEM, from_status=Status.CLOSED, to_status=Status.CLOSED, why=why
+    )
+    removed = uow.retention.anonymise(case_id, entry, today)
+    return sum(_delete(path) for path in removed.letter_paths + removed.print_batch_paths)

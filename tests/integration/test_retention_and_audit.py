@@ -20,6 +20,7 @@ from missing_education.domain import NOTIFICATION_COLUMNS, Outcome, Status
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
 from missing_education.persistence.tables import metadata
+from missing_education.services import retention
 from missing_education.services.casework import decide, receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.outbox import make_print_batch
@@ -139,6 +140,8 @@ def test_a_case_closed_seven_years_ago_keeps_its_statistics_and_loses_everything
         "closed_on_or_before": "2019-05-01",
         "anonymised": 1,
         "files_deleted": len(letters) + 2,
+        "failed": {},
+        "attention": [],
     }
     with council.uow() as uow:
         case = uow.cases.get(due)
@@ -161,6 +164,40 @@ def test_a_case_closed_seven_years_ago_keeps_its_statistics_and_loses_everything
     stored = council.everything_stored()
     for value in PERSONAL:
         assert value.casefold() not in stored.casefold(), f"{value} is still stored"
+
+
+def test_a_case_whose_files_cannot_be_deleted_is_flagged_and_the_others_are_anonymised(
+    council: Council, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck = council.open_case(forename="Stuck")
+    council.close(stuck, date(2019, 5, 1))
+    freed = council.open_case(forename="Freed")
+    council.close(freed, date(2019, 5, 1))
+    with council.uow() as uow:
+        stuck_files = {letter.path for letter in uow.letters.for_case(stuck)}
+    real_delete = retention._delete
+
+    def delete(path: str) -> int:
+        if path in stuck_files:
+            raise PermissionError(13, "Permission denied")  # a file the service may not remove
+        return real_delete(path)
+
+    monkeypatch.setattr(retention, "_delete", delete)
+    report = apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 1))
+
+    assert (report.anonymised, sum(report.failed.values())) == (1, 1)
+    assert report.as_dict()["attention"] == [f"CME-{stuck:06d}"]
+    with council.uow() as uow:
+        assert uow.cases.get(freed).child.forename == "[removed]"
+        assert uow.cases.get(stuck).child.forename == "Stuck"  # rolled back whole
+        assert uow.attention.get(stuck) is not None
+    # The next run, with the file deletable again, finishes the case and clears its flag.
+    monkeypatch.setattr(retention, "_delete", real_delete)
+    again = apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 2))
+    assert (again.anonymised, again.failed) == (1, {})
+    with council.uow() as uow:
+        assert uow.cases.get(stuck).child.forename == "[removed]"
+        assert uow.attention.get(stuck) is None
 
 
 def test_a_case_inside_its_retention_period_and_an_open_case_are_left_alone(
