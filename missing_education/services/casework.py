@@ -9,7 +9,7 @@ from typing import Any
 from missing_education.domain import case_reference
 from missing_education.ports import UnitOfWork
 from missing_education.services.attention import each_case
-from missing_education.services.decisions import answer_decision, awaiting_decisions
+from missing_education.services.decisions import awaiting_decisions
 from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
@@ -30,27 +30,6 @@ def receive_file(uow: UnitOfWork, path: Path, *, settings: Settings, today: date
     result = report.as_dict()
     result.update(attention_summary(follow_up))
     return result
-
-
-def decide(
-    uow: UnitOfWork,
-    case_id: int,
-    kind: str,
-    answer: str,
-    *,
-    who: str,
-    details: dict[str, Any],
-    settings: Settings,
-    today: date,
-) -> StepReport:
-    """Apply a coordinator's decision to a case and what follows from it (no orchestrator)."""
-    result = answer_decision(
-        uow, case_id, kind, answer, who=who, details=details, settings=settings, today=today
-    )
-    report = StepReport(letters=result.letters, actions=dict(result.actions))
-    if result.actions:
-        report.case_ids, report.cases = [case_id], 1
-    return report
 
 
 def sweep(uow: UnitOfWork, *, settings: Settings, today: date) -> dict[str, Any]:

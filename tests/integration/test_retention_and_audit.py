@@ -21,7 +21,8 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
 from missing_education.persistence.tables import metadata
 from missing_education.services import retention
-from missing_education.services.casework import decide, receive_file
+from missing_education.services.casework import receive_file
+from missing_education.services.decisions import answer_decision
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.outbox import make_print_batch
 from missing_education.services.retention import apply_retention, retention_cutoff
@@ -89,7 +90,7 @@ class Council:
         return int(case_id)
 
     def close(self, case_id: int, on: date) -> None:
-        decide(
+        answer_decision(
             self.uow(),
             case_id,
             "closure",
