@@ -1,0 +1,242 @@
+"""The branches of the procedure: referrals, handover, the s437 notice, escalation, closure."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from missing_education.clock import now
+from missing_education.domain import Case, DecisionRefused, Outcome, Status
+from missing_education.domain.deadline import Step
+from missing_education.domain.email_address import email_problem
+from missing_education.domain.words import (
+    long_date,
+    parent_next_steps,
+    step_words,
+)
+from missing_education.services import recipients
+from missing_education.services.procedure.context import ProcedureContext
+
+OUTCOME_WORDS = {
+    Outcome.ON_ROLL_HERE: "The child is now on the roll of a school in our area.",
+    Outcome.ON_ROLL_ELSEWHERE: "The child is on the roll of a school in another area of England.",
+    Outcome.MOVED_WITHIN_UK: "The child has moved to Wales, Scotland or Northern Ireland.",
+    Outcome.MOVED_ABROAD: "We have evidence that the child has moved abroad.",
+    Outcome.EHE: "The child is being educated at home by their parents.",
+    Outcome.ALTERNATIVE_PROVISION: "The child is receiving education other than at school.",
+    Outcome.CUSTODY: "The child is in custody and receiving education there.",
+    Outcome.PAST_CSA: "The child is now past compulsory school age.",
+    Outcome.DIED: "We are very sorry to record that the child has died.",
+    Outcome.NOT_CME: "The child was not missing education.",
+    Outcome.OUT_OF_AREA: (
+        "The child lives outside our area; the council where they live has taken the case."
+    ),
+    Outcome.WHEREABOUTS_UNKNOWN: (
+        "All enquiries are complete and the child's whereabouts remain unknown; the Lost Pupil "
+        "Database, children's social care and the police have been informed."
+    ),
+}
+# Deletion-from-roll grounds, The School Attendance (Pupil Registration) (England) Regulations
+# 2024 reg 9(1), as closure letters to schools state them.
+DELETION_GROUNDS = {
+    Outcome.ON_ROLL_HERE: "9(1)(a): registered at another school",
+    Outcome.ON_ROLL_ELSEWHERE: "9(1)(a): registered at another school",
+    Outcome.MOVED_WITHIN_UK: "9(1)(g): moved out of reasonable distance",
+    Outcome.MOVED_ABROAD: "9(1)(g): moved out of reasonable distance",
+    Outcome.EHE: "9(1)(f): parent's written notice of elective home education",
+    Outcome.CUSTODY: "9(1)(j): in custody",
+    Outcome.PAST_CSA: "9(1)(l): ceased to be of compulsory school age",
+    Outcome.DIED: "9(1)(k): died",
+    Outcome.WHEREABOUTS_UNKNOWN: "9(1)(i): joint enquiries by school and council have failed",
+}
+
+
+class Branches(ProcedureContext):
+    """Where a case goes next: each branch moves it, sets its deadline and sends its letters."""
+
+    def refer_admissions(self, case: Case, who: str) -> None:
+        """Refer a located child without a place to in-year admissions."""
+        self.move(case, Status.AWAITING_ADMISSION, who, "referred to in-year admissions")
+        due = self.deadline(
+            case, Step.ADMISSIONS_DECISION, school_days=self.settings.timescales.admissions_decision
+        )
+        self.letter(
+            case,
+            "admissions_referral",
+            "admissions_referral:1",
+            recipients.agency("admissions", self.settings),
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "admissions", self.today)
+
+    def refer_fair_access(self, case: Case, who: str) -> None:
+        """Refer an unplaced child to the Fair Access panel."""
+        self.move(case, Status.FAIR_ACCESS, who, "not placed in time: Fair Access Protocol")
+        due = self.deadline(
+            case, Step.FAIR_ACCESS_PLACE, school_days=self.settings.timescales.fair_access_place
+        )
+        self.letter(
+            case,
+            "fair_access_referral",
+            "fair_access_referral:1",
+            recipients.agency("fair_access", self.settings),
+            category="Children missing education (out of education for four weeks or more)",
+            evidence=self.evidence(case),
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "fair_access", self.today)
+
+    def handover(self, case: Case, who: str, details: dict[str, Any]) -> None:
+        """Hand a child who moved to another council over to its CME officer."""
+        council = str(details.get("other_council") or "the receiving council")
+        address = str(details.get("other_council_email") or "")
+        if address and (problem := email_problem(address)):
+            raise DecisionRefused(f"other_council_email {problem}")
+        self.move(case, Status.HANDOVER, who, f"moved to {council}: handed over")
+        due = self.deadline(
+            case,
+            Step.HANDOVER_CONFIRMATION,
+            school_days=self.settings.timescales.handover_confirmation,
+        )
+        self.letter(
+            case,
+            "other_la_enquiry",
+            "other_la_enquiry:1",
+            recipients.other_council(council, address),
+            other_council=council,
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "handover", self.today)
+
+    def serve_s437(self, case: Case, who: str) -> None:
+        """Serve an s437(1) notice on a parent who refuses education."""
+        if case.status in (Status.ESCALATED, Status.MONITORING):
+            self.move(
+                case, Status.LOCATED, who, "located after escalation: parent refuses education"
+            )
+        self.move(case, Status.S437_ISSUED, who, "parent refuses education: s437(1) notice served")
+        # Education Act 1996 s437(1): the notice gives the parent at least 15 days.
+        due = self.deadline(
+            case, Step.S437_COMPLIANCE, calendar_days=self.settings.timescales.s437_notice_days
+        )
+        self.letter(
+            case,
+            "s437_notice",
+            "s437_notice:1",
+            recipients.parent(case, case.parent_name),
+            deadline=due,
+        )
+        self.uow.decisions.request(case.id, "s437", self.today)
+
+    def escalate_not_located(self, case: Case, who: str, why: str) -> None:
+        """Not located: refer to social care, search the LPD, offer police notification."""
+        self.move(case, Status.ESCALATED, who, why)
+        # Lost again after being found (a handover not confirmed): social care hears again.
+        times = sum(1 for entry in case.history if entry.to_status is Status.ESCALATED)
+        self.letter(
+            case,
+            "social_care_referral",
+            "social_care_referral:not_located" + (f":{times}" if times > 1 else ""),
+            recipients.agency("social_care", self.settings),
+            reason="The child has not been located within the time limit for enquiries.",
+            evidence=self.evidence(case),
+            risk_flags=list(case.vulnerabilities),
+            deadline=self.calendar.add_school_days(self.today, 2),
+        )
+        # The school hears that joint reasonable enquiries have failed: it may then delete
+        # under reg 9(1)(i) of the 2024 Pupil Registration Regulations (DOMAIN.md 4.8).
+        school = recipients.school(self.uow, case)
+        if school is not None:
+            self.letter(
+                case,
+                "school_escalation",
+                "school_escalation" + (f":{times}" if times > 1 else ""),
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                steps_taken=[
+                    f"Referred the child to children's social care on {long_date(self.today)}.",
+                    "Asked for a search of the Lost Pupil Database.",
+                    "Considering whether to notify the police.",
+                ],
+            )
+        self.uow.decisions.request(case.id, "lpd_search", self.today)
+        self.uow.decisions.request(case.id, "police_notification", self.today)
+        reviews = [
+            d for d in self.uow.deadlines.for_case(case.id) if d.step is Step.MONITORING_REVIEW
+        ]
+        if not any(d.is_open for d in reviews):
+            # The next monthly review (a case escalated before may have ended its reviews).
+            self.deadline(
+                case,
+                Step.MONITORING_REVIEW,
+                calendar_days=self.settings.timescales.monitoring_interval_days,
+                round=max((d.round for d in reviews), default=0) + 1,
+            )
+
+    def escalate_to_manager(self, case: Case, step: Step, due: date, why: str) -> None:
+        """Tell the team manager a step is overdue (once per step and round)."""
+        rounds = sum(
+            1
+            for letter in self.uow.letters.for_case(case.id)
+            if letter.step_key.startswith(f"manager_escalation:{step.value}")
+        )
+        self.letter(
+            case,
+            "manager_escalation",
+            f"manager_escalation:{step.value}:{rounds + 1}",
+            recipients.agency("manager", self.settings),
+            overdue_step=step_words(step.value),
+            due_date=due,
+            reason=why,
+            deadline=self.calendar.add_school_days(self.today, 2),
+        )
+
+    def close(self, case: Case, outcome: Outcome, who: str, why: str) -> None:
+        """Close with an outcome and send the closure letters (never silently)."""
+        case.close(outcome, on=self.today, at=now(), who=who, why=why)
+        self.uow.cases.save(case)
+        for deadline in self.uow.deadlines.for_case(case.id):
+            if deadline.is_open:
+                self.uow.deadlines.meet(case.id, deadline.step, self.today)
+        words = OUTCOME_WORDS[outcome]
+        school = recipients.school(self.uow, case)
+        if school is not None:
+            self.letter(
+                case,
+                "closure_school",
+                "closure_school",
+                school,
+                school={"name": school.organisation, "urn": case.school_urn or "not known"},
+                outcome=words,
+                deletion_ground=DELETION_GROUNDS.get(outcome, "not applicable"),
+            )
+        if outcome is not Outcome.WHEREABOUTS_UNKNOWN:
+            self.letter(
+                case,
+                "closure_parent",
+                "closure_parent",
+                recipients.parent(case, case.parent_name),
+                outcome=words,
+                # No reminder of the s7 duty after a death, past school age or a move away.
+                next_steps=parent_next_steps(outcome),
+            )
+        # Every referrer was promised news at closure: one letter each (the first keeps the
+        # key it always had, so a case closed before this change gets no second letter).
+        told: set[tuple[str, str, str]] = set()
+        for number, notification in enumerate(self.uow.notifications.for_case(case.id)):
+            who_ = (
+                notification.referrer_email.casefold(),
+                notification.referrer_organisation.casefold(),
+                notification.referrer_name.casefold(),
+            )
+            if who_ in told:
+                continue
+            told.add(who_)
+            self.letter(
+                case,
+                "closure_referrer",
+                "closure_referrer" if number == 0 else f"closure_referrer:{notification.id}",
+                recipients.referrer(notification),
+                notification_date=notification.referral_date,
+                outcome=words,
+            )
