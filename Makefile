@@ -32,8 +32,12 @@ lock-upgrade: install
 demo: install
 	$(BIN)/python scripts/demo.py --home demo-data
 
+# Two pytest workers share the suite file by file (each file's servers and fixtures stay in one
+# worker); the fault tests restart the shared PostgreSQL server, so they run alone afterwards.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not restarts_postgres"
+	$(BIN)/pytest -m restarts_postgres
 
 check: install
 	$(BIN)/ruff check .

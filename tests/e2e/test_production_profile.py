@@ -278,7 +278,7 @@ def seed_overdue_cases(made: Production) -> None:
         receive_file(made.uow(), path, settings=settings, today=REFERRAL)
 
 
-def wait_until_final(made: Production, run: FlowRun, timeout: float = 120) -> FlowRun:
+def wait_until_final(made: Production, run: FlowRun, timeout: float = 300) -> FlowRun:
     def final() -> FlowRun | None:
         with made.client_settings(), get_client(sync_client=True) as client:
             found = client.read_flow_run(run.id)

@@ -41,6 +41,7 @@ from tests.e2e.conftest import wait_for
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.restarts_postgres,
     pytest.mark.parametrize("database_url", ["postgres"], indirect=True),
 ]
 
