@@ -35,11 +35,16 @@ from missing_education.matching import MatchingInputError, Thresholds, match_fil
 from missing_education.persistence import SqlUnitOfWork, upgrade
 from missing_education.ports import DecisionRuns, WriteConflict
 from missing_education.private_files import OutputPathError, check_output_file, write_private
-from missing_education.services import casework, checks, directory, outbox
+from missing_education.services import checks, directory, outbox, receiving
+from missing_education.services.attention import step_summary
 from missing_education.services.calendar import load_calendar
-from missing_education.services.casework import receive_file
-from missing_education.services.decisions import NO_DECISION_RUNS, answer_decision
+from missing_education.services.decisions import (
+    NO_DECISION_RUNS,
+    answer_decision,
+    awaiting_decisions,
+)
 from missing_education.services.letters import letterhead
+from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings
 
 
@@ -121,7 +126,9 @@ def ingest(
         if ORCHESTRATION is not None:
             report = ORCHESTRATION.receive_file(file.resolve())
         else:
-            report = receive_file(_uow(settings), file, settings=settings, today=day)
+            report = receiving.receive_file(
+                _uow(settings), file, settings=settings, today=day
+            ).as_dict()
     except services.IntakeFileError as error:
         raise _fail(str(error)) from None
     if as_json:
@@ -347,7 +354,7 @@ def sweep(as_json: JsonOption = False) -> None:
     if ORCHESTRATION is not None:
         result = ORCHESTRATION.sweep()
     else:
-        result = casework.sweep(_uow(settings), settings=settings, today=_today())
+        result = step_summary(review_cases(_uow(settings), settings=settings, today=_today()))
     if as_json:
         _print_json(result)
         return
@@ -382,7 +389,7 @@ def investigate(
 ) -> None:
     """Advance one case as far as it goes without a person (enquiry letters, home visit)."""
     settings = _settings()
-    report = casework.investigate(_uow(settings), case_id, settings=settings, today=_today())
+    report = receiving.investigate_case(_uow(settings), case_id, settings=settings, today=_today())
     if ORCHESTRATION is not None:
         ORCHESTRATION.decision_runs().ask([case_id])  # what it asked waits in the Prefect UI
     result = {"case_id": case_id, "actions": report.actions, "letters": report.letters}
@@ -481,7 +488,7 @@ def decisions(as_json: JsonOption = False) -> None:
 
     Answer them in the Prefect UI (the Suspended runs) or with `cme decide`.
     """
-    rows = casework.waiting_decisions(_uow(_settings()), today=_today())
+    rows = [d.as_dict() for d in awaiting_decisions(_uow(_settings()), today=_today())]
     if as_json:
         _print_json(rows)
         return

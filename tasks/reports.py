@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from missing_education.clock import today
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.reports import weekly_report
 from missing_education.settings import load_settings
+from tasks.policy import case_task
 
 
-@task(retries=1, retry_delay_seconds=[30], cache_policy=NO_CACHE, persist_result=False)
+@case_task(retries=1, retry_delay_seconds=[30])
 def write_management_report(start: str | None = None, end: str | None = None) -> dict[str, Any]:
     """Charts, CSV tables, HTML and PDF; by default the twelve weeks up to yesterday."""
     settings = load_settings()

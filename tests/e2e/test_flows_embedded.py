@@ -270,7 +270,7 @@ def test_smtp_settings_come_from_the_cme_smtp_block_when_one_is_saved(
 ) -> None:
     from prefect_email import EmailServerCredentials
 
-    from tasks.casework import MAIL_BLOCK, mail_settings
+    from tasks.letters import MAIL_BLOCK, mail_settings
 
     configured = load_settings().mail
     assert mail_settings(configured) == configured, "no block: the settings stand"
