@@ -26,6 +26,7 @@ from missing_education.domain import (
 )
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.directory import postcode_district
+from missing_education.domain.errors import InputFileRefused
 from missing_education.domain.residence import Residence, residence
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
@@ -46,7 +47,7 @@ CONFLICT_ATTEMPTS = 5
 CONFLICT_BACKOFF_SECONDS = 0.05
 
 
-class IntakeFileError(ValueError):
+class IntakeFileError(InputFileRefused):
     """The whole file is refused (unreadable, or a required column is missing); nothing written."""
 
 

@@ -250,13 +250,14 @@ def test_a_review_that_could_not_finish_a_case_ends_failed_saying_how_many_and_w
 
 
 def test_the_cme_command_runs_ingest_as_a_flow_with_prefect_orchestration(
-    harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    harness: None, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(cli, "ORCHESTRATION", PrefectOrchestration())
     path = notification_file(tmp_path / "n.csv", 3, seed=21)
     before = flow_run_count("receive-notifications")
 
-    result = CliRunner().invoke(cli.app, ["ingest", str(path), "--json"])
+    result = CliRunner().invoke(
+        cli.app, ["ingest", str(path), "--json"], obj=PrefectOrchestration()
+    )
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout[result.stdout.index("{") :])
