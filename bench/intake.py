@@ -117,7 +117,7 @@ def _no_op(*args: Any, **kwargs: Any) -> uuid.UUID:
 def prepare(folder: Path, notifications: int) -> Path:
     """The notification file, the same for both runs."""
     from missing_education.domain import NOTIFICATION_COLUMNS
-    from missing_education.synthetic import synthetic_notifications, write_csv
+    from synthetic.council import synthetic_notifications, write_csv
 
     rows = synthetic_notifications(notifications, seed=SEED, referral_date=TODAY)
     return write_csv(folder / "notifications.csv", rows, NOTIFICATION_COLUMNS)
@@ -133,7 +133,7 @@ def fresh_council(home: Path) -> str:
         import_officers,
         import_schools,
     )
-    from missing_education.synthetic import (
+    from synthetic.council import (
         autumn_2026_calendar,
         synthetic_officers,
         synthetic_schools,

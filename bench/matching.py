@@ -72,7 +72,8 @@ def _sets(sizes: Sizes) -> Any:
     """Each benchmark set in turn: name, register, notifications, truth."""
     from febrl import febrl_set
 
-    from missing_education.matching import synthetic_notifications, synthetic_population
+    from synthetic.noisy_notifications import synthetic_notifications
+    from synthetic.register import synthetic_population
 
     register = synthetic_population(sizes.register, POPULATION_SEED)
     notifications, truth = synthetic_notifications(
@@ -213,7 +214,8 @@ def _files_in_this_process(directory: Path) -> dict[str, Any]:
 
 
 def _write_batch_files(sizes: Sizes, directory: Path) -> None:
-    from missing_education.matching import synthetic_notifications, synthetic_population
+    from synthetic.noisy_notifications import synthetic_notifications
+    from synthetic.register import synthetic_population
 
     register = synthetic_population(sizes.batch_register, BATCH_POPULATION_SEED)
     notifications, _ = synthetic_notifications(

@@ -42,7 +42,7 @@ from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
-from missing_education.synthetic import synthetic_notifications, write_csv
+from synthetic.council import synthetic_notifications, write_csv
 
 pytestmark = pytest.mark.prefect
 

@@ -46,7 +46,7 @@ from missing_education.services.calendar import CALENDAR_COLUMNS, import_calenda
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.receiving import receive_file
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_schools,

@@ -30,7 +30,7 @@ from missing_education.services.intake import (
 from missing_education.services.outbox import make_print_batch, message_id, send_queued
 from missing_education.services.receiving import receive_file
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 from tests.integration.test_outbox_smtp import MailServer
 
 pytestmark = [

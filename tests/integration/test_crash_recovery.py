@@ -19,7 +19,7 @@ from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.intake import ingest_file
 from missing_education.services.receiving import receive_file
 from missing_education.settings import load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 
 DAY = date(2026, 11, 16)
 

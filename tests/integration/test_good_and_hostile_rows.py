@@ -25,7 +25,7 @@ from missing_education.services.calendar import CALENDAR_COLUMNS, import_calenda
 from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import autumn_2026_calendar, write_csv
+from synthetic.council import autumn_2026_calendar, write_csv
 
 REFERRAL = date(2026, 11, 16)
 HEADER = [

@@ -23,14 +23,14 @@ from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_schools,
     write_csv,
 )
+from synthetic.simulation import END_OF_SPRING_TERM, FIRST_DAY, SEED, school_days, typeset_later
 from tests.integration.test_one_bad_record import block_letters
-from tests.simulation import END_OF_SPRING_TERM, FIRST_DAY, SEED, school_days, typeset_later
 
 LONDON = ZoneInfo("Europe/London")
 

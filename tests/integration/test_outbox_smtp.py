@@ -35,7 +35,7 @@ from missing_education.services.outbox import (
 )
 from missing_education.services.receiving import receive_file
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 
 DAY = date(2026, 11, 16)
 NINE = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

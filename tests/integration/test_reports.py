@@ -42,14 +42,14 @@ from missing_education.services.receiving import receive_file
 from missing_education.services.reports import case_facts, export_case, weekly_report
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_officers,
     synthetic_schools,
     write_csv,
 )
-from tests.simulation import ANSWER_TIMES, typeset_later
+from synthetic.simulation import ANSWER_TIMES, typeset_later
 
 FIRST_WAVE = date(2026, 11, 16)
 SECOND_WAVE = date(2027, 1, 11)

@@ -27,7 +27,7 @@ from missing_education.services.outbox import make_print_batch
 from missing_education.services.receiving import receive_file
 from missing_education.services.retention import apply_retention, retention_cutoff
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import synthetic_schools, write_csv
+from synthetic.council import synthetic_schools, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 OPENED = date(2019, 3, 4)

@@ -33,14 +33,14 @@ from missing_education.services.procedure import Procedure
 from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_officers,
     synthetic_schools,
     write_csv,
 )
-from tests.simulation import (
+from synthetic.simulation import (
     END_OF_SPRING_TERM,
     EVERY_BRANCH,
     FIRST_DAY,

@@ -48,7 +48,7 @@ def test_an_intake_stamps_the_case_history_with_the_day_it_was_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from missing_education.domain import NOTIFICATION_COLUMNS
-    from missing_education.synthetic import synthetic_notifications, write_csv
+    from synthetic.council import synthetic_notifications, write_csv
 
     monkeypatch.setenv("CME_TODAY", "2026-11-25")
     monkeypatch.setenv("CME_HOME", str(tmp_path))
