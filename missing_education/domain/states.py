@@ -60,11 +60,6 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
 }
 
 
-def can_move(from_status: Status, to_status: Status) -> bool:
-    """Whether the table allows the move."""
-    return (from_status, to_status) in TRANSITIONS
-
-
 def _check_table() -> None:
     reachable: set[Status] = {Status.RECEIVED}
     frontier = [Status.RECEIVED]

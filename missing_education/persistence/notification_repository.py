@@ -26,13 +26,6 @@ class SqlNotificationRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def seen(self, fingerprint: str) -> bool:
-        """Whether this exact notification was ingested before."""
-        found = self.connection.execute(
-            select(notifications.c.id).where(notifications.c.fingerprint == fingerprint)
-        ).first()
-        return found is not None
-
     def cases_for(self, fingerprints: Sequence[str]) -> dict[str, int]:
         """Of these fingerprints, those an earlier intake took in, with the case of each."""
         wanted = sorted(set(fingerprints))
@@ -44,13 +37,6 @@ class SqlNotificationRepository:
             )
         ).all()
         return {row.fingerprint: int(row.case_id) for row in rows}
-
-    def case_for(self, fingerprint: str) -> int | None:
-        """The case an earlier intake put this exact notification on, if any."""
-        found = self.connection.execute(
-            select(notifications.c.case_id).where(notifications.c.fingerprint == fingerprint)
-        ).scalar()
-        return None if found is None else int(found)
 
     def add(
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
