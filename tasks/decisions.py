@@ -40,7 +40,11 @@ VISIT_DAYS_OFFERED = 21  # a visit is recorded within three weeks; older ones vi
 
 
 def suspend_key(kind: str, reference: str, attempt: int = 1) -> str:
-    """The suspend key: lower-case letters, digits and dashes only (see shared/PREFECT.md)."""
+    """The suspend key: lower-case letters, digits and dashes only.
+
+    Prefect refuses any other character only after the run is suspended, and its Resume
+    dialog then shows no form at all.
+    """
     base = f"{DecisionKind(kind).slug}-{reference.lower()}"
     return base if attempt == 1 else f"{base}-{attempt}"
 

@@ -1,6 +1,6 @@
 """Case statuses and the transitions between them, declared once as a table.
 
-The table reads like the procedure in shared/DOMAIN.md section 4 and is checked when the
+The table reads like the procedure in docs/domain.md section 4 and is checked when the
 module loads: every status is reachable from `received` and every open status can reach
 `closed`, so no case can be stranded.
 """

@@ -224,7 +224,7 @@ def _ingest_batch(
             status=Status.RECEIVED,
             opened_on=today,
             history=[_opened_entry(source, row_number, today)],
-            # The leaving date depends on the autumn term's first day (DOMAIN.md section 2).
+            # The leaving date depends on the autumn term's first day (docs/domain.md section 2).
             school_age=compulsory_school_age(
                 notification.date_of_birth, calendar.autumn_term_start
             ),
@@ -233,7 +233,7 @@ def _ingest_batch(
             case.id, notification, source=source, row=row_number, disposition="opened"
         )
         taken[notification.fingerprint] = case.id
-        # Not located within 20 school days of the notification: escalate (DOMAIN 4.8).
+        # Not located within 20 school days of the notification: escalate (docs/domain.md 4.8).
         # The case was opened just now, in this transaction: it has no deadline to look for.
         uow.deadlines.add_new(
             new_deadline(

@@ -1,7 +1,7 @@
 """Retention: a closed case keeps its personal data for the retention period, then loses it.
 
 UK GDPR Art 5(1)(e): kept no longer than necessary. The period runs from closure
-(`retention_years`, 7 by default, DOMAIN.md section 9). An anonymised case keeps what the
+(`retention_years`, 7 by default, docs/domain.md section 9). An anonymised case keeps what the
 statistics and the audit trail need (status, outcome, dates, reason codes, who did what and
 when) and nothing that identifies the child or the family; its letter files are deleted, and
 a print batch's files once every letter in them has gone.
