@@ -6,10 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from missing_education.delivery import SmtpTransport
-from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.outbox import send_queued
-from missing_education.settings import Mail, load_settings
-from tasks.policy import case_task
+from missing_education.settings import Mail
+from tasks.policy import case_task, configured
 
 MAIL_BLOCK = "cme-smtp"
 
@@ -17,8 +16,7 @@ MAIL_BLOCK = "cme-smtp"
 @case_task(retries=3, retry_delay_seconds=[2, 5, 15])
 def send_letters() -> dict[str, Any]:
     """Deliver queued email letters (exactly once each)."""
-    settings = load_settings()
-    uow = SqlUnitOfWork(settings.effective_database_url)
+    settings, uow = configured()
     transport = SmtpTransport(mail_settings(settings.mail))
     return send_queued(uow, transport, settings=settings).as_dict()
 

@@ -1,4 +1,5 @@
-"""The settings every task of ours shares, in one place: nothing cached, nothing persisted.
+"""What every task of ours shares, in one place: nothing cached, nothing persisted, and how
+it reaches its settings and the case database.
 
 A task's inputs and results are case ids and counts; results are never written to Prefect's
 storage (PREFECT_HOME/storage) and never reused from a cache, so a rerun after a crash asks the
@@ -12,6 +13,9 @@ from typing import ParamSpec, TypeVar
 
 from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
+
+from missing_education.persistence import SqlUnitOfWork
+from missing_education.settings import Settings, load_settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,3 +36,9 @@ def case_task(
         return shared(fn)
 
     return decorate
+
+
+def configured() -> tuple[Settings, SqlUnitOfWork]:
+    """The settings, and a unit of work on the case database they name: how a task starts."""
+    settings = load_settings()
+    return settings, SqlUnitOfWork(settings.effective_database_url)
