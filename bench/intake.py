@@ -74,24 +74,24 @@ class PhaseTimer:
         Without `prefect_calls` the artifact calls become no-ops: the baseline is the tasks'
         functions with nothing of Prefect in them.
         """
-        import tasks.casework as casework_tasks
+        import tasks.intake as intake_tasks
 
         phases = {
-            "intake": casework_tasks.ingest_notification_file,
-            "acknowledge": casework_tasks.acknowledge_notifications,
-            "investigate": casework_tasks.investigate_cases,
+            "intake": intake_tasks.ingest_notification_file,
+            "acknowledge": intake_tasks.acknowledge_notifications,
+            "investigate": intake_tasks.investigate_cases,
         }
         originals: list[tuple[Any, str, Any]] = [
             (task, "fn", task.fn) for task in phases.values()
         ] + [
-            (casework_tasks, name, getattr(casework_tasks, name))
+            (intake_tasks, name, getattr(intake_tasks, name))
             for name in ("create_progress_artifact", "update_progress_artifact")
         ]
         for phase, task in phases.items():
             task.fn = self._timed(phase, task.fn)
         for _, name, function in originals[len(phases) :]:
             replacement = self._timed("prefect calls", function) if prefect_calls else _no_op
-            setattr(casework_tasks, name, replacement)
+            setattr(intake_tasks, name, replacement)
         try:
             yield
         finally:
@@ -117,7 +117,7 @@ def _no_op(*args: Any, **kwargs: Any) -> uuid.UUID:
 def prepare(folder: Path, notifications: int) -> Path:
     """The notification file, the same for both runs."""
     from missing_education.domain import NOTIFICATION_COLUMNS
-    from missing_education.synthetic import synthetic_notifications, write_csv
+    from synthetic.council import synthetic_notifications, write_csv
 
     rows = synthetic_notifications(notifications, seed=SEED, referral_date=TODAY)
     return write_csv(folder / "notifications.csv", rows, NOTIFICATION_COLUMNS)
@@ -133,7 +133,7 @@ def fresh_council(home: Path) -> str:
         import_officers,
         import_schools,
     )
-    from missing_education.synthetic import (
+    from synthetic.council import (
         autumn_2026_calendar,
         synthetic_officers,
         synthetic_schools,
@@ -165,7 +165,7 @@ def letters_recorded(url: str) -> int:
 
 def run_direct(home: Path, path: Path) -> dict[str, Any]:
     """The flow's three tasks' functions called directly (`.fn`), with no Prefect in them."""
-    import tasks.casework as casework_tasks
+    import tasks.intake as intake_tasks
     from missing_education.services import intake_files
     from missing_education.settings import load_settings
 
@@ -176,12 +176,10 @@ def run_direct(home: Path, path: Path) -> dict[str, Any]:
     with rendering_stubbed(), timer.installed(prefect_calls=False):
         started, cpu = time.perf_counter(), time.process_time()
         with counting_statements(url) as counts:
-            intake = casework_tasks.ingest_notification_file.fn(file_id)
-            casework_tasks.acknowledge_notifications.fn(
-                intake["case_ids"] + intake["linked_case_ids"]
-            )
+            intake = intake_tasks.ingest_notification_file.fn(file_id)
+            intake_tasks.acknowledge_notifications.fn(intake["to_acknowledge"])
             counted = dict(counts)
-        casework_tasks.investigate_cases.fn(intake["case_ids"])
+        intake_tasks.investigate_cases.fn(intake["to_investigate"])
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "wall_seconds": wall,

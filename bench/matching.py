@@ -72,7 +72,8 @@ def _sets(sizes: Sizes) -> Any:
     """Each benchmark set in turn: name, register, notifications, truth."""
     from febrl import febrl_set
 
-    from missing_education.matching import synthetic_notifications, synthetic_population
+    from synthetic.noisy_notifications import synthetic_notifications
+    from synthetic.register import synthetic_population
 
     register = synthetic_population(sizes.register, POPULATION_SEED)
     notifications, truth = synthetic_notifications(
@@ -135,11 +136,9 @@ def _accuracy(
 
 
 def _latency(sizes: Sizes) -> dict[str, Any]:
-    from missing_education.matching import (
-        Matcher,
-        synthetic_notifications,
-        synthetic_population,
-    )
+    from missing_education.matching import Matcher
+    from synthetic.noisy_notifications import synthetic_notifications
+    from synthetic.register import synthetic_population
 
     register = synthetic_population(sizes.latency_register, POPULATION_SEED)
     notifications, _ = synthetic_notifications(
@@ -165,12 +164,9 @@ def _latency(sizes: Sizes) -> dict[str, Any]:
 
 
 def _batch_in_this_process(register_rows: int, notification_rows: int) -> dict[str, Any]:
-    from missing_education.matching import (
-        Matcher,
-        evaluate,
-        synthetic_notifications,
-        synthetic_population,
-    )
+    from missing_education.matching import Matcher, evaluate
+    from synthetic.noisy_notifications import synthetic_notifications
+    from synthetic.register import synthetic_population
 
     register = synthetic_population(register_rows, BATCH_POPULATION_SEED)
     notifications, truth = synthetic_notifications(
@@ -213,7 +209,8 @@ def _files_in_this_process(directory: Path) -> dict[str, Any]:
 
 
 def _write_batch_files(sizes: Sizes, directory: Path) -> None:
-    from missing_education.matching import synthetic_notifications, synthetic_population
+    from synthetic.noisy_notifications import synthetic_notifications
+    from synthetic.register import synthetic_population
 
     register = synthetic_population(sizes.batch_register, BATCH_POPULATION_SEED)
     notifications, _ = synthetic_notifications(

@@ -124,7 +124,7 @@ def set_up_council(url: str, folder: Path) -> None:
         import_officers,
         import_schools,
     )
-    from missing_education.synthetic import (
+    from synthetic.council import (
         autumn_2026_calendar,
         synthetic_officers,
         synthetic_schools,
@@ -177,7 +177,7 @@ def build_caseload(url: str, cases: int, overdue_share: float, seed: int) -> Cou
         notifications,
     )
     from missing_education.persistence.tables import cases as cases_table
-    from missing_education.synthetic import FORENAMES, REFERRERS, STREETS, SURNAMES, TOWNS
+    from synthetic.council import FORENAMES, REFERRERS, STREETS, SURNAMES, TOWNS
 
     ensure_schema(url)
     engine = engine_for(url)

@@ -43,7 +43,6 @@ def simulate(folder: Path, cases: int) -> dict[str, Any]:
         import_calendar,
         load_calendar,
     )
-    from missing_education.services.casework import receive_file
     from missing_education.services.directory import (
         OFFICER_COLUMNS,
         SCHOOL_COLUMNS,
@@ -51,16 +50,17 @@ def simulate(folder: Path, cases: int) -> dict[str, Any]:
         import_schools,
     )
     from missing_education.services.procedure import Procedure
+    from missing_education.services.receiving import receive_file
     from missing_education.services.sweep import review_cases
     from missing_education.settings import load_settings
-    from missing_education.synthetic import (
+    from synthetic.council import (
         autumn_2026_calendar,
         synthetic_notifications,
         synthetic_officers,
         synthetic_schools,
         write_csv,
     )
-    from tests.simulation import (
+    from synthetic.simulation import (
         END_OF_SPRING_TERM,
         EVERY_BRANCH,
         FIRST_DAY,
@@ -91,7 +91,9 @@ def simulate(folder: Path, cases: int) -> dict[str, Any]:
         )
         rows = synthetic_notifications(cases, seed=SEED, referral_date=FIRST_DAY)
         path = write_csv(folder / "notifications.csv", rows, NOTIFICATION_COLUMNS)
-        intake = receive_file(SqlUnitOfWork(url), path, settings=settings, today=FIRST_DAY)
+        intake = receive_file(
+            SqlUnitOfWork(url), path, settings=settings, today=FIRST_DAY
+        ).as_dict()
         intake_seconds = time.perf_counter() - started
         with SqlUnitOfWork(url) as uow:
             calendar = load_calendar(uow)

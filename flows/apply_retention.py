@@ -9,14 +9,12 @@ from prefect.artifacts import create_table_artifact
 from prefect.client.schemas.objects import State
 
 from tasks.attention import finish
-from tasks.privacy import install_redaction
 from tasks.retention import anonymise_expired_cases
 
 
 @flow(name="apply-retention")
 def apply_retention() -> dict[str, Any] | State:
     """Anonymise every case closed longer ago than the retention period; delete its letters."""
-    install_redaction()
     result = anonymise_expired_cases()
     create_table_artifact(
         key="retention",

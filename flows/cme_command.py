@@ -7,26 +7,29 @@ server for the length of the command); PREFECT_HOME is honoured either way.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from missing_education import cli
 from missing_education.ports import DecisionRuns
+from missing_education.settings import Settings
 
 
 class PrefectOrchestration:
     """Runs the use cases as the product's own flows."""
 
-    def receive_file(self, path: Path) -> dict[str, Any]:
-        """The receive-notifications flow on one file, held under an id (Prefect sees only that)."""
+    def receive_file(self, path: Path, *, settings: Settings, today: date) -> dict[str, Any]:
+        """The receive-notifications flow on one file, held under an id (Prefect sees only that).
+
+        The flow's tasks read the same clock and settings themselves (CME_TODAY, CME_*).
+        """
         from flows.receive_notifications import receive_notifications
         from missing_education.services import IntakeFileError, intake_files
-        from missing_education.settings import load_settings
         from tasks.attention import flow_result
 
-        settings = load_settings()
         try:
-            file = intake_files.hold(settings, path)
+            file = intake_files.hold(settings, path.resolve())
         except (OSError, intake_files.HeldFileError) as error:
             raise IntakeFileError(f"cannot read {path.name}: {error}") from None
         try:
@@ -37,8 +40,8 @@ class PrefectOrchestration:
         finally:
             intake_files.release(settings, file.id)  # the case database has what it held
 
-    def sweep(self) -> dict[str, Any]:
-        """The daily-case-review flow."""
+    def sweep(self, *, settings: Settings, today: date) -> dict[str, Any]:
+        """The daily-case-review flow (its task reads the same clock and settings itself)."""
         from flows.daily_case_review import daily_case_review
         from tasks.attention import flow_result
 
@@ -55,6 +58,5 @@ def main() -> None:
     """Entry point of the `cme` console script."""
     # Prefect's own analytics would try to reach the internet from a council's server.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    if os.environ.get("CME_WITHOUT_PREFECT", "").lower() not in {"1", "true", "yes"}:
-        cli.ORCHESTRATION = PrefectOrchestration()
-    cli.main()
+    without_prefect = os.environ.get("CME_WITHOUT_PREFECT", "").lower() in {"1", "true", "yes"}
+    cli.main(None if without_prefect else PrefectOrchestration())

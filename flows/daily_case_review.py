@@ -9,15 +9,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.client.schemas.objects import State
 
 from tasks.attention import finish
-from tasks.casework import review_overdue_cases
 from tasks.decision_runs import sync_decision_runs
-from tasks.privacy import install_redaction
+from tasks.review import review_overdue_cases
 
 
 @flow(name="daily-case-review")
 def daily_case_review() -> dict[str, Any] | State:
     """Remind, escalate, refer and review whatever is overdue; each waiting decision has a run."""
-    install_redaction()
     review = review_overdue_cases()
     failed = [{"action": f"needs attention: {c}", "cases": n} for c, n in review["failed"].items()]
     create_table_artifact(

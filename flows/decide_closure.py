@@ -9,13 +9,11 @@ from prefect import flow
 from missing_education.domain.decision import DecisionKind
 from tasks.decision_runs import sync_decision_runs
 from tasks.decisions import ask_and_apply
-from tasks.privacy import install_redaction
 
 
 @flow(name="decide-closure")
 def decide_closure(case_id: int) -> dict[str, Any]:
     """Close the case with an outcome: suspend with its form, then act on the answer."""
-    install_redaction()
     result = ask_and_apply(case_id, DecisionKind.CLOSURE)
     sync_decision_runs([case_id])  # the decisions the answer asks get their runs
     return result

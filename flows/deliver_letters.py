@@ -6,12 +6,10 @@ from typing import Any
 
 from prefect import flow
 
-from tasks.casework import send_letters
-from tasks.privacy import install_redaction
+from tasks.letters import send_letters
 
 
 @flow(name="deliver-letters")
 def deliver_letters() -> dict[str, Any]:
     """Deliver every email letter that is due, exactly once each."""
-    install_redaction()
     return send_letters()

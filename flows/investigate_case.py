@@ -6,15 +6,13 @@ from typing import Any
 
 from prefect import flow
 
-from tasks.casework import investigate_cases
 from tasks.decision_runs import sync_decision_runs
-from tasks.privacy import install_redaction
+from tasks.intake import investigate_cases
 
 
 @flow(name="investigate-case")
 def investigate_case(case_id: int) -> dict[str, Any]:
     """Database checks, school enquiry with its reply-by date, parent letter, home visit."""
-    install_redaction()
     result = investigate_cases([case_id])
     sync_decision_runs([case_id])  # each decision the investigation asks gets its run
     return result

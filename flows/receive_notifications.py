@@ -14,9 +14,8 @@ from prefect.client.schemas.objects import State
 from prefect.states import Failed
 
 from tasks.attention import finish
-from tasks.casework import acknowledge_notifications, ingest_notification_file, investigate_cases
 from tasks.decision_runs import sync_decision_runs
-from tasks.privacy import install_redaction
+from tasks.intake import acknowledge_notifications, ingest_notification_file, investigate_cases
 
 COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
 
@@ -31,7 +30,6 @@ def intake_markdown(intake: dict[str, Any], actions: dict[str, int]) -> str:
 @flow(name="receive-notifications")
 def receive_notifications(file_id: str) -> dict[str, Any] | State:
     """Take in a held notification file, acknowledge each referrer, start investigations."""
-    install_redaction()
     intake = ingest_notification_file(file_id)
     if intake["refused"]:
         # Failed, so a coordinator notices; the reason is kept beside the file, not here.
@@ -41,10 +39,8 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
             data={"refused": True, "file_id": file_id},
         )
     # Rows an interrupted run took in are acknowledged, and investigated if never begun.
-    acknowledged = acknowledge_notifications(
-        intake["case_ids"] + intake["linked_case_ids"] + intake["taken_in_case_ids"]
-    )
-    investigation = investigate_cases(intake["case_ids"] + intake["resume_case_ids"])
+    acknowledged = acknowledge_notifications(intake["to_acknowledge"])
+    investigation = investigate_cases(intake["to_investigate"])
     sync_decision_runs(investigation["case_ids"])  # each decision asked gets its run
     create_markdown_artifact(
         key="intake-summary",

@@ -14,13 +14,11 @@ from prefect import flow
 from flows.receive_notifications import receive_notifications
 from tasks.attention import flow_result
 from tasks.inbox import finish_inbox_file, next_inbox_file, write_rejects
-from tasks.privacy import install_redaction
 
 
 @flow(name="watch-inbox")
 def watch_inbox() -> list[dict[str, Any]]:
     """Process each waiting file, move it to processed/ or rejected/, write its rejects CSV."""
-    install_redaction()
     results: list[dict[str, Any]] = []
     seen: set[str] = set()
     while (file_id := next_inbox_file()) is not None and file_id not in seen:

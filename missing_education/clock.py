@@ -25,10 +25,19 @@ def today() -> date:
 
 
 def now() -> datetime:
-    """The current moment (UTC), moved onto the injected day when CME_TODAY is set."""
+    """The current moment (UTC) on today's day (`today()`): for work given no day of its own."""
+    return moment(today())
+
+
+def moment(day: date) -> datetime:
+    """The current moment (UTC) moved onto `day`, for work that is given its day.
+
+    A service handed `today` stamps what it records with this, so the day it writes is the day
+    it was given (a test's, a sweep's) and never the environment read again. The time of day is
+    kept, so that events recorded on one simulated day stay in order.
+    """
     real = datetime.now(LONDON)
-    if not os.environ.get("CME_TODAY", "").strip():
+    if day == real.date():
         return real.astimezone(UTC)
-    # Keep the time of day so events on one simulated day stay in order.
-    moved = datetime.combine(today(), time(real.hour, real.minute, real.second, real.microsecond))
+    moved = datetime.combine(day, time(real.hour, real.minute, real.second, real.microsecond))
     return moved.replace(tzinfo=LONDON).astimezone(UTC)

@@ -14,11 +14,13 @@ import stat
 import tempfile
 from pathlib import Path
 
+from missing_education.domain.errors import InputFileRefused
+
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
 
 
-class OutputPathError(ValueError):
+class OutputPathError(InputFileRefused):
     """A path given for output is refused; the message says why and what to do."""
 
 

@@ -21,7 +21,13 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Timescales:
-    """The procedure's time limits (DOMAIN.md section 4): school days unless named `_days`."""
+    """The procedure's time limits (docs/domain.md section 4): school days unless named `_days`.
+
+    Each default is tagged with where it comes from:
+    [S] statute, regulations or the statutory School Admissions Code: the law sets it;
+    [L] one council's published practice: councils differ, so it is a setting;
+    [?] not confirmed in any source: a setting until a council confirms its own figure.
+    """
 
     school_enquiry_reply: int = 10  # [L] reply due in 10 school days
     home_visit: int = 5  # [L] visit within 5 school days of assignment

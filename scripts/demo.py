@@ -23,7 +23,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from missing_education.domain import NOTIFICATION_COLUMNS
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_officers,

@@ -14,8 +14,7 @@ from collections.abc import Sequence, Set
 from uuid import UUID
 
 import httpx
-from prefect import get_client, task
-from prefect.cache_policies import NO_CACHE
+from prefect import get_client
 from prefect.client.schemas.actions import ArtifactCreate
 from prefect.client.schemas.filters import (
     FlowRunFilter,
@@ -34,6 +33,7 @@ from missing_education.domain.decision import DecisionKind, DecisionRequest
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.decisions import AwaitingDecision, awaiting_decisions
 from missing_education.settings import load_settings
+from tasks.policy import case_task
 
 log = logging.getLogger("cme.decisions")
 
@@ -209,7 +209,7 @@ class PrefectDecisionRuns:
             log.warning("decision runs not finished (%s); the daily review finishes them", error)
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def sync_decision_runs(case_ids: list[int] | None = None) -> dict[str, int]:
     """Every waiting decision has its run, no answered one keeps one, the artifact is fresh."""
     return start_decision_runs(case_ids)

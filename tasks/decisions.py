@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
@@ -36,12 +34,17 @@ from missing_education.services.decisions import (
 from missing_education.services.locks import lock_cases
 from missing_education.settings import load_settings
 from tasks.decision_runs import PrefectDecisionRuns, finish_runs
+from tasks.policy import case_task
 
 VISIT_DAYS_OFFERED = 21  # a visit is recorded within three weeks; older ones via `cme decide`
 
 
 def suspend_key(kind: str, reference: str, attempt: int = 1) -> str:
-    """The suspend key: lower-case letters, digits and dashes only (see shared/PREFECT.md)."""
+    """The suspend key: lower-case letters, digits and dashes only.
+
+    Prefect refuses any other character only after the run is suspended, and its Resume
+    dialog then shows no form at all.
+    """
     base = f"{DecisionKind(kind).slug}-{reference.lower()}"
     return base if attempt == 1 else f"{base}-{attempt}"
 
@@ -120,7 +123,7 @@ def _uow() -> SqlUnitOfWork:
     return SqlUnitOfWork(load_settings().effective_database_url)
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def decision_answered_by_run(case_id: int, kind: str, flow_run_id: str) -> bool:
     """Whether this flow run's decision was already applied (a rerun must not ask again)."""
     with _uow() as uow:
@@ -130,7 +133,7 @@ def decision_answered_by_run(case_id: int, kind: str, flow_run_id: str) -> bool:
         )
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def claim_pending_decision(
     case_id: int, kind: str, flow_run_id: str
 ) -> tuple[AwaitingDecision, date, str | None]:
@@ -163,7 +166,7 @@ def claim_pending_decision(
     return pending, opened_on, before
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def apply_decision(
     case_id: int, kind: str, answer: str, who: str, details: dict[str, Any], flow_run_id: str
 ) -> dict[str, Any]:

@@ -7,22 +7,20 @@ import io
 from pathlib import Path
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.private_files import make_private_dir, write_private
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
+from tasks.policy import case_task
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def next_inbox_file() -> str | None:
     """Hold the next file waiting in CME_HOME/inbox and return its id (None when empty)."""
     return intake_files.take_from_inbox(load_settings())
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def write_rejects(file_id: str, rejections: list[dict[str, Any]]) -> bool:
     """Write the file's rejected rows (row number and reason) for the sender to correct."""
     if not rejections:
@@ -39,7 +37,7 @@ def write_rejects(file_id: str, rejections: list[dict[str, Any]]) -> bool:
     return True
 
 
-@task(cache_policy=NO_CACHE, persist_result=False)
+@case_task()
 def finish_inbox_file(file_id: str, error: str | None = None) -> bool:
     """Move a held file to inbox/processed/, or inbox/rejected/ with its reason beside it."""
     settings = load_settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 _PATTERNS = (
     re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"),  # email addresses
@@ -27,16 +28,35 @@ class RedactPersonalData(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the formatted message in place; never drops a record."""
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
+        _redact_record(record)
         return True
 
 
+def _redact_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record: logging reports it where it is emitted
+        return
+    cleaned = redact(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+
+
 def install_redaction() -> None:
-    """Attach the filter to every handler of Prefect's run loggers (idempotent)."""
-    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs", ""):
-        for handler in logging.getLogger(name).handlers:
-            if not any(isinstance(f, RedactPersonalData) for f in handler.filters):
-                handler.addFilter(RedactPersonalData())
+    """Redact every log record as it is made, in this process, whichever logger makes it.
+
+    Installed once, when the `tasks` package is first imported (every flow imports it): the
+    records are redacted before any handler sees them, Prefect's API log handler too, and
+    however often Prefect sets its logging up again. Idempotent.
+    """
+    current = logging.getLogRecordFactory()
+    if getattr(current, "redacts", False):
+        return
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = current(*args, **kwargs)
+        _redact_record(record)
+        return record
+
+    redacting_factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)

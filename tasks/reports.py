@@ -5,24 +5,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from missing_education.clock import today
-from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.reports import weekly_report
-from missing_education.settings import load_settings
+from tasks.policy import case_task, configured
 
 
-@task(retries=1, retry_delay_seconds=[30], cache_policy=NO_CACHE, persist_result=False)
+@case_task(retries=1, retry_delay_seconds=[30])
 def write_management_report(start: str | None = None, end: str | None = None) -> dict[str, Any]:
     """Charts, CSV tables, HTML and PDF; by default the twelve weeks up to yesterday."""
-    settings = load_settings()
+    settings, uow = configured()
     day = today()
     # A Monday-morning run reports on the weeks up to the Sunday just ended, whole.
     last = date.fromisoformat(end) if end else day - timedelta(days=1)
     made = weekly_report(
-        SqlUnitOfWork(settings.effective_database_url),
+        uow,
         start=date.fromisoformat(start) if start else None,
         end=last,
         out=None,

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
-
 from missing_education.clock import today
-from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.retention import apply_retention
-from missing_education.settings import load_settings
+from tasks.policy import case_task, configured
 
 
-@task(retries=2, retry_delay_seconds=[30, 300], cache_policy=NO_CACHE, persist_result=False)
+@case_task(retries=2, retry_delay_seconds=[30, 300])
 def anonymise_expired_cases() -> dict[str, Any]:
     """Anonymise closed cases past the retention period and delete their letter files."""
-    settings = load_settings()
-    uow = SqlUnitOfWork(settings.effective_database_url)
+    settings, uow = configured()
     return apply_retention(uow, settings=settings, today=today()).as_dict()

@@ -208,22 +208,14 @@ class FakeNotificationRepository:
     def __init__(self, store: FakeStore) -> None:
         self.store = store
 
-    def seen(self, fingerprint: str) -> bool:
-        return any(known == fingerprint for known, _ in self.store.notifications)
-
     def cases_for(self, fingerprints: Sequence[str]) -> dict[str, int]:
         wanted = set(fingerprints)
         return {known: r.case_id for known, r in self.store.notifications if known in wanted}
 
-    def case_for(self, fingerprint: str) -> int | None:
-        return next(
-            (r.case_id for known, r in self.store.notifications if known == fingerprint), None
-        )
-
     def add(
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
     ) -> None:
-        if self.seen(notification.fingerprint):
+        if any(known == notification.fingerprint for known, _ in self.store.notifications):
             raise WriteConflict("unique constraint: notification fingerprint already stored")
         record = NotificationRecord(
             id=len(self.store.notifications) + 1,

@@ -22,7 +22,7 @@ from missing_education.domain.notification import (
     Notification,
     parse_notification,
 )
-from missing_education.domain.states import OPEN_STATUSES, TRANSITIONS, Status, can_move
+from missing_education.domain.states import OPEN_STATUSES, TRANSITIONS, Status
 
 __all__ = [
     "NOTIFICATION_COLUMNS",
@@ -42,7 +42,6 @@ __all__ = [
     "Notification",
     "Outcome",
     "Status",
-    "can_move",
     "case_reference",
     "parse_notification",
 ]

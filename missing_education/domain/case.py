@@ -11,7 +11,7 @@ from missing_education.domain.states import TRANSITIONS, Status
 
 
 class Outcome(StrEnum):
-    """How a case closed (shared/DOMAIN.md section 4, closure outcomes)."""
+    """How a case closed (docs/domain.md section 4, closure outcomes)."""
 
     ON_ROLL_HERE = "on_roll_here"
     ON_ROLL_ELSEWHERE = "on_roll_elsewhere_england"

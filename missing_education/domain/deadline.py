@@ -10,7 +10,7 @@ from missing_education.rules.calendar import SchoolCalendar
 
 
 class Step(StrEnum):
-    """A step with a time limit (shared/DOMAIN.md section 4)."""
+    """A step with a time limit (docs/domain.md section 4)."""
 
     LOCATE_CHILD = "locate_child"  # not located within 20 school days: escalate
     SCHOOL_REPLY = "school_enquiry_reply"

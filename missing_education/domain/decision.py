@@ -32,7 +32,7 @@ class DecisionKind(StrEnum):
     HANDOVER = "handover"
     S437 = "s437"
     CLOSURE = "closure"
-    # A flag the risk vocabulary does not know: which code it means (DOMAIN.md 4.1).
+    # A flag the risk vocabulary does not know: which code it means (docs/domain.md 4.1).
     RISK_MAPPING = "risk_mapping"
 
     @property

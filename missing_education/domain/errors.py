@@ -5,9 +5,30 @@ DomainError
 ├── InvalidNotification    a notification row is unusable (names the field and the problem)
 ├── CaseNotFound           no case has that id
 └── DecisionRefused        a decision does not fit the case as it stands
+
+InputFileRefused (a ValueError)   a file given to a command is refused whole, nothing written
+├── IntakeFileError               services.intake: a notification file
+├── HeldFileError                 services.intake_files: no held file has that id
+├── CalendarFileError             services.calendar: a term dates file (every problem listed)
+├── DirectoryFileError            services.directory: a schools or officers file
+├── SourceFileError               services.checks: a council data source
+├── CsvFileError                  services.tabular: not a CSV file with a header
+├── MatchingInputError            matching.register_file: an extract for `cme match`
+└── OutputPathError               private_files: a path given for output (--out)
 """
 
 from __future__ import annotations
+
+
+class InputFileRefused(ValueError):
+    """A file given to a command is refused whole and nothing was written; the message says why.
+
+    The `cme` command catches this once and prints each of `lines()` as an `error:` line.
+    """
+
+    def lines(self) -> list[str]:
+        """The refusal as the command prints it, one reason a line."""
+        return [str(self)]
 
 
 class DomainError(Exception):

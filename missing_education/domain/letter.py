@@ -7,6 +7,31 @@ from datetime import date, datetime
 from enum import StrEnum
 
 
+class LetterType(StrEnum):
+    """Every letter the procedure writes, in procedure order (docs/domain.md, Letters).
+
+    Each has a template `templates/letters/<value>.typ.j2`; a StrEnum, so a member is also
+    the plain string stored on the letter record.
+    """
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    SCHOOL_ENQUIRY = "school_enquiry"
+    SCHOOL_ENQUIRY_REMINDER = "school_enquiry_reminder"
+    PARENT_CONTACT = "parent_contact"
+    CALLING_CARD = "calling_card"
+    OTHER_LA_ENQUIRY = "other_la_enquiry"
+    SOCIAL_CARE_REFERRAL = "social_care_referral"
+    POLICE_NOTIFICATION = "police_notification"
+    MANAGER_ESCALATION = "manager_escalation"
+    SCHOOL_ESCALATION = "school_escalation"
+    ADMISSIONS_REFERRAL = "admissions_referral"
+    FAIR_ACCESS_REFERRAL = "fair_access_referral"
+    S437_NOTICE = "s437_notice"
+    CLOSURE_PARENT = "closure_parent"
+    CLOSURE_SCHOOL = "closure_school"
+    CLOSURE_REFERRER = "closure_referrer"
+
+
 class Channel(StrEnum):
     """How a letter travels: email to schools, councils and agencies; post to families."""
 

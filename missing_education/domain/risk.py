@@ -1,4 +1,4 @@
-"""Risk as a controlled vocabulary (DOMAIN.md 4.1): codes, their aliases and plain words."""
+"""Risk as a controlled vocabulary (docs/domain.md 4.1): codes, their aliases and plain words."""
 
 # A flag the vocabulary does not know is kept as written, never dropped, and treated as a
 # possible safeguarding concern until a person maps it.
@@ -44,7 +44,7 @@ class Risk(StrEnum):
 # A person's answer when an unknown flag turns out not to be a risk at all.
 NOT_A_RISK = "not_a_risk"
 
-# Concerns that go to children's social care (MASH) the day they are notified (DOMAIN.md 4.1).
+# Concerns that go to children's social care (MASH) the day they are notified (docs/domain.md 4.1).
 SAFEGUARDING_RISKS = frozenset(
     {
         Risk.CHILD_PROTECTION,

@@ -1,6 +1,6 @@
 """Case statuses and the transitions between them, declared once as a table.
 
-The table reads like the procedure in shared/DOMAIN.md section 4 and is checked when the
+The table reads like the procedure in docs/domain.md section 4 and is checked when the
 module loads: every status is reachable from `received` and every open status can reach
 `closed`, so no case can be stranded.
 """
@@ -58,11 +58,6 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.MONITORING, Status.HANDOVER): "located in another council during monitoring",
     (Status.MONITORING, Status.CLOSED): "located, past school age, or all enquiries complete",
 }
-
-
-def can_move(from_status: Status, to_status: Status) -> bool:
-    """Whether the table allows the move."""
-    return (from_status, to_status) in TRANSITIONS
 
 
 def _check_table() -> None:

@@ -13,27 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NotRequired, TypedDict
 
+from missing_education.domain.letter import LetterType
 from missing_education.letters.errors import LetterError
 
-# In procedure order (shared/DOMAIN.md section 5).
-LETTER_TYPES: tuple[str, ...] = (
-    "acknowledgement",
-    "school_enquiry",
-    "school_enquiry_reminder",
-    "parent_contact",
-    "calling_card",
-    "other_la_enquiry",
-    "social_care_referral",
-    "police_notification",
-    "manager_escalation",
-    "school_escalation",
-    "admissions_referral",
-    "fair_access_referral",
-    "s437_notice",
-    "closure_parent",
-    "closure_school",
-    "closure_referrer",
-)
+# In procedure order, from the one vocabulary in the domain.
+LETTER_TYPES: tuple[str, ...] = tuple(t.value for t in LetterType)
 
 
 class Recipient(TypedDict):

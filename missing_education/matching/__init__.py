@@ -13,14 +13,12 @@ from missing_education.matching.engine import (
     Thresholds,
 )
 from missing_education.matching.learning import Learnt
-from missing_education.matching.noisy_notifications import synthetic_notifications
 from missing_education.matching.register_file import (
     MatchingInputError,
     RegisterFile,
     Rejection,
     read_register,
 )
-from missing_education.matching.synthetic import synthetic_population
 
 __all__ = [
     "MATCH_THRESHOLD",
@@ -40,6 +38,4 @@ __all__ = [
     "evaluate",
     "match_files",
     "read_register",
-    "synthetic_notifications",
-    "synthetic_population",
 ]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from missing_education.domain.errors import InputFileRefused
 from missing_education.domain.register import REGISTER_COLUMNS
 from missing_education.matching.standardise import normalise_postcode, parse_date_of_birth
 
@@ -41,7 +42,7 @@ _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 
 
-class MatchingInputError(ValueError):
+class MatchingInputError(InputFileRefused):
     """An extract that cannot be read at all (unknown format, or a required column missing)."""
 
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import Connection, select
 
+from missing_education.persistence.columns import aware
 from missing_education.persistence.tables import case_history, decisions, letters
 from missing_education.persistence.workspace_tables import record_access
 from missing_education.ports import AuditEntry
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SqlAuditRepository:
@@ -35,7 +29,7 @@ class SqlAuditRepository:
         for h in self.connection.execute(history).mappings():
             found.append(
                 AuditEntry(
-                    at=_aware(h["at"]),
+                    at=aware(h["at"]),
                     case_id=h["case_id"],
                     who=h["who"],
                     action=f"{h['from_status'] or 'opened'} -> {h['to_status']}",
@@ -45,7 +39,7 @@ class SqlAuditRepository:
         for d in self.connection.execute(answered).mappings():
             found.append(
                 AuditEntry(
-                    at=_aware(d["decided_at"]),
+                    at=aware(d["decided_at"]),
                     case_id=d["case_id"],
                     who=d["decided_by"] or "",
                     action=f"decided {d['kind']}: {d['answer']}",
@@ -55,7 +49,7 @@ class SqlAuditRepository:
         for letter in self.connection.execute(made).mappings():
             found.append(
                 AuditEntry(
-                    at=_aware(letter["created_at"]),
+                    at=aware(letter["created_at"]),
                     case_id=letter["case_id"],
                     who="system",
                     action=f"letter {letter['letter_type']} issued",
@@ -65,7 +59,7 @@ class SqlAuditRepository:
             if letter["sent_at"] is not None:
                 found.append(
                     AuditEntry(
-                        at=_aware(letter["sent_at"]),
+                        at=aware(letter["sent_at"]),
                         case_id=letter["case_id"],
                         who="system",
                         action=f"letter {letter['letter_type']} {letter['status']}",
@@ -79,7 +73,7 @@ class SqlAuditRepository:
         for a in self.connection.execute(looked).mappings():
             found.append(
                 AuditEntry(
-                    at=_aware(a["at"]),
+                    at=aware(a["at"]),
                     case_id=a["case_id"],
                     who=a["who"],
                     action=a["action"],

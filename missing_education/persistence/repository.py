@@ -1,14 +1,13 @@
-"""SQL repositories: cases, notifications, deadlines and the calendar, on one connection."""
+"""The SQL repository of cases: each child's case, its history, and finding a child's open case."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, or_, select, update
 
 from missing_education.clock import now
 from missing_education.domain import (
@@ -22,16 +21,13 @@ from missing_education.domain import (
     Status,
     case_reference,
 )
-from missing_education.domain.deadline import Deadline, Step
+from missing_education.persistence.columns import aware
 from missing_education.persistence.tables import (
-    calendar_periods,
     case_history,
     cases,
     deadlines,
-    notifications,
 )
-from missing_education.ports import CaseSummary, NotificationRecord, WriteConflict
-from missing_education.rules.calendar import CalendarPeriod
+from missing_education.ports import CaseSummary, WriteConflict
 from missing_education.rules.school_age import SchoolAge, compulsory_school_age
 
 _OPEN = [s.value for s in OPEN_STATUSES]
@@ -40,8 +36,6 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 # row (and working out its cache key) cost more than running it.
 _INSERT_CASE = insert(cases)
 _INSERT_HISTORY = insert(case_history)
-_INSERT_NOTIFICATION = insert(notifications)
-_INSERT_DEADLINE = insert(deadlines)
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
 _HISTORY = (
@@ -74,21 +68,6 @@ _OPEN_BY_UPN_OR_IDENTITY = (
     )
     .order_by(cases.c.id)
 )
-_NOTIFICATIONS_OF_CASE = (
-    select(notifications)
-    .where(notifications.c.case_id == bindparam("case_id"))
-    .order_by(notifications.c.id)
-)
-_DEADLINES_OF_CASE = (
-    select(deadlines)
-    .where(deadlines.c.case_id == bindparam("case_id"))
-    .order_by(deadlines.c.due, deadlines.c.id)
-)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def identity_key(forename: str, surname: str, date_of_birth: date, fingerprint: str = "") -> str:
@@ -188,7 +167,7 @@ class SqlCaseRepository:
         history = self.connection.execute(_HISTORY, {"case_id": case_id}).mappings()
         case.history = [
             HistoryEntry(
-                at=_aware(h["at"]),
+                at=aware(h["at"]),
                 who=h["who"],
                 from_status=Status(h["from_status"]) if h["from_status"] else None,
                 to_status=Status(h["to_status"]),
@@ -351,248 +330,3 @@ class SqlCaseRepository:
                 .order_by(cases.c.id)
             ).scalars()
         )
-
-
-class SqlNotificationRepository:
-    """Notifications, each stored once."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def seen(self, fingerprint: str) -> bool:
-        """Whether this exact notification was ingested before."""
-        found = self.connection.execute(
-            select(notifications.c.id).where(notifications.c.fingerprint == fingerprint)
-        ).first()
-        return found is not None
-
-    def cases_for(self, fingerprints: Sequence[str]) -> dict[str, int]:
-        """Of these fingerprints, those an earlier intake took in, with the case of each."""
-        wanted = sorted(set(fingerprints))
-        if not wanted:
-            return {}
-        rows = self.connection.execute(
-            select(notifications.c.fingerprint, notifications.c.case_id).where(
-                notifications.c.fingerprint.in_(wanted)
-            )
-        ).all()
-        return {row.fingerprint: int(row.case_id) for row in rows}
-
-    def case_for(self, fingerprint: str) -> int | None:
-        """The case an earlier intake put this exact notification on, if any."""
-        found = self.connection.execute(
-            select(notifications.c.case_id).where(notifications.c.fingerprint == fingerprint)
-        ).scalar()
-        return None if found is None else int(found)
-
-    def add(
-        self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
-    ) -> None:
-        """Keep the notification against its case."""
-        self.connection.execute(
-            _INSERT_NOTIFICATION,
-            {
-                "case_id": case_id,
-                "fingerprint": notification.fingerprint,
-                "source": source,
-                "row_number": row,
-                "received_at": now(),
-                "referral_date": notification.referral_date,
-                "referrer_organisation": notification.referrer_organisation,
-                "referrer_name": notification.referrer_name,
-                "referrer_email": notification.referrer_email,
-                "disposition": disposition,
-                "vulnerabilities": ";".join(notification.vulnerabilities),
-                "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
-            },
-        )
-
-    def for_case(self, case_id: int) -> list[NotificationRecord]:
-        """Every notification about the case, oldest first."""
-        rows = self.connection.execute(_NOTIFICATIONS_OF_CASE, {"case_id": case_id}).mappings()
-        return [
-            NotificationRecord(
-                id=r["id"],
-                case_id=r["case_id"],
-                source=r["source"],
-                row_number=r["row_number"],
-                referral_date=r["referral_date"],
-                referrer_organisation=r["referrer_organisation"],
-                referrer_name=r["referrer_name"],
-                referrer_email=r["referrer_email"],
-                disposition=r["disposition"],
-                vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
-            )
-            for r in rows
-        ]
-
-
-def _deadline_from_row(row: RowMapping) -> Deadline:
-    return Deadline(
-        case_id=row["case_id"],
-        step=Step(row["step"]),
-        base_date=row["base_date"],
-        due=row["due"],
-        school_days=row["school_days"],
-        calendar_days=row["calendar_days"],
-        school_urn=row["school_urn"],
-        round=row["round"],
-        met_on=row["met_on"],
-        acted_on=row["acted_on"],
-    )
-
-
-class SqlDeadlineRepository:
-    """Deadlines of the cases' steps."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def add(self, deadline: Deadline) -> bool:
-        """Record a deadline once; False when that step and round already has one."""
-        values = {
-            "case_id": deadline.case_id,
-            "step": deadline.step.value,
-            "round": deadline.round,
-            "base_date": deadline.base_date,
-            "school_days": deadline.school_days,
-            "calendar_days": deadline.calendar_days,
-            "school_urn": deadline.school_urn,
-            "due": deadline.due,
-        }
-        exists = self.connection.execute(
-            select(deadlines.c.id).where(
-                deadlines.c.case_id == deadline.case_id,
-                deadlines.c.step == deadline.step.value,
-                deadlines.c.round == deadline.round,
-            )
-        ).first()
-        if exists is not None:
-            return False
-        try:
-            with self.connection.begin_nested():
-                self.connection.execute(insert(deadlines).values(**values))
-        except WriteConflict:
-            # Another process recorded it between our look and our insert.
-            return False
-        return True
-
-    def add_new(self, deadline: Deadline) -> None:
-        """Record the first deadline of a case opened in this transaction (it has none yet).
-
-        No look and no savepoint: nobody else can have given the new case a deadline. Should
-        one exist all the same, the unique constraint raises WriteConflict.
-        """
-        self.connection.execute(
-            _INSERT_DEADLINE,
-            {
-                "case_id": deadline.case_id,
-                "step": deadline.step.value,
-                "round": deadline.round,
-                "base_date": deadline.base_date,
-                "school_days": deadline.school_days,
-                "calendar_days": deadline.calendar_days,
-                "school_urn": deadline.school_urn,
-                "due": deadline.due,
-            },
-        )
-
-    def for_case(self, case_id: int) -> list[Deadline]:
-        """Every deadline of the case, in due order."""
-        rows = self.connection.execute(_DEADLINES_OF_CASE, {"case_id": case_id}).mappings()
-        return [_deadline_from_row(r) for r in rows]
-
-    def open(self) -> list[Deadline]:
-        """Every deadline not yet met or acted on."""
-        rows = self.connection.execute(
-            select(deadlines)
-            .where(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
-            .order_by(deadlines.c.id)
-        ).mappings()
-        return [_deadline_from_row(r) for r in rows]
-
-    def update_due(self, deadline: Deadline, due: date) -> None:
-        """Move a deadline's due date (the calendar changed)."""
-        self.connection.execute(
-            update(deadlines)
-            .where(
-                deadlines.c.case_id == deadline.case_id,
-                deadlines.c.step == deadline.step.value,
-                deadlines.c.round == deadline.round,
-            )
-            .values(due=due)
-        )
-
-    def claim(self, deadline: Deadline, on: date) -> bool:
-        """Mark an overdue deadline acted on, if nobody has; True for the one who did."""
-        result = self.connection.execute(
-            update(deadlines)
-            .where(
-                deadlines.c.case_id == deadline.case_id,
-                deadlines.c.step == deadline.step.value,
-                deadlines.c.round == deadline.round,
-                deadlines.c.met_on.is_(None),
-                deadlines.c.acted_on.is_(None),
-            )
-            .values(acted_on=on)
-        )
-        return result.rowcount == 1
-
-    def meet(self, case_id: int, step: Step, on: date) -> None:
-        """Mark every open deadline of that step as met."""
-        self.connection.execute(
-            update(deadlines)
-            .where(
-                and_(
-                    deadlines.c.case_id == case_id,
-                    deadlines.c.step == step.value,
-                    deadlines.c.met_on.is_(None),
-                    deadlines.c.acted_on.is_(None),
-                )
-            )
-            .values(met_on=on)
-        )
-
-
-class SqlCalendarRepository:
-    """Term and closure dates for the council and each school."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def periods(self) -> list[CalendarPeriod]:
-        """Every period, council default first."""
-        rows = self.connection.execute(
-            select(calendar_periods).order_by(
-                calendar_periods.c.school_urn, calendar_periods.c.start_date
-            )
-        ).mappings()
-        return [
-            CalendarPeriod(
-                school_urn=r["school_urn"] or None,
-                start_date=r["start_date"],
-                end_date=r["end_date"],
-                kind=r["kind"],
-            )
-            for r in rows
-        ]
-
-    def replace(self, school_urns: Iterable[str], periods: Sequence[CalendarPeriod]) -> None:
-        """Replace the periods of the schools named ("" = council default) with these."""
-        urns = list(school_urns)
-        self.connection.execute(
-            calendar_periods.delete().where(calendar_periods.c.school_urn.in_(urns))
-        )
-        if periods:
-            self.connection.execute(
-                insert(calendar_periods),
-                [
-                    {
-                        "school_urn": p.school_urn or "",
-                        "start_date": p.start_date,
-                        "end_date": p.end_date,
-                        "kind": p.kind,
-                    }
-                    for p in periods
-                ],
-            )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -11,13 +10,10 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 
 from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.register import REGISTER_COLUMNS
+from missing_education.persistence.columns import aware
 from missing_education.persistence.tables import database_checks, source_records, sources
 
 RECORD_COLUMNS = REGISTER_COLUMNS
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _source(row: RowMapping) -> SourceInfo:
@@ -26,7 +22,7 @@ def _source(row: RowMapping) -> SourceInfo:
         file_name=row["file_name"],
         file_sha256=row["file_sha256"],
         rows=row["rows"],
-        loaded_at=_aware(row["loaded_at"]),
+        loaded_at=aware(row["loaded_at"]),
     )
 
 
@@ -130,7 +126,7 @@ class SqlSourceRepository:
                 case_id=r["case_id"],
                 source_name=r["source_name"],
                 source_sha256=r["source_sha256"],
-                checked_at=_aware(r["checked_at"]),
+                checked_at=aware(r["checked_at"]),
                 fields_searched=tuple(f for f in r["fields_searched"].split(";") if f),
                 decision=r["decision"],
                 best_ref=r["best_ref"],

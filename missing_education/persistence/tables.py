@@ -102,7 +102,7 @@ notifications = Table(
     Column("referrer_name", String(100), nullable=False, default=""),
     Column("referrer_email", String(2000), nullable=False, default=""),
     Column("disposition", String(16), nullable=False),  # opened | linked
-    # This notification's own flags (DOMAIN.md 4.1): a linked one may raise a new concern.
+    # This notification's own flags (docs/domain.md 4.1): a linked one may raise a new concern.
     Column("vulnerabilities", String(2000), nullable=False, default="", server_default=""),
     Column("extra", Text, nullable=False, default="{}"),  # extra columns, kept as notes (JSON)
 )

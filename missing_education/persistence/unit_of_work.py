@@ -9,18 +9,14 @@ from sqlalchemy import Connection, Engine
 
 from missing_education.persistence.attention_repository import SqlAttentionRepository
 from missing_education.persistence.audit_repository import SqlAuditRepository
-from missing_education.persistence.casework_repository import (
-    SqlDecisionRepository,
-    SqlDirectoryRepository,
-    SqlLetterRepository,
-)
+from missing_education.persistence.calendar_repository import SqlCalendarRepository
 from missing_education.persistence.database import ensure_schema
-from missing_education.persistence.repository import (
-    SqlCalendarRepository,
-    SqlCaseRepository,
-    SqlDeadlineRepository,
-    SqlNotificationRepository,
-)
+from missing_education.persistence.deadline_repository import SqlDeadlineRepository
+from missing_education.persistence.decision_repository import SqlDecisionRepository
+from missing_education.persistence.directory_repository import SqlDirectoryRepository
+from missing_education.persistence.letter_repository import SqlLetterRepository
+from missing_education.persistence.notification_repository import SqlNotificationRepository
+from missing_education.persistence.repository import SqlCaseRepository
 from missing_education.persistence.retention_repository import SqlRetentionRepository
 from missing_education.persistence.source_repository import SqlSourceRepository
 from missing_education.persistence.workspace_repository import SqlWorkspaceRepository

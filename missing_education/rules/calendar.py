@@ -1,6 +1,6 @@
 """School calendars: which days are school days for a school, and counting deadlines in them.
 
-Semantics (DOMAIN.md section 3):
+Semantics (docs/domain.md section 3):
 
 * A school day is a weekday, inside a term of that school, not an England bank holiday
   (substitute days included) and not a closure (INSET) day of that school.

@@ -1,6 +1,6 @@
 """Compulsory school age: when it starts and ends for a child, and which year group they are in.
 
-The rules follow DOMAIN.md section 2: Education Act 1996 s8, the Education (Start of Compulsory
+The rules follow docs/domain.md section 2: Education Act 1996 s8, the Education (Start of Compulsory
 School Age) Order 1998 and the Education (School Leaving Date) Order 1997. The leaving date
 depends on when the statutory school year begins (the first term after July, s579(1)); year
 groups use the 1 September to 31 August year.
@@ -103,7 +103,7 @@ def _birthday(date_of_birth: date, age: int) -> date:
     try:
         return date_of_birth.replace(year=date_of_birth.year + age)
     except ValueError:
-        # Born on 29 February: the birthday is 1 March in a common year (DOMAIN.md section 2).
+        # Born on 29 February: the birthday is 1 March in a common year (docs/domain.md section 2).
         return date(date_of_birth.year + age, 3, 1)
 
 

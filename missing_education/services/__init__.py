@@ -13,7 +13,6 @@ from missing_education.services.intake import (
     Rejection,
     ingest_file,
     ingest_rows,
-    read_notification_file,
     triage_cases,
 )
 
@@ -28,7 +27,6 @@ __all__ = [
     "ingest_rows",
     "list_cases",
     "load_calendar",
-    "read_notification_file",
     "recompute_deadlines",
     "school_age_report",
     "triage_cases",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from missing_education.domain import DomainError
+from missing_education.domain import DomainError, case_reference
 from missing_education.domain.attention import (
     DATA,
     LETTER,
@@ -100,3 +100,17 @@ def each_case(
 def _locked(uow: UnitOfWork, step: Callable[[int], StepReport], case_id: int) -> StepReport:
     lock_cases(uow, [case_id])  # two runs naming the same case take turns
     return step(case_id)
+
+
+def step_summary(report: StepReport) -> dict[str, Any]:
+    """A step's report as every door hands it on: counts and case ids, and the cases it flagged
+    as counts by reason category and references (never the reasons, which stay on the case).
+    """
+    return {
+        "cases": report.cases,
+        "letters": report.letters,
+        "actions": report.actions,
+        "case_ids": report.case_ids,
+        "failed": report.failed,
+        "attention": [case_reference(i) for i in sorted(report.attention)],
+    }

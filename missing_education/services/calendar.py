@@ -8,6 +8,7 @@ from pathlib import Path
 
 from missing_education.clock import today
 from missing_education.domain.deadline import due_date
+from missing_education.domain.errors import InputFileRefused
 from missing_education.domain.notification import parse_date
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import CalendarError, CalendarPeriod, SchoolCalendar
@@ -16,12 +17,16 @@ from missing_education.services.tabular import CsvFileError, read_csv
 CALENDAR_COLUMNS = ("school_urn", "start_date", "end_date", "kind")
 
 
-class CalendarFileError(ValueError):
+class CalendarFileError(InputFileRefused):
     """The calendar file is refused whole; `problems` lists every reason."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+    def lines(self) -> list[str]:
+        """Every problem on its own line."""
+        return self.problems
 
 
 @dataclass(frozen=True)

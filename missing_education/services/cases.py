@@ -60,7 +60,7 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         checks = [match_summary(check) for check in uow.sources.checks(case_id)]
         attention = uow.attention.get(case_id)
     school_age = compulsory_school_age(case.child.date_of_birth)
-    # The leaving date as intake worked it out on the term calendar (DOMAIN.md section 2).
+    # The leaving date as intake worked it out on the term calendar (docs/domain.md section 2).
     csa_ends = case.csa_ends or school_age.ends
     open_deadlines = [d for d in deadlines if d.is_open]
     child = case.child

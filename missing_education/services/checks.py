@@ -18,6 +18,7 @@ import pandas as pd
 from missing_education.clock import now
 from missing_education.domain import Case, Outcome
 from missing_education.domain.check import DatabaseCheck, SourceInfo
+from missing_education.domain.errors import InputFileRefused
 from missing_education.matching import Matcher, MatchingInputError, Thresholds, read_register
 from missing_education.ports import UnitOfWork
 
@@ -37,7 +38,7 @@ SOURCE_OUTCOMES: tuple[tuple[str, Outcome], ...] = (
 _MATCHERS: dict[tuple[str, str], Matcher] = {}
 
 
-class SourceFileError(ValueError):
+class SourceFileError(InputFileRefused):
     """A source file is refused; the previous load of that source stays in place."""
 
 

@@ -129,6 +129,19 @@ class AwaitingDecision:
     safeguarding: bool
     flow_run_id: str | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """The decision as `cme decisions --json` prints it."""
+        return {
+            "case_id": self.case_id,
+            "reference": self.reference,
+            "decision": self.kind.value,
+            "round": self.round,
+            "asked_on": self.asked_on.isoformat(),
+            "due_by": self.due_by.isoformat() if self.due_by else None,
+            "overdue": self.overdue,
+            "safeguarding": self.safeguarding,
+        }
+
     def as_row(self) -> dict[str, str]:
         """The row of the `awaiting-decisions` artifact and of `cme decisions`."""
         return {

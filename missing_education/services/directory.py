@@ -8,6 +8,7 @@ from typing import Any
 
 from missing_education.domain.directory import School
 from missing_education.domain.email_address import email_problem
+from missing_education.domain.errors import InputFileRefused
 from missing_education.ports import UnitOfWork
 from missing_education.services.tabular import CsvFileError, read_csv
 
@@ -15,7 +16,7 @@ SCHOOL_COLUMNS = ("urn", "name", "email", "address_line1", "town", "postcode")
 OFFICER_COLUMNS = ("code", "name", "email", "phone", "areas", "capacity")
 
 
-class DirectoryFileError(ValueError):
+class DirectoryFileError(InputFileRefused):
     """A schools or officers file is refused; `problems` lists every reason."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
-from missing_education.clock import now
+from missing_education.clock import moment
 from missing_education.domain import (
     NOTIFICATION_COLUMNS,
     REQUIRED_COLUMNS,
@@ -25,6 +26,7 @@ from missing_education.domain import (
 )
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.directory import postcode_district
+from missing_education.domain.errors import InputFileRefused
 from missing_education.domain.residence import Residence, residence
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
@@ -45,7 +47,7 @@ CONFLICT_ATTEMPTS = 5
 CONFLICT_BACKOFF_SECONDS = 0.05
 
 
-class IntakeFileError(ValueError):
+class IntakeFileError(InputFileRefused):
     """The whole file is refused (unreadable, or a required column is missing); nothing written."""
 
 
@@ -78,8 +80,22 @@ class IntakeReport:
     taken_in_case_ids: list[int] = field(default_factory=list)
     resume_case_ids: list[int] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        """The report as the CLI prints it with --json."""
+    @property
+    def to_acknowledge(self) -> list[int]:
+        """Cases whose referrers are acknowledged: opened, linked, and rows taken in before
+        (a run that crashed after its intake but before the letters left those unanswered).
+        """
+        return _unique(self.opened_case_ids + self.linked_case_ids + self.taken_in_case_ids)
+
+    @property
+    def to_investigate(self) -> list[int]:
+        """Cases whose investigation starts: opened now, or opened before and never begun."""
+        return _unique(self.opened_case_ids + self.resume_case_ids)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as `cme ingest --json` prints it and the receive-notifications flow uses it:
+        counts, row reasons (naming fields, never values) and case ids only.
+        """
         return {
             "received": self.received,
             "opened": self.opened,
@@ -90,7 +106,11 @@ class IntakeReport:
             "rejected": self.rejected,
             "rejections": [{"row": r.row, "reason": r.reason} for r in self.rejections],
             "warnings": self.warnings,
-            "case_ids": self.opened_case_ids,
+            "opened_case_ids": self.opened_case_ids,
+            "linked_case_ids": self.linked_case_ids,
+            "out_of_area_case_ids": self.out_of_area_case_ids,
+            "to_acknowledge": self.to_acknowledge,
+            "to_investigate": self.to_investigate,
         }
 
     def add(self, other: IntakeReport) -> None:
@@ -103,15 +123,6 @@ class IntakeReport:
         self.taken_in_case_ids += [
             i for i in other.taken_in_case_ids if i not in self.taken_in_case_ids
         ]
-
-
-@dataclass(frozen=True)
-class NotificationFile:
-    """A notification file read and checked: good rows and rejected ones."""
-
-    notifications: list[tuple[int, Notification]]
-    rejections: list[Rejection]
-    warnings: list[str]
 
 
 @dataclass
@@ -162,11 +173,8 @@ def open_notification_file(path: Path, *, today: date) -> Iterator[NotificationS
         raise IntakeFileError(str(error)) from None
 
 
-def read_notification_file(path: Path, *, today: date) -> NotificationFile:
-    """Read and check a whole notification CSV; raise IntakeFileError if it must be refused."""
-    with open_notification_file(path, today=today) as stream:
-        good = list(stream.rows)
-        return NotificationFile(good, stream.rejections, stream.warnings)
+def _unique(case_ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(case_ids))
 
 
 def _batches(
@@ -215,8 +223,8 @@ def _ingest_batch(
             notification,
             status=Status.RECEIVED,
             opened_on=today,
-            history=[_opened_entry(source, row_number)],
-            # The leaving date depends on the autumn term's first day (DOMAIN.md section 2).
+            history=[_opened_entry(source, row_number, today)],
+            # The leaving date depends on the autumn term's first day (docs/domain.md section 2).
             school_age=compulsory_school_age(
                 notification.date_of_birth, calendar.autumn_term_start
             ),
@@ -225,7 +233,7 @@ def _ingest_batch(
             case.id, notification, source=source, row=row_number, disposition="opened"
         )
         taken[notification.fingerprint] = case.id
-        # Not located within 20 school days of the notification: escalate (DOMAIN 4.8).
+        # Not located within 20 school days of the notification: escalate (docs/domain.md 4.8).
         # The case was opened just now, in this transaction: it has no deadline to look for.
         uow.deadlines.add_new(
             new_deadline(
@@ -304,9 +312,9 @@ def ingest_rows(
     return report
 
 
-def _opened_entry(source: str, row_number: int) -> HistoryEntry:
+def _opened_entry(source: str, row_number: int, today: date) -> HistoryEntry:
     return HistoryEntry(
-        at=now(),
+        at=moment(today),
         who=SYSTEM,
         from_status=None,
         to_status=Status.RECEIVED,
@@ -362,7 +370,7 @@ def _triage(
                 case.close(
                     Outcome.NOT_CME,
                     on=today,
-                    at=now(),
+                    at=moment(today),
                     who=SYSTEM,
                     why="not of compulsory school age on the referral date",
                 )
@@ -374,7 +382,7 @@ def _triage(
                 case.close(
                     Outcome.OUT_OF_AREA,
                     on=today,
-                    at=now(),
+                    at=moment(today),
                     who=SYSTEM,
                     why="lives outside the council's area (postcode "
                     f"{postcode_district(case.child.postcode)}): handed to the council there",
@@ -384,7 +392,7 @@ def _triage(
             else:
                 case.move_to(
                     Status.INVESTIGATING,
-                    at=now(),
+                    at=moment(today),
                     who=SYSTEM,
                     why="of compulsory school age and not on a roll: investigation starts",
                 )

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from missing_education.domain.errors import InputFileRefused
 from missing_education.private_files import make_private_dir, write_private
 from missing_education.settings import Settings
 
@@ -23,7 +24,7 @@ FILE_ID = re.compile(r"^f-[0-9a-f]{16}$")
 INBOX_SUFFIXES = {".csv"}
 
 
-class HeldFileError(ValueError):
+class HeldFileError(InputFileRefused):
     """No held file has that id (or the id is not one)."""
 
 

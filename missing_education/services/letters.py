@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from missing_education.clock import now
+from missing_education.clock import moment
 from missing_education.domain import Case
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, Recipient
 from missing_education.letters import Letterhead, render_letters
@@ -127,7 +127,7 @@ def issue_letters(
                     "sha256": letter.sha256,
                     "pages": letter.pages,
                     "path": str(path),
-                    "created_at": now(),
+                    "created_at": moment(today),
                     "replaces_letter_id": request.replaces.id if request.replaces else None,
                     "status": Delivery.QUEUED.value,
                 }

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from missing_education.clock import now
+from missing_education.clock import moment, now
 from missing_education.delivery import DeliveryError, Email, Transport
 from missing_education.domain import case_reference
 from missing_education.domain.csv_safety import neutralise_formula
@@ -105,7 +105,7 @@ def send_queued(
     Message-ID) when asked.
     """
     report = SendReport()
-    moment = at or now()
+    started = at or now()
     with uow:
         candidates = uow.letters.outbox((Delivery.QUEUED, Delivery.SENDING))
         for letter in candidates:
@@ -117,7 +117,7 @@ def send_queued(
                     continue
                 claimed = True
             else:
-                if letter.next_attempt_at is not None and letter.next_attempt_at > moment:
+                if letter.next_attempt_at is not None and letter.next_attempt_at > started:
                     report.waiting += 1
                     continue
                 claimed = uow.letters.claim(letter.id, Delivery.QUEUED, Delivery.SENDING)
@@ -149,7 +149,7 @@ def send_queued(
                     status=Delivery.FAILED if give_up else Delivery.QUEUED,
                     attempts=attempts,
                     last_error=str(error)[:500],
-                    next_attempt_at=None if give_up else moment + delay,
+                    next_attempt_at=None if give_up else started + delay,
                 )
                 uow.commit()
                 if give_up:
@@ -196,13 +196,13 @@ def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pr
         if not pending:
             return None
         folder = make_private_dir(settings.home / "print" / today.isoformat())
-        stamp = now().strftime("%H%M%S%f")
+        stamp = moment(today).strftime("%H%M%S%f")
         pdf_path = folder / f"print-batch-{stamp}.pdf"
         manifest_path = folder / f"print-batch-{stamp}-manifest.csv"
         batch = uow.letters.add_print_batch(
             {
                 "created_on": today,
-                "created_at": now(),
+                "created_at": moment(today),
                 "pdf_path": str(pdf_path),
                 "manifest_path": str(manifest_path),
                 "letters": len(pending),

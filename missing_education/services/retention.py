@@ -1,7 +1,7 @@
 """Retention: a closed case keeps its personal data for the retention period, then loses it.
 
 UK GDPR Art 5(1)(e): kept no longer than necessary. The period runs from closure
-(`retention_years`, 7 by default, DOMAIN.md section 9). An anonymised case keeps what the
+(`retention_years`, 7 by default, docs/domain.md section 9). An anonymised case keeps what the
 statistics and the audit trail need (status, outcome, dates, reason codes, who did what and
 when) and nothing that identifies the child or the family; its letter files are deleted, and
 a print batch's files once every letter in them has gone.
@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from missing_education.clock import now
+from missing_education.clock import moment
 from missing_education.domain import SYSTEM, HistoryEntry, Status, case_reference
 from missing_education.domain.attention import Attention
 from missing_education.ports import UnitOfWork
@@ -107,7 +107,7 @@ def apply_retention(uow: UnitOfWork, *, settings: Settings, today: date) -> Rete
 
 def _anonymise(uow: UnitOfWork, case_id: int, why: str, today: date) -> int:
     entry = HistoryEntry(
-        at=now(), who=SYSTEM, from_status=Status.CLOSED, to_status=Status.CLOSED, why=why
+        at=moment(today), who=SYSTEM, from_status=Status.CLOSED, to_status=Status.CLOSED, why=why
     )
     removed = uow.retention.anonymise(case_id, entry, today)
     return sum(_delete(path) for path in removed.letter_paths + removed.print_batch_paths)

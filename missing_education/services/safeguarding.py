@@ -1,6 +1,6 @@
 """Safeguarding on every notification: each new concern goes to MASH the day it arrives."""
 
-# DOMAIN.md section 4.1: a concern at intake goes to children's social care at once and CME
+# docs/domain.md section 4.1: a concern at intake goes to children's social care at once and CME
 # steps never delay it; a new concern on a notification linked to an open case is a new
 # referral; an unknown flag is kept, treated as a possible risk and put to a person to map.
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from missing_education.domain.errors import InputFileRefused
+
 # Spreadsheet rows: the header is row 1, so the first record is row 2.
 FIRST_DATA_ROW = 2
 # No real row comes near this (22 columns of at most 2,000 characters); longer lines are skipped
@@ -72,7 +74,7 @@ class CsvStream:
         return min(self.size, self._raw.tell())
 
 
-class CsvFileError(ValueError):
+class CsvFileError(InputFileRefused):
     """The file cannot be read as a CSV file with a header."""
 
 

@@ -36,7 +36,7 @@ from missing_education.domain import NOTIFICATION_COLUMNS, case_reference
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.procedure import Procedure
 from missing_education.settings import load_settings
-from missing_education.synthetic import autumn_2026_calendar, write_csv
+from synthetic.council import autumn_2026_calendar, write_csv
 from tasks.decisions import suspend_key
 
 REPO = Path(__file__).resolve().parents[2]

@@ -42,7 +42,7 @@ from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
-from missing_education.synthetic import synthetic_notifications, write_csv
+from synthetic.council import synthetic_notifications, write_csv
 
 pytestmark = pytest.mark.prefect
 
@@ -250,13 +250,14 @@ def test_a_review_that_could_not_finish_a_case_ends_failed_saying_how_many_and_w
 
 
 def test_the_cme_command_runs_ingest_as_a_flow_with_prefect_orchestration(
-    harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    harness: None, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(cli, "ORCHESTRATION", PrefectOrchestration())
     path = notification_file(tmp_path / "n.csv", 3, seed=21)
     before = flow_run_count("receive-notifications")
 
-    result = CliRunner().invoke(cli.app, ["ingest", str(path), "--json"])
+    result = CliRunner().invoke(
+        cli.app, ["ingest", str(path), "--json"], obj=PrefectOrchestration()
+    )
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout[result.stdout.index("{") :])
@@ -270,7 +271,7 @@ def test_smtp_settings_come_from_the_cme_smtp_block_when_one_is_saved(
 ) -> None:
     from prefect_email import EmailServerCredentials
 
-    from tasks.casework import MAIL_BLOCK, mail_settings
+    from tasks.letters import MAIL_BLOCK, mail_settings
 
     configured = load_settings().mail
     assert mail_settings(configured) == configured, "no block: the settings stand"

@@ -43,10 +43,10 @@ from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
+from missing_education.services.receiving import receive_file
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_schools,

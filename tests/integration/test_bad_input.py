@@ -17,20 +17,31 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from missing_education.cli import app
-from missing_education.domain import NOTIFICATION_COLUMNS
+from missing_education.domain import NOTIFICATION_COLUMNS, Notification
 from missing_education.domain.csv_safety import FORMULA_STARTS, neutralise_formula
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.services.checks import SourceFileError, load_source
 from missing_education.services.intake import (
     IntakeFileError,
+    Rejection,
     ingest_file,
-    read_notification_file,
+    open_notification_file,
 )
 from missing_education.settings import load_settings
 from tasks.inbox import write_rejects
 
 TODAY = date(2026, 11, 25)
+
+
+def read_whole(
+    path: Path, *, today: date
+) -> tuple[list[tuple[int, Notification]], list[Rejection]]:
+    """Every row of a notification file, checked: the good ones and the rejections."""
+    with open_notification_file(path, today=today) as stream:
+        return list(stream.rows), stream.rejections
+
+
 # Deterministic: the same examples on every run and machine (a fixed seed, no example database).
 QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 EXAMPLES = settings(max_examples=40, deadline=None, database=None, suppress_health_check=QUIET)
@@ -99,16 +110,16 @@ def test_every_row_of_any_file_is_accepted_or_rejected_with_a_reason(
 ) -> None:
     path = write_file(tmp_path / "n.csv", rows, encoding)
 
-    checked = read_notification_file(path, today=TODAY)
+    notifications, rejections = read_whole(path, today=TODAY)
 
-    accepted = [number for number, _ in checked.notifications]
-    rejected = [r.row for r in checked.rejections]
-    assert all(r.reason for r in checked.rejections)
+    accepted = [number for number, _ in notifications]
+    rejected = [r.row for r in rejections]
+    assert all(r.reason for r in rejections)
     # Spreadsheet row numbers: header is row 1; a blank line counts as a row but holds nothing.
     expected = [i + 2 for i, row in enumerate(sent(rows, encoding)) if not blank(row)]
     assert sorted(accepted + rejected) == expected
     if encoding != "cp1252":  # the text comes back as it was sent
-        for number, notification in checked.notifications:
+        for number, notification in notifications:
             assert notification.forename == rows[number - 2]["forename"].strip()
 
 
@@ -122,12 +133,12 @@ def test_any_bytes_after_the_header_are_rows_taken_in_or_rejected_never_a_traceb
     good = ",".join(GOOD.get(name, "") for name in NOTIFICATION_COLUMNS).encode()
     path.write_bytes(header + b"\n" + good + b"\n" + tail)
 
-    checked = read_notification_file(path, today=TODAY)
+    notifications, rejections = read_whole(path, today=TODAY)
 
-    numbers = [n for n, _ in checked.notifications] + [r.row for r in checked.rejections]
+    numbers = [n for n, _ in notifications] + [r.row for r in rejections]
     assert len(numbers) == len(set(numbers))
     assert 2 in numbers
-    assert all(r.reason for r in checked.rejections)
+    assert all(r.reason for r in rejections)
 
 
 @FEW
@@ -284,5 +295,5 @@ def test_a_file_that_is_not_a_csv_file_is_refused_whole_with_a_reason(tmp_path: 
         path = tmp_path / name
         path.write_bytes(data)
         with pytest.raises(IntakeFileError) as refused:
-            read_notification_file(path, today=TODAY)
+            read_whole(path, today=TODAY)
         assert name in str(refused.value)

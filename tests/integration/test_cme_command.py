@@ -262,3 +262,57 @@ def test_the_installed_cme_command_runs() -> None:
     assert "Children Missing Education" in result.stdout
     for name in ("ingest", "cases", "case", "calendar", "school-age", "db"):
         assert name in result.stdout
+
+
+class RecordingOrchestration:
+    """An orchestration that says what it was asked to run (no flows, no database)."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, date]] = []
+
+    def receive_file(self, path: Path, *, settings: Any, today: date) -> dict[str, Any]:
+        raise AssertionError("not asked in this test")
+
+    def sweep(self, *, settings: Any, today: date) -> dict[str, Any]:
+        self.asked.append(("sweep", today))
+        return {"actions": {"reminded": 2}, "letters": 2, "failed": {}, "attention": []}
+
+    def decision_runs(self) -> Any:
+        raise AssertionError("not asked in this test")
+
+
+def test_a_command_runs_its_flow_through_the_orchestration_the_command_was_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CME_TODAY", "2026-11-25")
+    given = RecordingOrchestration()
+
+    result = CliRunner().invoke(app, ["sweep"], obj=given)
+
+    assert result.exit_code == 0, result.output
+    assert given.asked == [("sweep", date(2026, 11, 25))]
+    assert "reminded: 2" in result.stdout
+
+
+def test_every_file_a_command_refuses_whole_is_said_as_error_lines_by_the_root_command() -> None:
+    from missing_education.domain.errors import InputFileRefused
+    from missing_education.matching import MatchingInputError
+    from missing_education.private_files import OutputPathError
+    from missing_education.services.calendar import CalendarFileError
+    from missing_education.services.checks import SourceFileError
+    from missing_education.services.directory import DirectoryFileError
+    from missing_education.services.intake_files import HeldFileError
+    from missing_education.services.tabular import CsvFileError
+
+    refused = (
+        services.IntakeFileError,
+        HeldFileError,
+        CalendarFileError,
+        DirectoryFileError,
+        SourceFileError,
+        CsvFileError,
+        MatchingInputError,
+        OutputPathError,
+    )
+    assert all(issubclass(error, InputFileRefused) for error in refused)
+    assert CalendarFileError(["row 2: a", "row 3: b"]).lines() == ["row 2: a", "row 3: b"]

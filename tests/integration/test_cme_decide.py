@@ -28,7 +28,7 @@ def case_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     path.write_text(NOTIFICATION, encoding="utf-8")
     result = cme("ingest", str(path), "--json")
     assert result.exit_code == 0, result.output
-    (opened,) = json.loads(result.stdout)["case_ids"]
+    (opened,) = json.loads(result.stdout)["opened_case_ids"]
     return int(opened)
 
 

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from missing_education.cli import app
-from missing_education.matching import synthetic_notifications, synthetic_population
+from synthetic.noisy_notifications import synthetic_notifications
+from synthetic.register import synthetic_population
 
 
 def cme(*args: str) -> Result:

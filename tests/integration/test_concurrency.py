@@ -19,18 +19,18 @@ from missing_education.domain import NOTIFICATION_COLUMNS, Status, parse_notific
 from missing_education.domain.letter import Channel
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.rules.school_age import is_of_compulsory_school_age
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.intake import (
     IntakeReport,
     ingest_file,
     ingest_rows,
-    read_notification_file,
+    open_notification_file,
     triage_cases,
 )
 from missing_education.services.outbox import make_print_batch, message_id, send_queued
+from missing_education.services.receiving import receive_file
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 from tests.integration.test_outbox_smtp import MailServer
 
 pytestmark = [
@@ -195,10 +195,9 @@ def test_two_triages_of_the_same_received_cases_write_one_history_entry_each(
 ) -> None:
     path = council.file("n.csv", good_rows(10, seed=21))
     # An intake that crashed before its triage: the cases wait in "received".
-    checked = read_notification_file(path, today=DAY)
-    report = ingest_rows(
-        council.uow(), checked.notifications, source="n.csv", settings=council.settings, today=DAY
-    )
+    with open_notification_file(path, today=DAY) as stream:
+        rows = list(stream.rows)
+    report = ingest_rows(council.uow(), rows, source="n.csv", settings=council.settings, today=DAY)
     ids = report.opened_case_ids
 
     race(

@@ -15,11 +15,11 @@ from missing_education.cli import main
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.ports import WriteConflict
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.intake import ingest_file
+from missing_education.services.receiving import receive_file
 from missing_education.settings import load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 
 DAY = date(2026, 11, 16)
 
@@ -42,7 +42,9 @@ def test_a_rerun_after_a_crash_before_the_letters_acknowledges_and_investigates_
     first = ingest_file(SqlUnitOfWork(database_url), notifications, settings=settings, today=DAY)
     assert first.opened > 10
 
-    again = receive_file(SqlUnitOfWork(database_url), notifications, settings=settings, today=DAY)
+    again = receive_file(
+        SqlUnitOfWork(database_url), notifications, settings=settings, today=DAY
+    ).as_dict()
 
     assert again["opened"] == 0 and again["duplicates"] == first.received - first.rejected
     with SqlUnitOfWork(database_url) as uow:

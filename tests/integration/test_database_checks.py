@@ -13,7 +13,7 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import checks
 from missing_education.services.procedure import Procedure
 from missing_education.settings import load_settings
-from missing_education.synthetic import write_csv
+from synthetic.council import write_csv
 
 TODAY = date(2026, 11, 25)
 REGISTER = ("ref", "forename", "surname", "date_of_birth", "sex", "upn", "postcode")

@@ -10,7 +10,7 @@ from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.procedure import Procedure
 from missing_education.settings import load_settings
-from missing_education.synthetic import write_csv
+from synthetic.council import write_csv
 from tasks.decisions import claim_pending_decision, decision_answered_by_run
 
 TODAY = date(2026, 11, 25)

@@ -108,7 +108,7 @@ def test_work_is_visible_inside_its_own_transaction(uow: UnitOfWork) -> None:
     with uow:
         case = uow.cases.add(child(upn="A123456789012"), status=Status.RECEIVED, opened_on=TODAY)
         uow.notifications.add(case.id, child(), source="n.csv", row=2, disposition="opened")
-        assert uow.notifications.seen(child().fingerprint)
+        assert uow.notifications.cases_for([child().fingerprint]) == {child().fingerprint: case.id}
         assert uow.cases.find_open(child(forename="Someone")) is None
         assert uow.cases.find_open(child(forename="X", upn="A123456789012")) == case.id
 
@@ -262,8 +262,8 @@ def test_the_case_a_notification_joined_is_found_by_its_fingerprint(uow: UnitOfW
     with uow:
         case = uow.cases.add(child(), status=Status.RECEIVED, opened_on=TODAY)
         uow.notifications.add(case.id, child(), source="n.csv", row=2, disposition="opened")
-        assert uow.notifications.case_for(child().fingerprint) == case.id
-        assert uow.notifications.case_for(child(forename="Someone").fingerprint) is None
+        found = uow.notifications.cases_for([child().fingerprint, child(forename="X").fingerprint])
+        assert found == {child().fingerprint: case.id}
 
 
 @pytest.mark.parametrize(

@@ -32,11 +32,11 @@ from missing_education.domain import (
 )
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.rules.school_age import is_of_compulsory_school_age
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
+from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 from tests.e2e.conftest import wait_for
 
 pytestmark = [

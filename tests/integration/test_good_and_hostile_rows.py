@@ -22,10 +22,10 @@ from missing_education.domain import Status
 from missing_education.domain.deadline import Step
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
-from missing_education.services.casework import receive_file
+from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import autumn_2026_calendar, write_csv
+from synthetic.council import autumn_2026_calendar, write_csv
 
 REFERRAL = date(2026, 11, 16)
 HEADER = [
@@ -115,7 +115,7 @@ def test_every_good_row_is_opened_every_bad_row_rejected_and_every_good_case_esc
     path = tmp_path / f"notifications-{example}.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
 
-    report = receive_file(SqlUnitOfWork(url), path, settings=settings_, today=REFERRAL)
+    report = receive_file(SqlUnitOfWork(url), path, settings=settings_, today=REFERRAL).as_dict()
 
     assert report["opened"] == len(good_rows), report
     assert [r["row"] for r in report["rejections"]] == bad_rows, report

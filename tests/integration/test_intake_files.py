@@ -11,7 +11,7 @@ from sqlalchemy import Table, func, select
 from missing_education import services
 from missing_education.domain import Notification
 from missing_education.persistence import SqlUnitOfWork, ensure_schema
-from missing_education.persistence.repository import SqlNotificationRepository
+from missing_education.persistence.notification_repository import SqlNotificationRepository
 from missing_education.persistence.tables import cases, notifications
 from missing_education.settings import load_settings
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -17,10 +18,12 @@ from missing_education.cli import app
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.domain.deadline import Step
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.attention import step_summary
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
-from missing_education.services.casework import receive_file, sweep
-from missing_education.settings import load_settings
-from missing_education.synthetic import autumn_2026_calendar, write_csv
+from missing_education.services.receiving import receive_file
+from missing_education.services.sweep import review_cases
+from missing_education.settings import Settings, load_settings
+from synthetic.council import autumn_2026_calendar, write_csv
 
 REFERRAL = date(2026, 11, 16)
 
@@ -57,6 +60,11 @@ def setup(url: str, tmp_path: Path) -> None:
     import_calendar(SqlUnitOfWork(url), tmp_path / "calendar.csv")
 
 
+def sweep(url: str, settings: Settings, today: date) -> dict[str, Any]:
+    """The daily case review's summary, as `cme sweep --json` prints it."""
+    return step_summary(review_cases(SqlUnitOfWork(url), settings=settings, today=today))
+
+
 def test_intake_flags_the_case_whose_letters_fail_and_acknowledges_every_other(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -64,7 +72,9 @@ def test_intake_flags_the_case_whose_letters_fail_and_acknowledges_every_other(
     block_letters(3)
     path = write_csv(tmp_path / "n.csv", rows(5), NOTIFICATION_COLUMNS)
     settings = load_settings()
-    report = receive_file(SqlUnitOfWork(database_url), path, settings=settings, today=REFERRAL)
+    report = receive_file(
+        SqlUnitOfWork(database_url), path, settings=settings, today=REFERRAL
+    ).as_dict()
     assert report["opened"] == 5
     assert report["failed"] == {"unexpected": 1}
     assert report["attention"] == ["CME-000003"]
@@ -93,7 +103,9 @@ def test_the_sweep_escalates_every_other_case_flags_the_bad_one_and_retries_it_n
         locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)
     day_after = calendar.add_school_days(locate_by, 1)
 
-    result = sweep(SqlUnitOfWork(database_url), settings=settings, today=day_after)
+    result = step_summary(
+        review_cases(SqlUnitOfWork(database_url), settings=settings, today=day_after)
+    )
 
     assert result["actions"]["escalated_not_located"] == 4
     assert result["failed"] == {"unexpected": 1}
@@ -117,7 +129,9 @@ def test_the_sweep_escalates_every_other_case_flags_the_bad_one_and_retries_it_n
     # Fixed (the folder is back): the next sweep escalates it and the flag goes.
     blocked.unlink()
     next_day = calendar.add_school_days(day_after, 1)
-    again = sweep(SqlUnitOfWork(database_url), settings=settings, today=next_day)
+    again = step_summary(
+        review_cases(SqlUnitOfWork(database_url), settings=settings, today=next_day)
+    )
     assert again["actions"] == {"escalated_not_located": 1}
     assert again["failed"] == {}
     with SqlUnitOfWork(database_url) as uow:
@@ -165,8 +179,12 @@ def test_a_case_row_that_cannot_even_be_read_is_flagged_and_the_sweep_goes_on(
     with sqlite3.connect(database) as connection:
         connection.execute("UPDATE cases SET date_of_birth = 'not a date' WHERE id = 3")
 
-    result = sweep(
-        SqlUnitOfWork(url), settings=load_settings(), today=calendar.add_school_days(locate_by, 1)
+    result = step_summary(
+        review_cases(
+            SqlUnitOfWork(url),
+            settings=load_settings(),
+            today=calendar.add_school_days(locate_by, 1),
+        )
     )
 
     assert result["actions"]["escalated_not_located"] == 3

@@ -19,18 +19,18 @@ from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.domain.deadline import Step
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
+from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_schools,
     write_csv,
 )
+from synthetic.simulation import END_OF_SPRING_TERM, FIRST_DAY, SEED, school_days, typeset_later
 from tests.integration.test_one_bad_record import block_letters
-from tests.simulation import END_OF_SPRING_TERM, FIRST_DAY, SEED, school_days, typeset_later
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -51,7 +51,7 @@ def test_a_letter_breaking_record_among_1000_cases_stops_no_other_escalation_all
     rows = synthetic_notifications(1000, seed=SEED, referral_date=FIRST_DAY)
     path = write_csv(tmp_path / "notifications.csv", rows, NOTIFICATION_COLUMNS)
     monkeypatch.setenv("CME_TODAY", FIRST_DAY.isoformat())
-    intake = receive_file(SqlUnitOfWork(url), path, settings=settings, today=FIRST_DAY)
+    intake = receive_file(SqlUnitOfWork(url), path, settings=settings, today=FIRST_DAY).as_dict()
     assert intake["opened"] >= 900
     assert intake["failed"] == {}
 

@@ -26,7 +26,6 @@ from missing_education.delivery import SmtpTransport
 from missing_education.domain import NOTIFICATION_COLUMNS, case_reference
 from missing_education.domain.letter import Channel, Delivery, LetterRecord
 from missing_education.persistence import SqlUnitOfWork
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.outbox import (
     confirm_print_batch,
@@ -34,8 +33,9 @@ from missing_education.services.outbox import (
     message_id,
     send_queued,
 )
+from missing_education.services.receiving import receive_file
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 
 DAY = date(2026, 11, 16)
 NINE = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

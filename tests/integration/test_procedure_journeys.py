@@ -36,7 +36,7 @@ from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import autumn_2026_calendar, write_csv
+from synthetic.council import autumn_2026_calendar, write_csv
 
 T = TypeVar("T")
 

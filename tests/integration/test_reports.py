@@ -31,7 +31,6 @@ from missing_education.domain.decision import DECISIONS
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.reports import DFE_REASONS
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import (
     OFFICER_COLUMNS,
     SCHOOL_COLUMNS,
@@ -39,17 +38,18 @@ from missing_education.services.directory import (
     import_schools,
 )
 from missing_education.services.procedure import Procedure
+from missing_education.services.receiving import receive_file
 from missing_education.services.reports import case_facts, export_case, weekly_report
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_officers,
     synthetic_schools,
     write_csv,
 )
-from tests.simulation import ANSWER_TIMES, typeset_later
+from synthetic.simulation import ANSWER_TIMES, typeset_later
 
 FIRST_WAVE = date(2026, 11, 16)
 SECOND_WAVE = date(2027, 1, 11)
@@ -388,8 +388,8 @@ def test_reports_read_the_same_on_postgresql_as_on_sqlite(
         settings=settings,
         today=day,
     )
-    assert made.figures.headline["new_cases"] == intake["opened"]
-    assert made.figures.headline["closed_cases"] == intake["not_cme"]
+    assert made.figures.headline["new_cases"] == intake.intake.opened
+    assert made.figures.headline["closed_cases"] == intake.intake.not_cme
     export = export_case(
         SqlUnitOfWork(database_url), 1, out=tmp_path / "1.pdf", settings=settings, today=day
     )

@@ -21,13 +21,13 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
 from missing_education.persistence.tables import metadata
 from missing_education.services import retention
-from missing_education.services.casework import receive_file
 from missing_education.services.decisions import answer_decision
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.outbox import make_print_batch
+from missing_education.services.receiving import receive_file
 from missing_education.services.retention import apply_retention, retention_cutoff
 from missing_education.settings import Settings, load_settings
-from missing_education.synthetic import synthetic_schools, write_csv
+from synthetic.council import synthetic_schools, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
 OPENED = date(2019, 3, 4)
@@ -86,7 +86,7 @@ class Council:
         row = {**CHILD, **changes}
         path = write_csv(self.folder / f"n{self.files}.csv", [row], NOTIFICATION_COLUMNS)
         report = receive_file(self.uow(), path, settings=self.settings, today=OPENED)
-        (case_id,) = report["case_ids"]
+        (case_id,) = report.intake.opened_case_ids
         return int(case_id)
 
     def close(self, case_id: int, on: date) -> None:

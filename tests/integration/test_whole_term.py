@@ -23,7 +23,6 @@ from missing_education.domain import (
 )
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
-from missing_education.services.casework import receive_file
 from missing_education.services.directory import (
     OFFICER_COLUMNS,
     SCHOOL_COLUMNS,
@@ -31,16 +30,17 @@ from missing_education.services.directory import (
     import_schools,
 )
 from missing_education.services.procedure import Procedure
+from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_cases
 from missing_education.settings import load_settings
-from missing_education.synthetic import (
+from synthetic.council import (
     autumn_2026_calendar,
     synthetic_notifications,
     synthetic_officers,
     synthetic_schools,
     write_csv,
 )
-from tests.simulation import (
+from synthetic.simulation import (
     END_OF_SPRING_TERM,
     EVERY_BRANCH,
     FIRST_DAY,
@@ -71,7 +71,7 @@ def test_a_term_of_200_cases_ends_with_every_case_closed_or_legally_open(
     rows = synthetic_notifications(200, seed=SEED, referral_date=FIRST_DAY)
     path = write_csv(tmp_path / "notifications.csv", rows, NOTIFICATION_COLUMNS)
     monkeypatch.setenv("CME_TODAY", FIRST_DAY.isoformat())
-    intake = receive_file(SqlUnitOfWork(url), path, settings=settings, today=FIRST_DAY)
+    intake = receive_file(SqlUnitOfWork(url), path, settings=settings, today=FIRST_DAY).as_dict()
     assert intake["opened"] >= 195
 
     with SqlUnitOfWork(url) as uow:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from missing_education import services
-from missing_education.clock import LONDON, ClockError, now, today
+from missing_education.clock import LONDON, ClockError, moment, now, today
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.settings import SettingsError, load_settings
 
@@ -31,6 +31,45 @@ def test_now_lands_on_the_injected_day_in_london(day: str, monkeypatch: pytest.M
     moment = now()
     assert moment.tzinfo is UTC
     assert moment.astimezone(LONDON).date() == date.fromisoformat(day)
+
+
+def test_a_moment_lands_on_the_day_it_is_given_whatever_cme_today_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CME_TODAY", "2026-11-25")
+
+    stamped = moment(date(2027, 2, 3))
+
+    assert stamped.tzinfo is UTC
+    assert stamped.astimezone(LONDON).date() == date(2027, 2, 3)
+
+
+def test_an_intake_stamps_the_case_history_with_the_day_it_was_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from missing_education.domain import NOTIFICATION_COLUMNS
+    from synthetic.council import synthetic_notifications, write_csv
+
+    monkeypatch.setenv("CME_TODAY", "2026-11-25")
+    monkeypatch.setenv("CME_HOME", str(tmp_path))
+    monkeypatch.setenv("CME_DATABASE_URL", f"sqlite:///{tmp_path / 'cases.db'}")
+    settings = load_settings()
+    path = write_csv(
+        tmp_path / "n.csv",
+        synthetic_notifications(1, seed=3, referral_date=date(2026, 11, 30)),
+        NOTIFICATION_COLUMNS,
+    )
+
+    services.ingest_file(
+        SqlUnitOfWork(settings.effective_database_url),
+        path,
+        settings=settings,
+        today=date(2026, 12, 1),
+    )
+
+    with SqlUnitOfWork(settings.effective_database_url) as uow:
+        history = uow.cases.get(1).history
+    assert {entry.at.astimezone(LONDON).date() for entry in history} == {date(2026, 12, 1)}
 
 
 def test_a_cme_today_that_is_not_a_date_is_a_clock_error(monkeypatch: pytest.MonkeyPatch) -> None:

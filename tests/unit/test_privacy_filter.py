@@ -97,3 +97,30 @@ def test_a_handler_with_the_filter_writes_no_personal_details(
     written = stream.getvalue()
     assert "07700" not in written and "A1234" not in written and "@" not in written
     assert written.count(REDACTED) == 3
+
+
+def test_a_logger_without_the_filter_writes_no_personal_details_once_tasks_is_imported() -> None:
+    import tasks  # noqa: F401  (importing the package installs the redaction)
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("tests.privacy.unfiltered")
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("letter to %s at %s", "office@school.example", "DE4 3AG")
+    finally:
+        logger.removeHandler(handler)
+
+    assert stream.getvalue() == f"letter to {REDACTED} at {REDACTED}\n"
+
+
+def test_installing_the_redaction_twice_wraps_the_record_factory_once() -> None:
+    from tasks.privacy import install_redaction
+
+    install_redaction()
+    factory = logging.getLogRecordFactory()
+    install_redaction()
+
+    assert logging.getLogRecordFactory() is factory

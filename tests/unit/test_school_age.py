@@ -1,4 +1,4 @@
-"""Compulsory school age, leaving dates and year groups (DOMAIN.md section 2)."""
+"""Compulsory school age, leaving dates and year groups (docs/domain.md section 2)."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,4 @@
-"""School days: terms, closures, bank holidays and per-school overrides (DOMAIN.md section 3)."""
+"""School days: terms, closures, bank holidays, per-school overrides (docs/domain.md section 3)."""
 
 from datetime import date, timedelta
 from typing import Any

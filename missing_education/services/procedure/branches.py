@@ -144,7 +144,7 @@ class Branches(ProcedureContext):
             deadline=self.calendar.add_school_days(self.today, 2),
         )
         # The school hears that joint reasonable enquiries have failed: it may then delete
-        # under reg 9(1)(i) of the 2024 Pupil Registration Regulations (DOMAIN.md 4.8).
+        # under reg 9(1)(i) of the 2024 Pupil Registration Regulations (docs/domain.md section 7).
         school = recipients.school(self.uow, case)
         if school is not None:
             self.letter(

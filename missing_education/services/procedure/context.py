@@ -59,7 +59,7 @@ class ProcedureContext:
         """Issue a letter once for this step (None when there is nobody to send it to).
 
         After compulsory school age ends, only closure letters and referrals that keep a child
-        safe go: no enquiry, notice or visit card (DOMAIN.md 4.7).
+        safe go: no enquiry, notice or visit card (docs/domain.md section 4).
         """
         if to is None:
             return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from missing_education.matching import REGISTER_COLUMNS, Matcher, synthetic_population
+from missing_education.matching import REGISTER_COLUMNS, Matcher
+from synthetic.register import synthetic_population
 
 # Hand-made pupils: each test notifies one of them with a particular error.
 PUPILS = [

@@ -7,14 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from missing_education.matching import (
-    REGISTER_COLUMNS,
-    AccuracyReport,
-    Matcher,
-    evaluate,
-    synthetic_notifications,
-    synthetic_population,
-)
+from missing_education.matching import REGISTER_COLUMNS, AccuracyReport, Matcher, evaluate
+from synthetic.noisy_notifications import synthetic_notifications
+from synthetic.register import synthetic_population
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from missing_education.matching import Matcher, synthetic_population
+from missing_education.matching import Matcher
 from missing_education.matching.learning import M_FLOOR, MIN_NOTIFICATIONS
 from missing_education.matching.scoring import PRIORS
+from synthetic.register import synthetic_population
 
 
 @pytest.fixture(scope="module")

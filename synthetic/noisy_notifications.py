@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 
 from missing_education.domain.register import REGISTER_COLUMNS
-from missing_education.matching.synthetic import (
+from synthetic.names import (
+    MIDDLE_NAMES_BOYS,
+    MIDDLE_NAMES_GIRLS,
+    NICKNAMES,
+    POSTCODE_DISTRICTS,
+)
+from synthetic.register import (
     OLDEST_BIRTH,
     OTHER_LA_CODE,
     UNIT_LETTERS,
@@ -25,12 +31,6 @@ from missing_education.matching.synthetic import (
     gendered_surname,
     make_children,
     unique_pupil_number,
-)
-from missing_education.matching.synthetic_names import (
-    MIDDLE_NAMES_BOYS,
-    MIDDLE_NAMES_GIRLS,
-    NICKNAMES,
-    POSTCODE_DISTRICTS,
 )
 
 ABSENT_SIBLING_SHARE = 0.25  # of absent children, a brother or sister of a pupil on the roll

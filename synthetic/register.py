@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from missing_education.domain.register import REGISTER_COLUMNS
-from missing_education.matching.synthetic_names import (
+from synthetic.names import (
     ENGLISH_SURNAME_ENDS,
     ENGLISH_SURNAME_STARTS,
     HERITAGES,

@@ -1,0 +1,157 @@
+"""The SQL repository of letters: each kept as evidence, the outbox, and print batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+
+from missing_education.domain import DomainError
+from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
+from missing_education.persistence.columns import aware_or_none
+from missing_education.persistence.tables import (
+    letters,
+    print_batches,
+)
+from missing_education.ports import WriteConflict
+
+
+def _letter(row: RowMapping) -> LetterRecord:
+    created = aware_or_none(row["created_at"])
+    assert created is not None
+    return LetterRecord(
+        id=row["id"],
+        case_id=row["case_id"],
+        step_key=row["step_key"],
+        letter_type=row["letter_type"],
+        recipient_role=row["recipient_role"],
+        recipient=row["recipient"],
+        recipient_email=row["recipient_email"],
+        channel=Channel(row["channel"]),
+        template_version=row["template_version"],
+        sha256=row["sha256"],
+        pages=row["pages"],
+        path=row["path"],
+        created_at=created,
+        status=Delivery(row["status"]),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        sent_at=aware_or_none(row["sent_at"]),
+        next_attempt_at=aware_or_none(row["next_attempt_at"]),
+        message_id=row["message_id"],
+        replaces_letter_id=row["replaces_letter_id"],
+        print_batch_id=row["print_batch_id"],
+    )
+
+
+_LETTER_OF_STEP = select(letters).where(
+    letters.c.case_id == bindparam("case_id"), letters.c.step_key == bindparam("step_key")
+)
+_INSERT_LETTER = insert(letters).returning(letters)
+
+
+class SqlLetterRepository:
+    """Letters kept as evidence, and the outbox they travel through."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def find(self, case_id: int, step_key: str) -> LetterRecord | None:
+        """The letter a step already produced, if any."""
+        row = (
+            self.connection.execute(_LETTER_OF_STEP, {"case_id": case_id, "step_key": step_key})
+            .mappings()
+            .first()
+        )
+        return _letter(row) if row else None
+
+    def add(self, values: dict[str, Any]) -> LetterRecord:
+        """Record a rendered letter (queued for delivery)."""
+        # RETURNING hands back the stored row (defaults included) without a second look.
+        row = self.connection.execute(_INSERT_LETTER, values)
+        return _letter(row.mappings().one())
+
+    def get(self, letter_id: int) -> LetterRecord:
+        """One letter by id."""
+        row = self.connection.execute(select(letters).where(letters.c.id == letter_id)).mappings()
+        return _letter(row.one())
+
+    def for_case(self, case_id: int) -> list[LetterRecord]:
+        """Every letter of a case, oldest first."""
+        rows = self.connection.execute(
+            select(letters).where(letters.c.case_id == case_id).order_by(letters.c.id)
+        ).mappings()
+        return [_letter(r) for r in rows]
+
+    def outbox(self, statuses: tuple[Delivery, ...] | None = None) -> list[LetterRecord]:
+        """Letters in the given delivery states (all when None), oldest first."""
+        query = select(letters).order_by(letters.c.id)
+        if statuses:
+            query = query.where(letters.c.status.in_([s.value for s in statuses]))
+        return [_letter(r) for r in self.connection.execute(query).mappings()]
+
+    def claim(self, letter_id: int, from_status: Delivery, to_status: Delivery) -> bool:
+        """Move a letter between states only if it is still in `from_status` (one winner)."""
+        result = self.connection.execute(
+            update(letters)
+            .where(letters.c.id == letter_id, letters.c.status == from_status.value)
+            .values(status=to_status.value)
+        )
+        return result.rowcount == 1
+
+    def set_delivery(self, letter_id: int, **values: Any) -> None:
+        """Record a delivery attempt's outcome."""
+        if "status" in values and isinstance(values["status"], Delivery):
+            values["status"] = values["status"].value
+        self.connection.execute(update(letters).where(letters.c.id == letter_id).values(**values))
+
+    def add_print_batch(self, values: dict[str, Any], letter_ids: list[int]) -> PrintBatch:
+        """Record a print batch and put its letters in it."""
+        inserted = self.connection.execute(
+            insert(print_batches).values(**values)
+        ).inserted_primary_key
+        assert inserted is not None
+        batch_id = int(inserted[0])
+        claimed = self.connection.execute(
+            update(letters)
+            .where(letters.c.id.in_(letter_ids), letters.c.print_batch_id.is_(None))
+            .values(print_batch_id=batch_id)
+        )
+        if claimed.rowcount != len(set(letter_ids)):
+            # Another print batch took some of these letters first: none may be printed twice.
+            raise WriteConflict("letters were put in another print batch meanwhile")
+        return self.print_batch(batch_id)
+
+    def print_batch(self, batch_id: int) -> PrintBatch:
+        """One print batch."""
+        r = (
+            self.connection.execute(select(print_batches).where(print_batches.c.id == batch_id))
+            .mappings()
+            .one_or_none()
+        )
+        if r is None:
+            raise DomainError(f"no print batch with id {batch_id} (cme letters outbox lists them)")
+        return PrintBatch(
+            id=r["id"],
+            created_on=r["created_on"],
+            pdf_path=r["pdf_path"],
+            manifest_path=r["manifest_path"],
+            letters=r["letters"],
+            pages=r["pages"],
+            confirmed=r["confirmed_at"] is not None,
+        )
+
+    def confirm_print_batch(self, batch_id: int, at: datetime) -> int:
+        """Mark a batch printed and its letters posted; returns how many letters moved."""
+        self.connection.execute(
+            update(print_batches)
+            .where(print_batches.c.id == batch_id, print_batches.c.confirmed_at.is_(None))
+            .values(confirmed_at=at)
+        )
+        result = self.connection.execute(
+            update(letters)
+            .where(letters.c.print_batch_id == batch_id, letters.c.status == Delivery.QUEUED.value)
+            .values(status=Delivery.POSTED.value, sent_at=at)
+        )
+        return int(result.rowcount)

@@ -1,0 +1,80 @@
+"""The SQL repository of notifications: each stored once, against its case."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, bindparam, insert, select
+
+from missing_education.clock import now
+from missing_education.domain import Notification
+from missing_education.persistence.tables import notifications
+from missing_education.ports import NotificationRecord
+
+_INSERT_NOTIFICATION = insert(notifications)
+_NOTIFICATIONS_OF_CASE = (
+    select(notifications)
+    .where(notifications.c.case_id == bindparam("case_id"))
+    .order_by(notifications.c.id)
+)
+
+
+class SqlNotificationRepository:
+    """Notifications, each stored once."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def cases_for(self, fingerprints: Sequence[str]) -> dict[str, int]:
+        """Of these fingerprints, those an earlier intake took in, with the case of each."""
+        wanted = sorted(set(fingerprints))
+        if not wanted:
+            return {}
+        rows = self.connection.execute(
+            select(notifications.c.fingerprint, notifications.c.case_id).where(
+                notifications.c.fingerprint.in_(wanted)
+            )
+        ).all()
+        return {row.fingerprint: int(row.case_id) for row in rows}
+
+    def add(
+        self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
+    ) -> None:
+        """Keep the notification against its case."""
+        self.connection.execute(
+            _INSERT_NOTIFICATION,
+            {
+                "case_id": case_id,
+                "fingerprint": notification.fingerprint,
+                "source": source,
+                "row_number": row,
+                "received_at": now(),
+                "referral_date": notification.referral_date,
+                "referrer_organisation": notification.referrer_organisation,
+                "referrer_name": notification.referrer_name,
+                "referrer_email": notification.referrer_email,
+                "disposition": disposition,
+                "vulnerabilities": ";".join(notification.vulnerabilities),
+                "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
+            },
+        )
+
+    def for_case(self, case_id: int) -> list[NotificationRecord]:
+        """Every notification about the case, oldest first."""
+        rows = self.connection.execute(_NOTIFICATIONS_OF_CASE, {"case_id": case_id}).mappings()
+        return [
+            NotificationRecord(
+                id=r["id"],
+                case_id=r["case_id"],
+                source=r["source"],
+                row_number=r["row_number"],
+                referral_date=r["referral_date"],
+                referrer_organisation=r["referrer_organisation"],
+                referrer_name=r["referrer_name"],
+                referrer_email=r["referrer_email"],
+                disposition=r["disposition"],
+                vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
+            )
+            for r in rows
+        ]

@@ -1,0 +1,57 @@
+"""Tasks of receive-notifications: thin wrappers around the intake and follow-up services."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+
+from missing_education.clock import today
+from missing_education.services import intake_files, receiving
+from missing_education.services.attention import step_summary
+from missing_education.services.intake import IntakeFileError, ingest_file
+from tasks.policy import case_task, configured
+
+
+@case_task()
+def ingest_notification_file(file_id: str) -> dict[str, Any]:
+    """Open, link or reject every row of a held file (counts, case ids, row reasons).
+
+    A file refused whole keeps its reason beside it (for `cme ingest` and the inbox's
+    rejected/ folder): the reason may quote the file's name, so Prefect hears only "refused".
+    """
+    settings, uow = configured()
+    file = intake_files.held(settings, file_id)
+    progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
+    assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
+
+    def progress(done: int, total: int) -> None:
+        update_progress_artifact(progress_id, 100.0 * done / max(total, 1))
+
+    try:
+        report = ingest_file(
+            uow, file.path, settings=settings, today=today(), progress=progress, source=file.name
+        )
+    except IntakeFileError as error:
+        intake_files.refuse(settings, file_id, str(error))
+        return {"refused": True}
+    return {**report.as_dict(), "refused": False}
+
+
+@case_task(retries=2, retry_delay_seconds=[5, 30])
+def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
+    """Send each referrer an acknowledgement, and safeguarding referrals to MASH at once."""
+    settings, uow = configured()
+    return step_summary(
+        receiving.acknowledge_cases(uow, case_ids, settings=settings, today=today())
+    )
+
+
+@case_task(retries=2, retry_delay_seconds=[5, 30])
+def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
+    """Advance each case as far as it goes without a person (one transaction per case)."""
+    settings, uow = configured()
+    return step_summary(
+        receiving.investigate_cases(uow, case_ids, settings=settings, today=today())
+    )
