@@ -265,6 +265,7 @@ def create_app(
             correctable=CORRECTABLE,
             methods=workspace.CONTACT_METHODS,
             officer_decisions=workspace.OFFICER_DECISIONS,
+            run_url=web.run_url,
             today=today(),
             **extra,
         )
