@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from missing_education.clock import now, today
 from missing_education.domain import CaseNotFound, DomainError, Status, case_reference
-from missing_education.domain.workspace import CORRECTABLE, User, WebSession
+from missing_education.domain.workspace import CORRECTABLE, CaseloadFilter, User, WebSession
 from missing_education.ports import DecisionRuns, UnitOfWork
 from missing_education.services import accounts, corrections, outbox, workspace
 from missing_education.services.decisions import NO_DECISION_RUNS, answer_decision
@@ -213,18 +213,18 @@ def create_app(
         officer: str = "",
         school: str = "",
         safeguarding: str = "",
+        attention: str = "",
     ) -> Response:
         session = signed_in(request)
-        flag = {"yes": True, "no": False}.get(safeguarding)
-        result = workspace.caseload(
-            uow_factory(),
-            session.user,
-            today=today(),
+        yes_no = {"yes": True, "no": False}
+        wanted = CaseloadFilter(
             status=status if status in Status.__members__.values() else None,
             officer=officer[:32] or None,
             school=school.strip()[:200] or None,
-            safeguarding=flag,
+            safeguarding=yes_no.get(safeguarding),
+            needs_attention=yes_no.get(attention),
         )
+        result = workspace.caseload(uow_factory(), session.user, wanted, today=today())
         return page(
             request,
             "caseload.html",
@@ -236,6 +236,7 @@ def create_app(
                 "officer": officer,
                 "school": school,
                 "safeguarding": safeguarding,
+                "attention": attention,
             },
             today=today(),
         )

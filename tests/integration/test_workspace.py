@@ -549,6 +549,47 @@ def test_the_caseload_filters_by_status_officer_school_and_safeguarding(council:
     assert shown(status="escalated") == set()
 
 
+def test_the_caseload_tags_cases_needing_attention_and_filters_them(council: Council) -> None:
+    plain, failed = council.open_case(), council.open_case(forename="Failed", postcode="S40 1AA")
+    with council.uow() as uow:
+        uow.attention.flag(failed, "letter", "the letter could not be typeset", TODAY)
+        uow.commit()
+    client = client_for(council)
+    sign_in(client, "coord")
+
+    def shown(**params: str) -> set[int]:
+        page = client.get("/caseload", params=params).text
+        return {int(m) for m in re.findall(r'href="/cases/CME-(\d+)"', page)}
+
+    assert shown(attention="yes") == {failed}
+    assert shown(attention="no") == {plain}
+    assert shown(attention="yes", officer="EWO1") == set()  # S40 has no officer
+    page = client.get("/caseload").text
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page, re.S)
+    tagged = [r for r in rows if "Needs attention</strong>" in r]
+    assert len(tagged) == 1 and f"CME-{failed:06d}" in tagged[0]
+    assert (
+        "2 open cases" in page
+        and "1 open cases" in client.get("/caseload", params={"attention": "yes"}).text
+    )
+
+
+def test_the_case_page_links_a_waiting_decision_to_its_prefect_run(
+    council: Council, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = council.open_case()
+    run_id = "0f2d6c1e-5a41-4f8e-9d8b-3c2a1b0e9f77"
+    with council.uow() as uow:
+        waiting = next(d for d in uow.decisions.for_case(case_id) if d.answer is None)
+        uow.decisions.attach_flow_run(waiting, run_id)
+        uow.commit()
+    monkeypatch.setenv("CME_WEB_PREFECT_URL", "https://prefect.council.example/")
+    client = client_for(council)
+    sign_in(client, "coord")
+    page = client.get(f"/cases/CME-{case_id:06d}").text
+    assert f'href="https://prefect.council.example/runs/flow-run/{run_id}"' in page
+
+
 def test_a_session_left_overnight_has_expired(
     council: Council, monkeypatch: pytest.MonkeyPatch
 ) -> None:
