@@ -8,7 +8,7 @@ from typing import Annotated, Any, Protocol
 
 import typer
 
-from missing_education import services
+from missing_education import cli_workspace, services
 from missing_education.cli_reports import case_export, report_app
 from missing_education.cli_support import JsonOption
 from missing_education.cli_support import fail as _fail
@@ -19,6 +19,7 @@ from missing_education.cli_support import today_or_exit as _today
 from missing_education.cli_workspace import (
     case_address,
     case_correct,
+    case_merge,
     case_reopen,
     letters_cancel,
     users_app,
@@ -76,8 +77,16 @@ case_app.command("export")(case_export)
 case_app.command("correct")(case_correct)
 case_app.command("address")(case_address)
 case_app.command("reopen")(case_reopen)
+case_app.command("merge")(case_merge)
 app.add_typer(users_app, name="users")
 app.add_typer(visits_app, name="visits")
+
+
+def _decision_runs() -> DecisionRuns:
+    return ORCHESTRATION.decision_runs() if ORCHESTRATION is not None else NO_DECISION_RUNS
+
+
+cli_workspace.decision_runs = _decision_runs  # `cme case merge` finishes withdrawn runs
 
 
 @app.command("web")

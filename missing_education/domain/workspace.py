@@ -134,3 +134,13 @@ class CaseSearch:
     upn: str | None = None
     date_of_birth: date | None = None
     name: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseMerge:
+    """A duplicate case merged into the case kept for the same child."""
+
+    duplicate_id: int
+    kept_id: int
+    merged_by: str
+    merged_at: datetime

@@ -13,6 +13,7 @@ from missing_education.domain.workspace import (
     CORRECTABLE,
     CaseloadFilter,
     CaseloadRow,
+    CaseMerge,
     CaseNote,
     CaseSearch,
     RecordAccess,
@@ -26,9 +27,11 @@ from missing_education.persistence.tables import (
     cases,
     deadlines,
     home_visits,
+    notifications,
     officers,
 )
 from missing_education.persistence.workspace_tables import (
+    case_merges,
     case_notes,
     login_failures,
     record_access,
@@ -389,3 +392,43 @@ class SqlWorkspaceRepository:
                 self.connection.execute(update(cases).where(cases.c.id == case_id).values(new))
         except (IntegrityError, WriteConflict):
             raise WriteConflict("another open case has the same child") from None
+
+    # -- merging duplicates ---------------------------------------------------------------
+
+    def add_merge(self, merge: CaseMerge) -> None:
+        """Keep that a duplicate was merged into the case kept for the child."""
+        self.connection.execute(
+            insert(case_merges).values(
+                duplicate_id=merge.duplicate_id,
+                kept_id=merge.kept_id,
+                merged_by=merge.merged_by,
+                merged_at=merge.merged_at,
+            )
+        )
+
+    def merges(self, case_id: int) -> list[CaseMerge]:
+        """Merges this case took part in, as the duplicate or as the kept case, oldest first."""
+        rows = self.connection.execute(
+            select(case_merges)
+            .where(or_(case_merges.c.duplicate_id == case_id, case_merges.c.kept_id == case_id))
+            .order_by(case_merges.c.merged_at, case_merges.c.duplicate_id)
+        )
+        return [
+            CaseMerge(
+                duplicate_id=r.duplicate_id,
+                kept_id=r.kept_id,
+                merged_by=r.merged_by,
+                merged_at=_aware(r.merged_at),
+            )
+            for r in rows
+        ]
+
+    def move_to_case(self, from_case_id: int, to_case_id: int) -> dict[str, int]:
+        """Move a duplicate's notifications and notes to the kept case; how many of each."""
+        moved = {}
+        for name, table in (("notifications", notifications), ("notes", case_notes)):
+            result = self.connection.execute(
+                update(table).where(table.c.case_id == from_case_id).values(case_id=to_case_id)
+            )
+            moved[name] = int(result.rowcount)
+        return moved

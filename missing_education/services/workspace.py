@@ -134,6 +134,7 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
         officers = {o.id: o for o in uow.directory.officers()}
         caseloads = uow.directory.caseloads()
         views = uow.workspace.accesses(case_id)
+        merges = uow.workspace.merges(case_id)
     details = case_details(uow, case_id, today=today)
     details["parent"] = {
         "name": fields["parent_name"],
@@ -165,6 +166,14 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
     ]
     details["notes"] = [asdict(n) for n in notes]
     details["views"] = [asdict(v) for v in views[-20:]]
+    details["merges"] = [
+        {
+            **asdict(m),
+            "kept": case_reference(m.kept_id),
+            "duplicate": case_reference(m.duplicate_id),
+        }
+        for m in merges
+    ]
     return details
 
 

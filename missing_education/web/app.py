@@ -24,7 +24,7 @@ from missing_education.clock import now, today
 from missing_education.domain import CaseNotFound, DomainError, Status, case_reference
 from missing_education.domain.workspace import CORRECTABLE, CaseloadFilter, User, WebSession
 from missing_education.ports import DecisionRuns, UnitOfWork
-from missing_education.services import accounts, corrections, outbox, workspace
+from missing_education.services import accounts, corrections, merging, outbox, workspace
 from missing_education.services.decisions import NO_DECISION_RUNS, answer_decision
 from missing_education.settings import Settings
 from missing_education.web.security import (
@@ -46,6 +46,7 @@ DONE = {
     "corrected": "Correction recorded in the case history.",
     "address": "New address recorded.",
     "reopened": "The child was taken in again: this is the case for them now.",
+    "merged": "The duplicate was merged into this case and closed.",
     "reassigned": "Home visit reassigned.",
     "cancelled": "Letter cancelled.",
     "batch": "Print batch made.",
@@ -404,6 +405,32 @@ def create_app(
             return None
 
         return await act(request, reference, "address", run, anchor="address-line1")
+
+    @app.post("/cases/{reference}/merge")
+    async def merge(request: Request, reference: str) -> Response:
+        def run(user: User, form: FormData, case_id: int) -> str | None:
+            workspace.check_may_act(user)
+            try:
+                duplicate_id = workspace.case_id_of(text(form, "duplicate"))
+            except CaseNotFound:
+                raise DomainError("give the duplicate's case reference, e.g. CME-000123") from None
+            try:
+                merging.merge_cases(
+                    uow_factory(),
+                    case_id,
+                    duplicate_id,
+                    by=user.name,
+                    reason=text(form, "reason"),
+                    today=today(),
+                    runs=runs,
+                )
+            except CaseNotFound as missing:
+                if missing.case_id != duplicate_id:
+                    raise
+                raise DomainError(f"there is no case {case_reference(duplicate_id)}") from None
+            return None
+
+        return await act(request, reference, "merged", run, anchor="merge-duplicate")
 
     @app.post("/cases/{reference}/reopen")
     async def reopen(request: Request, reference: str) -> Response:
