@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, delete, func, insert, or_, select, upda
 from sqlalchemy.exc import IntegrityError
 
 from missing_education.domain import OPEN_STATUSES, case_reference
+from missing_education.domain.deadline import Deadline
 from missing_education.domain.workspace import (
     CORRECTABLE,
     CaseloadFilter,
@@ -432,3 +433,15 @@ class SqlWorkspaceRepository:
             )
             moved[name] = int(result.rowcount)
         return moved
+
+    def set_deadline_school(self, deadline: Deadline, school_urn: str) -> None:
+        """Count a deadline on another school's calendar (its school URN was corrected)."""
+        self.connection.execute(
+            update(deadlines)
+            .where(
+                deadlines.c.case_id == deadline.case_id,
+                deadlines.c.step == deadline.step.value,
+                deadlines.c.round == deadline.round,
+            )
+            .values(school_urn=school_urn)
+        )

@@ -19,11 +19,12 @@ from missing_education.domain import (
     Outcome,
     case_reference,
 )
-from missing_education.domain.deadline import Step
+from missing_education.domain.deadline import Step, due_date
 from missing_education.domain.letter import Channel, Delivery
 from missing_education.domain.workspace import CORRECTABLE
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.school_age import compulsory_school_age
+from missing_education.services.calendar import load_calendar
 from missing_education.services.intake import ingest_rows, never_investigated, triage_cases
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure
@@ -118,7 +119,8 @@ def correct_case(
         if field == "date_of_birth":
             if new > today:
                 raise CorrectionRefused("a date of birth cannot be in the future")
-            age = compulsory_school_age(new)
+            # The leaving date depends on the autumn term's first day, as at intake.
+            age = compulsory_school_age(new, load_calendar(uow).autumn_term_start)
             school_age = {
                 "csa_starts": age.starts,
                 "csa_ends": age.ends,
@@ -136,6 +138,9 @@ def correct_case(
             by,
             f"corrected {CORRECTABLE[field]} from {_shown(old)!r} to {_shown(new)!r}: {reason}",
         )
+        if field == "school_urn" and old:
+            # The school's reply is counted in its own school days (its calendar may differ).
+            result["deadlines_moved"] = _recount_school_deadlines(uow, case_id, old, new)
         uow.cases.save(case)
         if school_age and case.is_open and not (school_age["csa_starts"] <= today):
             outcome, why = Outcome.NOT_CME, "not yet of compulsory school age (corrected DOB)"
@@ -195,6 +200,23 @@ def record_new_address(
         uow.cases.save(case)
         uow.commit()
     return {"case_id": case_id, "address": [v for v in new.values() if v]}
+
+
+def _recount_school_deadlines(uow: UnitOfWork, case_id: int, old_urn: str, new_urn: str) -> int:
+    """Count the case's open deadlines on the corrected school's calendar; how many moved."""
+    calendar = load_calendar(uow)
+    moved = 0
+    for deadline in uow.deadlines.for_case(case_id):
+        if not deadline.is_open or deadline.school_days is None or deadline.school_urn != old_urn:
+            continue
+        uow.workspace.set_deadline_school(deadline, new_urn)
+        due = due_date(
+            calendar, deadline.base_date, school_days=deadline.school_days, school_urn=new_urn
+        )
+        if due != deadline.due:
+            uow.deadlines.update_due(deadline, due)
+            moved += 1
+    return moved
 
 
 def reassign_visit(

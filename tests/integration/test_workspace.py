@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from missing_education.cli import app as cme
 from missing_education.domain import Outcome, Status
+from missing_education.domain.deadline import Step
 from missing_education.domain.workspace import Role
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import accounts, corrections
 from missing_education.services.audit import audit_trail
 from missing_education.settings import load_settings
 from missing_education.web import create_app
-from tests.integration.test_procedure_journeys import Council
+from tests.integration.test_procedure_journeys import ACADEMY, Council
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 11, 25)
@@ -244,6 +245,50 @@ def test_a_corrected_date_of_birth_recomputes_school_age_and_closes_past_it(
             "school sent the wrong year",
         )
     ]
+
+
+def test_a_corrected_date_of_birth_ends_school_age_on_the_councils_autumn_term(
+    council: Council,
+) -> None:
+    # 16 on 2 September 2026, after the June leaving date and before the autumn term began on
+    # 3 September: compulsory school age ended on 26 June 2026 (Education Act 1996 s8(3)(a)).
+    case_id = council.open_case()
+    result = corrections.correct_case(
+        council.uow(),
+        case_id,
+        "date_of_birth",
+        "2010-09-02",
+        by="coord",
+        reason="birth certificate",
+        settings=council.settings,
+        today=TODAY,
+    )
+    assert result["compulsory_school_age"]["ends"] == "2026-06-26"
+    assert result["closed"] == Outcome.PAST_CSA.value
+
+
+def test_a_corrected_school_urn_counts_the_schools_reply_on_that_schools_calendar(
+    council: Council,
+) -> None:
+    case_id = council.open_case(on=TODAY)
+    [before] = council.deadlines(case_id, Step.SCHOOL_REPLY)
+    assert before.due == date(2026, 12, 9)  # ten school days on the council's calendar
+    result = corrections.correct_case(
+        council.uow(),
+        case_id,
+        "school_urn",
+        ACADEMY,
+        by="coord",
+        reason="the academy, not the primary",
+        settings=council.settings,
+        today=TODAY,
+    )
+    assert result["deadlines_moved"] == 1
+    [after] = council.deadlines(case_id, Step.SCHOOL_REPLY)
+    # The academy closes on Friday 27 November (INSET): its tenth school day is a day later.
+    assert (after.due, after.school_urn, after.base_date) == (date(2026, 12, 10), ACADEMY, TODAY)
+    [visit] = council.deadlines(case_id, Step.HOME_VISIT)
+    assert visit.school_urn == ""  # counted on the council's days, as before
 
 
 def test_a_corrected_name_keeps_the_case_open_and_a_later_notification_links_to_it(
