@@ -70,6 +70,7 @@ class WebSession:
     user: User
     csrf_token: str
     expires_at: datetime
+    started_at: datetime | None = None  # when the user signed in (the session's whole life)
 
 
 @dataclass(frozen=True)

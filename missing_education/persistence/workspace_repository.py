@@ -139,7 +139,11 @@ class SqlWorkspaceRepository:
             active=row.active,
         )
         return WebSession(
-            id=row[0], user=user, csrf_token=row.csrf_token, expires_at=_aware(row.expires_at)
+            id=row[0],
+            user=user,
+            csrf_token=row.csrf_token,
+            expires_at=_aware(row.expires_at),
+            started_at=_aware(row.created_at),
         )
 
     def extend_session(self, session_id: int, expires: datetime) -> None:
