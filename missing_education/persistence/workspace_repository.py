@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,18 +199,9 @@ class SqlWorkspaceRepository:
 
     def add_note(self, note: CaseNote) -> None:
         """Add a note or contact log entry to a case."""
-        self.connection.execute(
-            insert(case_notes).values(
-                case_id=note.case_id,
-                kind=note.kind,
-                at=note.at,
-                who=note.who,
-                text=note.text,
-                contact_with=note.contact_with,
-                contact_method=note.contact_method,
-                contact_on=note.contact_on,
-            )
-        )
+        values = asdict(note)
+        del values["id"]  # the database numbers notes
+        self.connection.execute(insert(case_notes).values(values))
 
     def notes(self, case_id: int) -> list[CaseNote]:
         """A case's notes and contacts, newest first."""
@@ -402,14 +394,7 @@ class SqlWorkspaceRepository:
 
     def add_merge(self, merge: CaseMerge) -> None:
         """Keep that a duplicate was merged into the case kept for the child."""
-        self.connection.execute(
-            insert(case_merges).values(
-                duplicate_id=merge.duplicate_id,
-                kept_id=merge.kept_id,
-                merged_by=merge.merged_by,
-                merged_at=merge.merged_at,
-            )
-        )
+        self.connection.execute(insert(case_merges).values(asdict(merge)))
 
     def merges(self, case_id: int) -> list[CaseMerge]:
         """Merges this case took part in, as the duplicate or as the kept case, oldest first."""
