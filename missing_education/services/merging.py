@@ -22,6 +22,7 @@ from missing_education.ports import DecisionRuns, UnitOfWork
 from missing_education.services.corrections import CorrectionRefused, note_in_history, who_and_why
 from missing_education.services.decisions import NO_DECISION_RUNS
 from missing_education.services.locks import lock_cases
+from missing_education.services.safeguarding import merge_flags
 
 
 class MergeRefused(CorrectionRefused):
@@ -59,9 +60,10 @@ def merge_cases(
         moved = uow.workspace.move_to_case(duplicate_id, keep_id)
         cancelled = _cancel_queued_letters(uow, duplicate_id)
         at = now()
-        flags = tuple(dict.fromkeys((*keep.vulnerabilities, *duplicate.vulnerabilities)))
-        gained = [f for f in flags if f not in keep.vulnerabilities]
-        keep.vulnerabilities, keep.safeguarding = flags, keep.safeguarding or duplicate.safeguarding
+        before = keep.vulnerabilities
+        merge_flags(keep, duplicate.vulnerabilities)  # as a linked notification adds its flags
+        keep.safeguarding = keep.safeguarding or duplicate.safeguarding
+        gained = [f for f in keep.vulnerabilities if f not in before]
         # Not Procedure.close: closure letters would tell the family and school the work ended.
         duplicate.close(
             Outcome.NOT_CME,
