@@ -8,6 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_table_artifact
 from prefect.client.schemas.objects import State
 
+from missing_education.settings import load_settings
 from tasks.attention import finish
 from tasks.decision_runs import sync_decision_runs
 from tasks.review import review_overdue_cases
@@ -23,7 +24,8 @@ def daily_case_review() -> dict[str, Any] | State:
         table=[{"action": a, "cases": n} for a, n in sorted(review["actions"].items())]
         + sorted(failed, key=lambda row: str(row["action"]))
         or [{"action": "nothing overdue", "cases": 0}],
-        description="What the sweep did, by action, and cases left needing attention (counts).",
+        description="What the sweep did, by action, and cases left needing attention (counts). "
+        f"[Open the caseload]({load_settings().web.base_url}/caseload) in the case workspace.",
     )
     # Runs for what the sweep asked; runs finished for cases it closed; the queue artifact.
     runs = sync_decision_runs()

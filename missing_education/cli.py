@@ -43,6 +43,7 @@ from missing_education.cli_support import InProcess, Orchestration, orchestratio
 from missing_education.cli_workspace import (
     case_address,
     case_correct,
+    case_merge,
     case_reopen,
     letters_cancel,
     users_app,
@@ -127,6 +128,7 @@ case_app.command("export")(case_export)
 case_app.command("correct")(case_correct)
 case_app.command("address")(case_address)
 case_app.command("reopen")(case_reopen)
+case_app.command("merge")(case_merge)
 case_app.command("show")(case_show)
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")

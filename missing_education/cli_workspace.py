@@ -10,6 +10,7 @@ import typer
 from missing_education.cli_support import (
     JsonOption,
     fail,
+    orchestration,
     print_json,
     settings_or_exit,
     today_or_exit,
@@ -18,7 +19,7 @@ from missing_education.domain import DomainError
 from missing_education.domain.workspace import CORRECTABLE, Role
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.ports import DecisionRuns
-from missing_education.services import accounts, corrections
+from missing_education.services import accounts, corrections, merging
 from missing_education.services.decisions import NO_DECISION_RUNS
 
 # Ids the databases can hold: a bigger number is refused by the command line, not the driver.
@@ -157,6 +158,54 @@ def case_address(
     except DomainError as error:
         raise fail(str(error)) from None
     typer.echo(f"New address recorded on case {case_id}.")
+
+
+def case_merge(
+    ctx: typer.Context,
+    keep_id: Annotated[
+        int,
+        typer.Argument(help="The case to keep (the child's case from now on).", min=1, max=MAX_ID),
+    ],
+    duplicate_id: Annotated[
+        int, typer.Argument(help="The duplicate, closed into the kept one.", min=1, max=MAX_ID)
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who is merging them.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in both cases' histories).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Merge a duplicate case of the same child into the case kept for them.
+
+    Both must be open and look like the same child (same UPN, or the same date of birth and
+    forename or surname). The kept case takes the duplicate's notifications, notes and risk
+    flags; the duplicate closes as not CME with no closure letters, its queued letters are
+    cancelled, and its letters and history stay on it. Merging again changes nothing.
+    """
+    try:
+        result = merging.merge_cases(
+            _uow(),
+            keep_id,
+            duplicate_id,
+            by=by,
+            reason=reason,
+            today=today_or_exit(),
+            runs=orchestration(ctx).decision_runs(),
+        )
+    except DomainError as error:
+        raise fail(str(error)) from None
+    if as_json:
+        print_json(result)
+        return
+    if result["already_merged"]:
+        typer.echo(
+            f"{result['duplicate']} was merged into {result['kept']} already; nothing changed."
+        )
+        return
+    moved = result["moved"]
+    typer.echo(
+        f"{result['duplicate']} merged into {result['kept']}: {moved['notifications']} "
+        f"notifications and {moved['notes']} notes moved, {result['letters_cancelled']} queued "
+        f"letters cancelled; {result['duplicate']} is closed."
+    )
 
 
 def case_reopen(

@@ -18,8 +18,11 @@ from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
 from missing_education.domain.letter import Delivery, LetterRecord, PrintBatch
 from missing_education.domain.workspace import (
+    CaseloadFilter,
     CaseloadRow,
+    CaseMerge,
     CaseNote,
+    CaseSearch,
     RecordAccess,
     Role,
     User,
@@ -232,26 +235,16 @@ class WorkspaceRepository(Protocol):
     def add_note(self, note: CaseNote) -> None: ...
     def notes(self, case_id: int) -> list[CaseNote]: ...
     def caseload(
-        self,
-        *,
-        status: str | None = None,
-        officer_id: int | None = None,
-        school: str | None = None,
-        safeguarding: bool | None = None,
-        limit: int = 200,
+        self, wanted: CaseloadFilter, limit: int = 200
     ) -> tuple[list[CaseloadRow], int]: ...
-    def search(
-        self,
-        *,
-        case_id: int | None = None,
-        upn: str | None = None,
-        date_of_birth: date | None = None,
-        name: str | None = None,
-        limit: int = 100,
-    ) -> list[CaseloadRow]: ...
+    def search(self, wanted: CaseSearch, limit: int = 100) -> list[CaseloadRow]: ...
     def officer_ids_of(self, case_id: int) -> set[int]: ...
     def case_fields(self, case_id: int) -> dict[str, Any]: ...
     def correct(self, case_id: int, values: dict[str, Any], school_age: dict[str, Any]) -> None: ...
+    def add_merge(self, merge: CaseMerge) -> None: ...
+    def merges(self, case_id: int) -> list[CaseMerge]: ...
+    def move_to_case(self, from_case_id: int, to_case_id: int) -> dict[str, int]: ...
+    def set_deadline_school(self, deadline: Deadline, school_urn: str) -> None: ...
 
 
 class AttentionRepository(Protocol):

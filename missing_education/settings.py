@@ -110,6 +110,7 @@ class Web:
     # The address people open (behind the reverse proxy in production), used in links.
     url: str = ""
     session_minutes: int = 30  # a session ends after this long without a request
+    session_hours: int = 12  # and this long after signing in, however busy
     login_attempts: int = 5  # wrong passwords before a name is locked out for a while
     lockout_minutes: int = 15
 
@@ -118,9 +119,21 @@ class Web:
         """CME_WEB_URL, or the address `cme web` listens on."""
         return (self.url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    # The Prefect UI people open, for links from a case page to its runs; empty: the UI of
+    # PREFECT_UI_URL, or of PREFECT_API_URL (its address without /api), when either is set.
+    prefect_url: str = ""
+
     def case_url(self, reference: str) -> str:
         """The case page of a case reference (CME-000123): for Prefect prompts and artifacts."""
         return f"{self.base_url}/cases/{reference}"
+
+    def run_url(self, flow_run_id: str) -> str:
+        """A flow run's page in the Prefect UI, or "" when no Prefect UI is known."""
+        base = self.prefect_url.rstrip("/")
+        if not base:
+            api = os.environ.get("PREFECT_UI_URL") or os.environ.get("PREFECT_API_URL", "")
+            base = api.rstrip("/").removesuffix("/api")
+        return f"{base}/runs/flow-run/{flow_run_id}" if base and flow_run_id else ""
 
 
 @dataclass(frozen=True)

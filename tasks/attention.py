@@ -8,6 +8,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.client.schemas.objects import State
 from prefect.states import Failed
 
+from missing_education.settings import load_settings
+
 
 def attention_message(failed: dict[str, int]) -> str:
     """One line a coordinator notices: counts by reason category, no child's details."""
@@ -30,10 +32,13 @@ def finish(result: dict[str, Any], summaries: list[dict[str, Any]]) -> dict[str,
         references += [r for r in summary.get("attention", []) if r not in references]
     if not failed:
         return result
+    web = load_settings().web
+    # References and links to their case pages in the workspace: never a child's details.
     create_table_artifact(
         key="cases-needing-attention",
-        table=[{"case": reference} for reference in references],
-        description="Cases a step failed on this run; the reason is on the case (cme case show).",
+        table=[{"case": r, "case_page": web.case_url(r)} for r in references],
+        description="Cases a step failed on this run; the reason is on each case page, and "
+        f"[the caseload lists them all]({web.base_url}/caseload?attention=yes).",
     )
     return Failed(
         message=attention_message(failed),

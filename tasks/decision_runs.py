@@ -161,9 +161,15 @@ def finish_stale_runs(
 
 def publish_awaiting_decisions(waiting: Sequence[AwaitingDecision] | None = None) -> None:
     """The `awaiting-decisions` artifact: references, kinds, dates and flags only."""
-    rows = [d.as_row() for d in (waiting if waiting is not None else _waiting())]
+    web = load_settings().web
+    rows = [
+        {**d.as_row(), "case_page": web.case_url(d.reference)}
+        for d in (waiting if waiting is not None else _waiting())
+    ]
     overdue = sum(1 for r in rows if r["overdue"] == "yes")
-    empty = dict.fromkeys(("case", "asked_on", "due_by", "overdue", "safeguarding"), "-")
+    empty = dict.fromkeys(
+        ("case", "asked_on", "due_by", "overdue", "safeguarding", "case_page"), "-"
+    )
     task_run_id, flow_run_id = get_task_and_flow_run_ids()
     # Made through the client: `cme decide` refreshes it too, outside any flow run.
     with get_client(sync_client=True) as client:
@@ -172,7 +178,8 @@ def publish_awaiting_decisions(waiting: Sequence[AwaitingDecision] | None = None
                 key=ARTIFACT_KEY,
                 type="table",
                 data=json.dumps(rows or [{**empty, "decision": "none waiting"}]),
-                description=f"{len(rows)} decisions waiting for a coordinator, {overdue} overdue.",
+                description=f"{len(rows)} decisions waiting for a coordinator, {overdue} "
+                f"overdue. Each case_page opens the case in the workspace.",
                 flow_run_id=flow_run_id,
                 task_run_id=task_run_id,
             )

@@ -74,7 +74,8 @@ class FakeStore:
     next_case_id: int = 1
     # The case workspace's own records.
     users: list[User] = field(default_factory=list)
-    web_sessions: dict[str, tuple[int, str, datetime]] = field(default_factory=dict)
+    # cookie digest: (user id, CSRF token, expires, signed in at)
+    web_sessions: dict[str, tuple[int, str, datetime, datetime]] = field(default_factory=dict)
     login_failures: list[tuple[str, datetime]] = field(default_factory=list)
     accesses: list[RecordAccess] = field(default_factory=list)
     case_notes: list[CaseNote] = field(default_factory=list)
@@ -543,7 +544,7 @@ class FakeWorkspaceRepository:
     def add_session(
         self, token_sha256: str, user_id: int, csrf_token: str, at: datetime, expires: datetime
     ) -> None:
-        self.store.web_sessions[token_sha256] = (user_id, csrf_token, expires)
+        self.store.web_sessions[token_sha256] = (user_id, csrf_token, expires, at)
 
     def session(self, token_sha256: str, at: datetime) -> WebSession | None:
         found = self.store.web_sessions.get(token_sha256)
@@ -551,13 +552,17 @@ class FakeWorkspaceRepository:
             return None
         user = next(u for u in self.store.users if u.id == found[0])
         return WebSession(
-            id=hash(token_sha256), user=user, csrf_token=found[1], expires_at=found[2]
+            id=hash(token_sha256),
+            user=user,
+            csrf_token=found[1],
+            expires_at=found[2],
+            started_at=found[3],
         )
 
     def extend_session(self, session_id: int, expires: datetime) -> None:
-        for token, (user_id, csrf, _) in list(self.store.web_sessions.items()):
+        for token, (user_id, csrf, _, started) in list(self.store.web_sessions.items()):
             if hash(token) == session_id:
-                self.store.web_sessions[token] = (user_id, csrf, expires)
+                self.store.web_sessions[token] = (user_id, csrf, expires, started)
 
     def end_session(self, token_sha256: str) -> None:
         self.store.web_sessions.pop(token_sha256, None)

@@ -70,6 +70,7 @@ class WebSession:
     user: User
     csrf_token: str
     expires_at: datetime
+    started_at: datetime | None = None  # when the user signed in (the session's whole life)
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,35 @@ class CaseloadRow:
     deadline: date | None
     deadline_step: str | None
     officer: str
+    needs_attention: bool = False  # a step failed on the case (issue 15)
+
+
+@dataclass(frozen=True)
+class CaseloadFilter:
+    """What the caseload is narrowed to; None (or empty) is any."""
+
+    status: str | None = None
+    officer: str | None = None  # an officer's code: cases whose open visit is theirs
+    school: str | None = None  # a URN or a school's name, exactly
+    safeguarding: bool | None = None
+    needs_attention: bool | None = None
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """What a search looks for: a case id, a UPN, a date of birth or the start of names."""
+
+    case_id: int | None = None
+    upn: str | None = None
+    date_of_birth: date | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseMerge:
+    """A duplicate case merged into the case kept for the same child."""
+
+    duplicate_id: int
+    kept_id: int
+    merged_by: str
+    merged_at: datetime

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from missing_education.domain import OPEN_STATUSES, case_reference
+from missing_education.domain.deadline import Deadline
 from missing_education.domain.workspace import (
     CORRECTABLE,
+    CaseloadFilter,
     CaseloadRow,
+    CaseMerge,
     CaseNote,
+    CaseSearch,
     RecordAccess,
     Role,
     User,
     WebSession,
 )
 from missing_education.persistence.repository import identity_key
-from missing_education.persistence.tables import cases, deadlines, home_visits, officers
+from missing_education.persistence.tables import (
+    case_attention,
+    cases,
+    deadlines,
+    home_visits,
+    notifications,
+    officers,
+)
 from missing_education.persistence.workspace_tables import (
+    case_merges,
     case_notes,
     login_failures,
     record_access,
@@ -127,7 +140,11 @@ class SqlWorkspaceRepository:
             active=row.active,
         )
         return WebSession(
-            id=row[0], user=user, csrf_token=row.csrf_token, expires_at=_aware(row.expires_at)
+            id=row[0],
+            user=user,
+            csrf_token=row.csrf_token,
+            expires_at=_aware(row.expires_at),
+            started_at=_aware(row.created_at),
         )
 
     def extend_session(self, session_id: int, expires: datetime) -> None:
@@ -182,18 +199,9 @@ class SqlWorkspaceRepository:
 
     def add_note(self, note: CaseNote) -> None:
         """Add a note or contact log entry to a case."""
-        self.connection.execute(
-            insert(case_notes).values(
-                case_id=note.case_id,
-                kind=note.kind,
-                at=note.at,
-                who=note.who,
-                text=note.text,
-                contact_with=note.contact_with,
-                contact_method=note.contact_method,
-                contact_on=note.contact_on,
-            )
-        )
+        values = asdict(note)
+        del values["id"]  # the database numbers notes
+        self.connection.execute(insert(case_notes).values(values))
 
     def notes(self, case_id: int) -> list[CaseNote]:
         """A case's notes and contacts, newest first."""
@@ -220,13 +228,7 @@ class SqlWorkspaceRepository:
     # -- caseload and search --------------------------------------------------------------
 
     def _rows(
-        self,
-        where: list[Any],
-        limit: int,
-        *,
-        open_only: bool,
-        count: bool = True,
-        officer_filter: bool = False,
+        self, where: list[Any], limit: int, *, open_only: bool, joined: bool, count: bool
     ) -> tuple[list[CaseloadRow], int]:
         next_due = (
             select(deadlines.c.case_id, func.min(deadlines.c.due).label("due"))
@@ -240,21 +242,20 @@ class SqlWorkspaceRepository:
             .group_by(home_visits.c.case_id)
             .subquery()
         )
-        conditions = [_OPEN, *where] if open_only else where
+        conditions = and_(True, _OPEN, *where) if open_only else and_(True, *where)
         base = (
             cases.outerjoin(next_due, next_due.c.case_id == cases.c.id)
             .outerjoin(visit, visit.c.case_id == cases.c.id)
             .outerjoin(officers, officers.c.id == visit.c.officer_id)
+            .outerjoin(case_attention, case_attention.c.case_id == cases.c.id)
         )
-        # Counting needs the joins only when a filter is on the officer.
-        counted = base if officer_filter else cases
-        total = (
-            self.connection.execute(
-                select(func.count()).select_from(counted).where(and_(True, *conditions))
+        total = 0
+        if count:
+            # Counting needs the joins only when a filter is on the officer or the flag.
+            counted = base if joined else cases
+            total = self.connection.execute(
+                select(func.count()).select_from(counted).where(conditions)
             ).scalar_one()
-            if count
-            else 0
-        )
         query = (
             select(
                 cases.c.id,
@@ -266,9 +267,10 @@ class SqlWorkspaceRepository:
                 cases.c.safeguarding,
                 next_due.c.due,
                 officers.c.name.label("officer"),
+                case_attention.c.case_id.label("flagged"),
             )
             .select_from(base)
-            .where(and_(True, *conditions))
+            .where(conditions)
             .order_by(next_due.c.due.is_(None), next_due.c.due, cases.c.id)
             .limit(limit)
         )
@@ -287,6 +289,7 @@ class SqlWorkspaceRepository:
                 deadline=r.due if r.status != "closed" else None,
                 deadline_step=steps.get(r.id) if r.status != "closed" else None,
                 officer=r.officer or "",
+                needs_attention=r.flagged is not None,
             )
             for r in rows
         ], int(total)
@@ -308,47 +311,37 @@ class SqlWorkspaceRepository:
             first.setdefault(row.case_id, row.step)
         return first
 
-    def caseload(
-        self,
-        *,
-        status: str | None = None,
-        officer_id: int | None = None,
-        school: str | None = None,
-        safeguarding: bool | None = None,
-        limit: int = 200,
-    ) -> tuple[list[CaseloadRow], int]:
+    def caseload(self, wanted: CaseloadFilter, limit: int = 200) -> tuple[list[CaseloadRow], int]:
         """Open cases, overdue and soonest due first, filtered; and how many match in all."""
         where: list[Any] = []
-        if status:
-            where.append(cases.c.status == status)
-        if officer_id is not None:
-            where.append(officers.c.id == officer_id)
-        if school:
-            where.append(or_(cases.c.school_urn == school, cases.c.school_name == school))
-        if safeguarding is not None:
-            where.append(cases.c.safeguarding.is_(safeguarding))
-        return self._rows(where, limit, open_only=True, officer_filter=officer_id is not None)
+        if wanted.status:
+            where.append(cases.c.status == wanted.status)
+        if wanted.officer:
+            where.append(officers.c.code == wanted.officer)
+        if wanted.school:
+            where.append(
+                or_(cases.c.school_urn == wanted.school, cases.c.school_name == wanted.school)
+            )
+        if wanted.safeguarding is not None:
+            where.append(cases.c.safeguarding.is_(wanted.safeguarding))
+        if wanted.needs_attention is not None:
+            flagged = case_attention.c.case_id
+            where.append(flagged.is_not(None) if wanted.needs_attention else flagged.is_(None))
+        joined = bool(wanted.officer) or wanted.needs_attention is not None
+        return self._rows(where, limit, open_only=True, joined=joined, count=True)
 
-    def search(
-        self,
-        *,
-        case_id: int | None = None,
-        upn: str | None = None,
-        date_of_birth: date | None = None,
-        name: str | None = None,
-        limit: int = 100,
-    ) -> list[CaseloadRow]:
+    def search(self, wanted: CaseSearch, limit: int = 100) -> list[CaseloadRow]:
         """Cases open or closed by reference, UPN, date of birth or a name (forename or surname)."""
         where: list[Any] = []
-        if case_id is not None:
-            where.append(cases.c.id == case_id)
-        if upn:
-            where.append(cases.c.upn == upn)
-        if date_of_birth is not None:
-            where.append(cases.c.date_of_birth == date_of_birth)
-        if name:
+        if wanted.case_id is not None:
+            where.append(cases.c.id == wanted.case_id)
+        if wanted.upn:
+            where.append(cases.c.upn == wanted.upn)
+        if wanted.date_of_birth is not None:
+            where.append(cases.c.date_of_birth == wanted.date_of_birth)
+        if wanted.name:
             # A prefix as a range on the lower-cased names: both databases use their indexes.
-            for word in name.lower().split()[:4]:
+            for word in wanted.name.lower().split()[:4]:
                 where.append(
                     or_(
                         *(
@@ -359,7 +352,7 @@ class SqlWorkspaceRepository:
                 )
         if not where:
             return []
-        return self._rows(where, limit, open_only=False, count=False)[0]
+        return self._rows(where, limit, open_only=False, joined=False, count=False)[0]
 
     def officer_ids_of(self, case_id: int) -> set[int]:
         """Officers whose home visits on this case are theirs (assigned, open or made)."""
@@ -396,3 +389,48 @@ class SqlWorkspaceRepository:
                 self.connection.execute(update(cases).where(cases.c.id == case_id).values(new))
         except (IntegrityError, WriteConflict):
             raise WriteConflict("another open case has the same child") from None
+
+    # -- merging duplicates ---------------------------------------------------------------
+
+    def add_merge(self, merge: CaseMerge) -> None:
+        """Keep that a duplicate was merged into the case kept for the child."""
+        self.connection.execute(insert(case_merges).values(asdict(merge)))
+
+    def merges(self, case_id: int) -> list[CaseMerge]:
+        """Merges this case took part in, as the duplicate or as the kept case, oldest first."""
+        rows = self.connection.execute(
+            select(case_merges)
+            .where(or_(case_merges.c.duplicate_id == case_id, case_merges.c.kept_id == case_id))
+            .order_by(case_merges.c.merged_at, case_merges.c.duplicate_id)
+        )
+        return [
+            CaseMerge(
+                duplicate_id=r.duplicate_id,
+                kept_id=r.kept_id,
+                merged_by=r.merged_by,
+                merged_at=_aware(r.merged_at),
+            )
+            for r in rows
+        ]
+
+    def move_to_case(self, from_case_id: int, to_case_id: int) -> dict[str, int]:
+        """Move a duplicate's notifications and notes to the kept case; how many of each."""
+        moved = {}
+        for name, table in (("notifications", notifications), ("notes", case_notes)):
+            result = self.connection.execute(
+                update(table).where(table.c.case_id == from_case_id).values(case_id=to_case_id)
+            )
+            moved[name] = int(result.rowcount)
+        return moved
+
+    def set_deadline_school(self, deadline: Deadline, school_urn: str) -> None:
+        """Count a deadline on another school's calendar (its school URN was corrected)."""
+        self.connection.execute(
+            update(deadlines)
+            .where(
+                deadlines.c.case_id == deadline.case_id,
+                deadlines.c.step == deadline.step.value,
+                deadlines.c.round == deadline.round,
+            )
+            .values(school_urn=school_urn)
+        )

@@ -1,4 +1,4 @@
-"""The case workspace's tables: users, sessions, sign-in failures, record access, notes."""
+"""The case workspace's tables: users, sessions, sign-in failures, record access, notes, merges."""
 
 from __future__ import annotations
 
@@ -73,6 +73,17 @@ case_notes = Table(
     Column("contact_with", String(200), nullable=False, default=""),
     Column("contact_method", String(20), nullable=False, default=""),
     Column("contact_on", Date, nullable=True),
+)
+
+# A duplicate case merged into the case kept for the child: ids, who and when (the reason is in
+# both cases' histories). One row per duplicate: a case is merged once.
+case_merges = Table(
+    "case_merges",
+    metadata,
+    Column("duplicate_id", Integer, ForeignKey("cases.id"), primary_key=True),
+    Column("kept_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("merged_by", String(100), nullable=False),
+    Column("merged_at", DateTime(timezone=True), nullable=False),
 )
 
 # Search by date of birth and by surname across a council's whole history of cases.

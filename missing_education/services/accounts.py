@@ -113,7 +113,7 @@ def sign_in(uow: UnitOfWork, name: str, password: str, *, web: Web, at: datetime
             uow.workspace.set_password_hash(user.id, _HASHER.hash(password))
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        expires = at + timedelta(minutes=web.session_minutes)
+        expires = _session_end(at, at, web)
         uow.workspace.add_session(_digest(token), user.id, csrf, at, expires)
         uow.commit()
     return SignedIn(token, WebSession(id=0, user=user, csrf_token=csrf, expires_at=expires))
@@ -127,9 +127,23 @@ def current_session(uow: UnitOfWork, token: str, *, web: Web, at: datetime) -> W
         session = uow.workspace.session(_digest(token), at)
         if session is None:
             return None
-        uow.workspace.extend_session(session.id, at + timedelta(minutes=web.session_minutes))
+        started = session.started_at or at
+        if at >= started + timedelta(hours=web.session_hours):
+            # However busy, a session ends CME_WEB_SESSION_HOURS after signing in.
+            uow.workspace.end_session(_digest(token))
+            uow.commit()
+            return None
+        uow.workspace.extend_session(session.id, _session_end(started, at, web))
         uow.commit()
     return session
+
+
+def _session_end(started: datetime, at: datetime, web: Web) -> datetime:
+    """The idle timeout from now, never past the session's whole life."""
+    return min(
+        at + timedelta(minutes=web.session_minutes),
+        started + timedelta(hours=web.session_hours),
+    )
 
 
 def sign_out(uow: UnitOfWork, token: str) -> None:

@@ -138,6 +138,8 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
                 "answer": d.answer,
                 "decided_by": d.decided_by,
                 "decided_at": d.decided_at.isoformat(timespec="seconds") if d.decided_at else None,
+                # The Prefect run that asks it: an id the case page links to, nothing more.
+                "flow_run_id": d.flow_run_id,
             }
             for d in decisions
         ],

@@ -7,22 +7,24 @@ case's history with who did it and why.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from missing_education.clock import now
 from missing_education.domain import (
+    Case,
     DomainError,
     HistoryEntry,
     Notification,
     Outcome,
     case_reference,
 )
-from missing_education.domain.deadline import Step
+from missing_education.domain.deadline import Step, due_date
 from missing_education.domain.letter import Channel, Delivery
 from missing_education.domain.workspace import CORRECTABLE
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.rules.school_age import compulsory_school_age
+from missing_education.services.calendar import load_calendar
 from missing_education.services.intake import ingest_rows, never_investigated, triage_cases
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure
@@ -38,13 +40,23 @@ class CorrectionRefused(DomainError):
     """A correction (or reassignment, or cancellation) is not allowed; the message says why."""
 
 
-def _who_and_why(by: str, reason: str) -> tuple[str, str]:
+def who_and_why(by: str, reason: str) -> tuple[str, str]:
+    """Who made a change and why, tidied; refused when either is missing or too long."""
     by, reason = " ".join(by.split()), " ".join(reason.split())
     if not by or len(by) > MAX_BY:
         raise CorrectionRefused(f"say who is making the change (at most {MAX_BY} characters)")
     if not reason or len(reason) > MAX_REASON:
         raise CorrectionRefused(f"say why (a reason of at most {MAX_REASON} characters)")
     return by, reason
+
+
+def note_in_history(case: Case, who: str, why: str, *, at: datetime | None = None) -> None:
+    """Write a change that moves no status into the case's history (saved with the case)."""
+    entry = HistoryEntry(
+        at=at or now(), who=who, from_status=case.status, to_status=case.status, why=why
+    )
+    case.history.append(entry)
+    case.new_history.append(entry)
 
 
 def _value(field: str, raw: str) -> Any:
@@ -94,7 +106,7 @@ def correct_case(
     """
     if field not in CORRECTABLE:
         raise CorrectionRefused(f"{field!r} cannot be corrected; fields: {', '.join(CORRECTABLE)}")
-    by, reason = _who_and_why(by, reason)
+    by, reason = who_and_why(by, reason)
     new = _value(field, value)
     result: dict[str, Any] = {"case_id": case_id, "field": field, "closed": None}
     with uow:
@@ -107,7 +119,8 @@ def correct_case(
         if field == "date_of_birth":
             if new > today:
                 raise CorrectionRefused("a date of birth cannot be in the future")
-            age = compulsory_school_age(new)
+            # The leaving date depends on the autumn term's first day, as at intake.
+            age = compulsory_school_age(new, load_calendar(uow).autumn_term_start)
             school_age = {
                 "csa_starts": age.starts,
                 "csa_ends": age.ends,
@@ -120,15 +133,14 @@ def correct_case(
                 "another open case already has this child (same name and date of birth, or "
                 "UPN): close this one as a duplicate instead"
             ) from None
-        entry = HistoryEntry(
-            at=now(),
-            who=by,
-            from_status=case.status,
-            to_status=case.status,
-            why=f"corrected {CORRECTABLE[field]} from {_shown(old)!r} to {_shown(new)!r}: {reason}",
+        note_in_history(
+            case,
+            by,
+            f"corrected {CORRECTABLE[field]} from {_shown(old)!r} to {_shown(new)!r}: {reason}",
         )
-        case.history.append(entry)
-        case.new_history.append(entry)
+        if field == "school_urn" and old:
+            # The school's reply is counted in its own school days (its calendar may differ).
+            result["deadlines_moved"] = _recount_school_deadlines(uow, case_id, old, new)
         uow.cases.save(case)
         if school_age and case.is_open and not (school_age["csa_starts"] <= today):
             outcome, why = Outcome.NOT_CME, "not yet of compulsory school age (corrected DOB)"
@@ -165,7 +177,7 @@ def record_new_address(
     Unlike a correction, the old address was right when it was given: letters already sent
     there stand, and the next letters and visits go to the new one.
     """
-    by, source = _who_and_why(by, source)
+    by, source = who_and_why(by, source)
     new = {
         "address_line1": _value("address_line1", address_line1),
         "address_line2": _value("address_line2", address_line2),
@@ -184,18 +196,27 @@ def record_new_address(
             raise CorrectionRefused("that is the address already on the case")
         uow.workspace.correct(case_id, new, {})
         was = ", ".join(str(old[k]) for k in new if old[k]) or "none"
-        entry = HistoryEntry(
-            at=now(),
-            who=by,
-            from_status=case.status,
-            to_status=case.status,
-            why=f"new address recorded (was {was}): {source}",
-        )
-        case.history.append(entry)
-        case.new_history.append(entry)
+        note_in_history(case, by, f"new address recorded (was {was}): {source}")
         uow.cases.save(case)
         uow.commit()
     return {"case_id": case_id, "address": [v for v in new.values() if v]}
+
+
+def _recount_school_deadlines(uow: UnitOfWork, case_id: int, old_urn: str, new_urn: str) -> int:
+    """Count the case's open deadlines on the corrected school's calendar; how many moved."""
+    calendar = load_calendar(uow)
+    moved = 0
+    for deadline in uow.deadlines.for_case(case_id):
+        if not deadline.is_open or deadline.school_days is None or deadline.school_urn != old_urn:
+            continue
+        uow.workspace.set_deadline_school(deadline, new_urn)
+        due = due_date(
+            calendar, deadline.base_date, school_days=deadline.school_days, school_urn=new_urn
+        )
+        if due != deadline.due:
+            uow.deadlines.update_due(deadline, due)
+            moved += 1
+    return moved
 
 
 def reassign_visit(
@@ -209,7 +230,7 @@ def reassign_visit(
     today: date,
 ) -> dict[str, Any]:
     """Give a case's open home visit to another officer (refused if they are full or inactive)."""
-    by, reason = _who_and_why(by, reason)
+    by, reason = who_and_why(by, reason)
     with uow:
         lock_cases(uow, [case_id])
         case = uow.cases.get(case_id)
@@ -236,15 +257,9 @@ def reassign_visit(
             Procedure(uow, settings, today).deadline(
                 case, Step.HOME_VISIT, school_days=settings.timescales.home_visit, round=visit.round
             )
-        entry = HistoryEntry(
-            at=now(),
-            who=by,
-            from_status=case.status,
-            to_status=case.status,
-            why=f"home visit (round {visit.round}) given to {officer.name}: {reason}",
+        note_in_history(
+            case, by, f"home visit (round {visit.round}) given to {officer.name}: {reason}"
         )
-        case.history.append(entry)
-        case.new_history.append(entry)
         uow.cases.save(case)
         uow.commit()
     return {"case_id": case_id, "officer": officer.code, "round": visit.round}
@@ -252,7 +267,7 @@ def reassign_visit(
 
 def cancel_letter(uow: UnitOfWork, letter_id: int, *, by: str, reason: str) -> dict[str, Any]:
     """Take a queued postal letter out of the post before it is printed."""
-    by, reason = _who_and_why(by, reason)
+    by, reason = who_and_why(by, reason)
     with uow:
         letter = uow.letters.get(letter_id)
         lock_cases(uow, [letter.case_id])
@@ -269,15 +284,11 @@ def cancel_letter(uow: UnitOfWork, letter_id: int, *, by: str, reason: str) -> d
         if not uow.letters.claim(letter_id, Delivery.QUEUED, Delivery.CANCELLED):
             raise CorrectionRefused(f"letter {letter_id} was taken by another process meanwhile")
         case = uow.cases.get(letter.case_id)
-        entry = HistoryEntry(
-            at=now(),
-            who=by,
-            from_status=case.status,
-            to_status=case.status,
-            why=f"letter {letter_id} ({letter.letter_type}) cancelled before printing: {reason}",
+        note_in_history(
+            case,
+            by,
+            f"letter {letter_id} ({letter.letter_type}) cancelled before printing: {reason}",
         )
-        case.history.append(entry)
-        case.new_history.append(entry)
         uow.cases.save(case)
         uow.commit()
     return {"letter_id": letter_id, "case_id": letter.case_id, "status": "cancelled"}
@@ -299,7 +310,7 @@ def reopen_case(
     age, an open case of the same child, safeguarding to MASH at once), then acknowledged to the
     team and investigated. Reopening twice on one day takes the child in once.
     """
-    by, reason = _who_and_why(by, reason)
+    by, reason = who_and_why(by, reason)
     with uow:
         case = uow.cases.get(case_id)
         if case.is_open:
@@ -356,15 +367,9 @@ def reopen_case(
         if report.opened_case_ids:
             lock_cases(uow, [case_id])
             closed = uow.cases.get(case_id)
-            entry = HistoryEntry(
-                at=now(),
-                who=by,
-                from_status=closed.status,
-                to_status=closed.status,
-                why=f"reopened as {case_reference(report.opened_case_ids[0])}: {reason}",
+            note_in_history(
+                closed, by, f"reopened as {case_reference(report.opened_case_ids[0])}: {reason}"
             )
-            closed.history.append(entry)
-            closed.new_history.append(entry)
             uow.cases.save(closed)
             uow.commit()
     disposition = (

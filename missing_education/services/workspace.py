@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,14 @@ from missing_education.clock import now
 from missing_education.domain import CaseNotFound, DomainError, case_reference
 from missing_education.domain.decision import kind_of
 from missing_education.domain.letter import Channel, Delivery
-from missing_education.domain.workspace import CaseloadRow, CaseNote, Role, User
+from missing_education.domain.workspace import (
+    CaseloadFilter,
+    CaseloadRow,
+    CaseNote,
+    CaseSearch,
+    Role,
+    User,
+)
 from missing_education.ports import UnitOfWork
 from missing_education.services.cases import case_details
 
@@ -59,32 +66,15 @@ def _row(r: CaseloadRow, today: date) -> dict[str, Any]:
     }
 
 
-def caseload(
-    uow: UnitOfWork,
-    user: User,
-    *,
-    today: date,
-    status: str | None = None,
-    officer: str | None = None,
-    school: str | None = None,
-    safeguarding: bool | None = None,
-) -> dict[str, Any]:
+def caseload(uow: UnitOfWork, user: User, wanted: CaseloadFilter, *, today: date) -> dict[str, Any]:
     """Open cases the user may see, overdue first, with filters; officers see their own."""
+    if not user.role.sees_every_case:
+        wanted = replace(wanted, officer=user.officer_code)
     with uow:
         officers = uow.directory.officers()
-        officer_id = None
-        if not user.role.sees_every_case:
-            officer_id = _officer_id(uow, user)
-            if officer_id is None:
-                return {"rows": [], "total": 0, "officers": []}
-        elif officer:
-            officer_id = next((o.id for o in officers if o.code == officer), -1)
-        rows, total = uow.workspace.caseload(
-            status=status or None,
-            officer_id=officer_id,
-            school=school or None,
-            safeguarding=safeguarding,
-        )
+        if not wanted.officer and not user.role.sees_every_case:
+            return {"rows": [], "total": 0, "officers": []}
+        rows, total = uow.workspace.caseload(wanted)
     return {
         "rows": [_row(r, today) for r in rows],
         "total": total,
@@ -97,18 +87,17 @@ def search_cases(uow: UnitOfWork, user: User, query: str, *, today: date) -> lis
     text = " ".join(query.split())[:200]
     if not text:
         return []
-    criteria: dict[str, Any] = {}
     born = _date(text)
     if born is not None:
-        criteria["date_of_birth"] = born
+        wanted = CaseSearch(date_of_birth=born)
     elif _UPN.match(text.upper()):
-        criteria["upn"] = text.upper()
+        wanted = CaseSearch(upn=text.upper())
     elif _REFERENCE.match(text) and any(c.isdigit() for c in text):
-        criteria["case_id"] = case_id_of(text)
+        wanted = CaseSearch(case_id=case_id_of(text))
     else:
-        criteria["name"] = text
+        wanted = CaseSearch(name=text)
     with uow:
-        rows = uow.workspace.search(**criteria)
+        rows = uow.workspace.search(wanted)
         if not user.role.sees_every_case:
             officer_id = _officer_id(uow, user)
             rows = [
@@ -145,6 +134,7 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
         officers = {o.id: o for o in uow.directory.officers()}
         caseloads = uow.directory.caseloads()
         views = uow.workspace.accesses(case_id)
+        merges = uow.workspace.merges(case_id)
     details = case_details(uow, case_id, today=today)
     details["parent"] = {
         "name": fields["parent_name"],
@@ -176,6 +166,14 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
     ]
     details["notes"] = [asdict(n) for n in notes]
     details["views"] = [asdict(v) for v in views[-20:]]
+    details["merges"] = [
+        {
+            **asdict(m),
+            "kept": case_reference(m.kept_id),
+            "duplicate": case_reference(m.duplicate_id),
+        }
+        for m in merges
+    ]
     return details
 
 

@@ -22,9 +22,9 @@ from starlette.datastructures import FormData
 
 from missing_education.clock import now, today
 from missing_education.domain import CaseNotFound, DomainError, Status, case_reference
-from missing_education.domain.workspace import CORRECTABLE, User, WebSession
+from missing_education.domain.workspace import CORRECTABLE, CaseloadFilter, User, WebSession
 from missing_education.ports import DecisionRuns, UnitOfWork
-from missing_education.services import accounts, corrections, outbox, workspace
+from missing_education.services import accounts, corrections, merging, outbox, workspace
 from missing_education.services.decisions import NO_DECISION_RUNS, answer_decision
 from missing_education.settings import Settings
 from missing_education.web.security import (
@@ -46,6 +46,7 @@ DONE = {
     "corrected": "Correction recorded in the case history.",
     "address": "New address recorded.",
     "reopened": "The child was taken in again: this is the case for them now.",
+    "merged": "The duplicate was merged into this case and closed.",
     "reassigned": "Home visit reassigned.",
     "cancelled": "Letter cancelled.",
     "batch": "Print batch made.",
@@ -213,18 +214,18 @@ def create_app(
         officer: str = "",
         school: str = "",
         safeguarding: str = "",
+        attention: str = "",
     ) -> Response:
         session = signed_in(request)
-        flag = {"yes": True, "no": False}.get(safeguarding)
-        result = workspace.caseload(
-            uow_factory(),
-            session.user,
-            today=today(),
+        yes_no = {"yes": True, "no": False}
+        wanted = CaseloadFilter(
             status=status if status in Status.__members__.values() else None,
             officer=officer[:32] or None,
             school=school.strip()[:200] or None,
-            safeguarding=flag,
+            safeguarding=yes_no.get(safeguarding),
+            needs_attention=yes_no.get(attention),
         )
+        result = workspace.caseload(uow_factory(), session.user, wanted, today=today())
         return page(
             request,
             "caseload.html",
@@ -236,6 +237,7 @@ def create_app(
                 "officer": officer,
                 "school": school,
                 "safeguarding": safeguarding,
+                "attention": attention,
             },
             today=today(),
         )
@@ -265,6 +267,7 @@ def create_app(
             correctable=CORRECTABLE,
             methods=workspace.CONTACT_METHODS,
             officer_decisions=workspace.OFFICER_DECISIONS,
+            run_url=web.run_url,
             today=today(),
             **extra,
         )
@@ -402,6 +405,32 @@ def create_app(
             return None
 
         return await act(request, reference, "address", run, anchor="address-line1")
+
+    @app.post("/cases/{reference}/merge")
+    async def merge(request: Request, reference: str) -> Response:
+        def run(user: User, form: FormData, case_id: int) -> str | None:
+            workspace.check_may_act(user)
+            try:
+                duplicate_id = workspace.case_id_of(text(form, "duplicate"))
+            except CaseNotFound:
+                raise DomainError("give the duplicate's case reference, e.g. CME-000123") from None
+            try:
+                merging.merge_cases(
+                    uow_factory(),
+                    case_id,
+                    duplicate_id,
+                    by=user.name,
+                    reason=text(form, "reason"),
+                    today=today(),
+                    runs=runs,
+                )
+            except CaseNotFound as missing:
+                if missing.case_id != duplicate_id:
+                    raise
+                raise DomainError(f"there is no case {case_reference(duplicate_id)}") from None
+            return None
+
+        return await act(request, reference, "merged", run, anchor="merge-duplicate")
 
     @app.post("/cases/{reference}/reopen")
     async def reopen(request: Request, reference: str) -> Response:

@@ -183,6 +183,7 @@ class PrefectServer:
     log: Path
     process: subprocess.Popen[bytes]
     logs: list[Path] = field(default_factory=list)
+    web_url: str = ""  # the case workspace, when `make serve` started one
 
     @property
     def api_url(self) -> str:

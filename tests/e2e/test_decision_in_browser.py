@@ -29,7 +29,8 @@ from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from missing_education import services
 from missing_education.domain import Outcome, Status
-from missing_education.services import intake_files
+from missing_education.domain.workspace import Role
+from missing_education.services import accounts, intake_files
 from missing_education.settings import load_settings
 from tests.e2e.conftest import (
     E2E,
@@ -61,6 +62,7 @@ SCREENSHOT = REPO / "docs" / "images" / "decision-form.png"
 UI_TIMEOUT_MS = 30_000
 MAX_CLICKS = 5
 TODAY_LABEL = "Wed 25 Nov 2026 (today)"
+WORKSPACE_PASSWORD = "correct horse battery staple"
 
 # One child per set-up, with unusual names; both go in through the `file` deployment.
 BROWSER_CHILDREN: dict[str, dict[str, dict[str, str]]] = {
@@ -74,6 +76,18 @@ BROWSER_CHILDREN: dict[str, dict[str, dict[str, str]]] = {
             "postcode": "SK17 9DL",
             "parent_name": "Benedikt Thornycroft-Abiodun",
             "parent_phone": "07700900765",
+        }
+    },
+    "workspace": {
+        "browser-workspace": {
+            "forename": "Leocadia",
+            "surname": "Pemberton-Okafor",
+            "date_of_birth": "2015-06-02",
+            "address_line1": "9 Quarry Bank",
+            "town": "Wirksworth",
+            "postcode": "DE4 4FG",
+            "parent_name": "Isambard Pemberton-Okafor",
+            "parent_phone": "07700900246",
         }
     },
     "served": {
@@ -117,9 +131,15 @@ def served(prefect_server: PrefectServer, case_data: CaseData) -> Iterator[Prefe
             start_new_session=True,
         )
     server = PrefectServer(
-        url=url, home=home, env=env, root=prefect_server.root, log=log, process=process
+        url=url,
+        home=home,
+        env=env,
+        root=prefect_server.root,
+        log=log,
+        process=process,
+        web_url=f"http://127.0.0.1:{web_port}",
     )
-    server.logs = [log, REPO / "prefect-server.log"]
+    server.logs = [log, REPO / "prefect-server.log", REPO / "cme-web.log"]
 
     def serving() -> bool:
         if process.poll() is not None:
@@ -262,6 +282,61 @@ def test_a_coordinator_answers_the_asked_decision_from_the_dashboard_in_five_cli
 
     wait_for(none_left, timeout=60, what="every decision run of the case to finish")
     assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_a_decision_answered_in_the_case_workspace_finishes_its_prefect_run(
+    served: PrefectServer,
+    case_data: CaseData,
+    isolated_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under `make serve`: the coordinator answers on the case page, and the run Completes."""
+    require_debian_package(str(CHROMIUM), "chromium")
+    for name, value in (("CME_HOME", str(case_data.home)), ("CME_DATABASE_URL", case_data.url)):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CME_TODAY", TODAY)
+    e2e = E2E(server=served, cases=case_data)
+    children = BROWSER_CHILDREN["workspace"]
+    with temporary_settings(
+        updates={PREFECT_API_URL: served.api_url, PREFECT_HOME: str(served.root / "client-home")}
+    ):
+        path = write_notifications(served.root / "incoming-workspace" / "n.csv", children)
+        held = intake_files.hold(load_settings(), path)
+        e2e.run("receive-notifications/file", timeout=180, file_id=held.id)
+        (case_id,) = case_ids_of(e2e, children)
+        name = f"home-visit-cme-{case_id:06d}"
+
+        def waiting() -> dict[str, Any] | None:
+            runs = suspended_decision_runs(served.api_url, name)
+            return runs[0] if runs and runs[0]["state_type"] == "PAUSED" else None
+
+        run = wait_for(waiting, timeout=120, what=f"{name} to be suspended", every=1)
+        accounts.add_user(
+            case_data.uow(),
+            "r.ahmed",
+            full_name="Rukhsana Ahmed",
+            role=Role.COORDINATOR,
+            password=WORKSPACE_PASSWORD,
+        )
+        with chromium_page() as page:
+            page.goto(f"{served.web_url}/cases/CME-{case_id:06d}")
+            page.get_by_label("User name").fill("r.ahmed")
+            page.get_by_label("Password").fill(WORKSPACE_PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Leocadia Pemberton-Okafor")
+            # The case page links to the run that waits for this decision, by its id.
+            expect(page.locator(f'a[href="{served.url}/runs/flow-run/{run["id"]}"]')).to_have_count(
+                1
+            )
+            page.locator("#answer-home_visit").select_option("elective_home_education")
+            page.get_by_role("button", name="Record home visit decision").click()
+            expect(page.get_by_text("Decision recorded.")).to_be_visible()
+        e2e.wait_until_completed(UUID(run["id"]))
+    with case_data.uow() as uow:
+        case = uow.cases.get(case_id)
+        decisions = [d for d in uow.decisions.for_case(case_id) if d.kind == "home_visit"]
+    assert (case.status, case.outcome) == (Status.CLOSED, Outcome.EHE)
+    assert [(d.answer, d.decided_by) for d in decisions] == [("elective_home_education", "r.ahmed")]
 
 
 def case_ids_of(e2e: E2E, children: dict[str, dict[str, str]]) -> list[int]:

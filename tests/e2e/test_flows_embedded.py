@@ -212,6 +212,10 @@ def test_daily_case_review_records_what_it_did_and_the_decisions_waiting(
     }
     assert {d["safeguarding"] for d in decisions} <= {"yes", "no"}
     assert all(d["case"].startswith("CME-") for d in decisions)
+    # Each row links to its case page in the workspace, by reference (CME_WEB_URL).
+    web = load_settings().web
+    assert all(d["case_page"] == web.case_url(d["case"]) for d in decisions)
+    assert f"({web.base_url}/caseload)" in (review.description or "")
     # Case references and counts only: no child's name reaches Prefect.
     with database() as uow:
         names = {uow.cases.get(s.case_id).child.surname for s in uow.cases.summaries()}
@@ -246,7 +250,9 @@ def test_a_review_that_could_not_finish_a_case_ends_failed_saying_how_many_and_w
     assert {"action": "needs attention: unexpected", "cases": 1} in rows
     [listed] = artifacts(flow_run_id, "cases-needing-attention")
     cases = json.loads(listed.data) if isinstance(listed.data, str) else listed.data
-    assert cases == [{"case": f"CME-{bad:06d}"}]
+    web = load_settings().web
+    assert cases == [{"case": f"CME-{bad:06d}", "case_page": web.case_url(f"CME-{bad:06d}")}]
+    assert f"({web.base_url}/caseload?attention=yes)" in (listed.description or "")
 
 
 def test_the_cme_command_runs_ingest_as_a_flow_with_prefect_orchestration(

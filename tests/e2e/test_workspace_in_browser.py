@@ -10,6 +10,7 @@ are saved as docs/images/workspace-*.png for the README.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -92,8 +93,18 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
         surname="Achterberg",
         vulnerabilities="child_protection",
     )
-    council.open_case(
+    failed = council.open_case(
         on=date(2026, 11, 24), forename="Dmitri", surname="Okonkwo", postcode="S40 1AA"
+    )
+    with council.uow() as uow:  # a step failed on it (issue 15): the caseload says so
+        uow.attention.flag(failed, "letter", "the letter could not be typeset", date(2026, 11, 25))
+        uow.commit()
+    # Barnaby again, from health, with his forename mistyped: a duplicate to merge.
+    duplicate = council.open_case(
+        on=date(2026, 11, 25),
+        forename="Barnabey",
+        surname="Wren",
+        referrer_organisation="Derbyshire Community Health",
     )
     letter = council.letters(overdue)[0]
     axe = Axe()
@@ -122,12 +133,23 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
             first = page.locator("tbody tr").first
             expect(first).to_contain_text(f"CME-{overdue:06d}")
             expect(first).to_contain_text("Overdue")
-            expect(page.locator("tbody tr")).to_have_count(4)
+            expect(page.locator("tbody tr")).to_have_count(5)
             expect(page.locator("tbody")).to_contain_text(f"CME-{fresh:06d}")
             expect(page.locator("tbody tr").filter(has_text="Overdue")).to_have_count(1)
             expect(page.get_by_text("Safeguarding", exact=True)).to_have_count(1)
+            flagged = page.locator("tbody tr").filter(has_text="Needs attention")
+            expect(flagged).to_have_count(1)
+            expect(flagged).to_contain_text(f"CME-{failed:06d}")
             accessible(page, axe)
-            page.screenshot(path=str(IMAGES / "workspace-caseload.png"), full_page=False)
+            page.screenshot(path=str(IMAGES / "workspace-caseload.png"), full_page=True)
+
+            # Only the cases needing attention.
+            page.get_by_label("Needs attention").select_option("yes")
+            page.get_by_role("button", name="Filter").click()
+            expect(page).to_have_url(re.compile(r"attention=yes"))
+            expect(page.locator("tbody tr")).to_have_count(1)
+            expect(page.locator("tbody tr")).to_contain_text(f"CME-{failed:06d}")
+            page.goto(f"{base}/caseload")
 
             # The first case opens from the keyboard too.
             page.get_by_role("link", name=f"CME-{overdue:06d}").focus()
@@ -183,8 +205,16 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
             expect(page.locator(".govuk-error-summary")).to_contain_text("YYYY-MM-DD")
             accessible(page, axe)
 
-            # Answer the pending decision on the other case.
+            # Merge the duplicate into Barnaby's case.
             page.goto(f"{base}/cases/CME-{fresh:06d}")
+            page.get_by_label("The duplicate's case reference").fill(f"CME-{duplicate:06d}")
+            page.get_by_label("Why (kept in both cases' histories)").fill("Same child, typo")
+            page.get_by_role("button", name="Merge into this case").click()
+            expect(page.get_by_text("The duplicate was merged into this case")).to_be_visible()
+            expect(page.get_by_role("link", name=f"CME-{duplicate:06d}")).to_be_visible()
+            accessible(page, axe)
+
+            # Answer the pending decision on the other case.
             page.locator("#answer-home_visit").select_option("elective_home_education")
             page.get_by_role("button", name="Record home visit decision").click()
             expect(page.get_by_text("Decision recorded.")).to_be_visible()
@@ -214,3 +244,7 @@ def test_a_coordinators_morning_in_the_case_workspace(workspace: tuple[Council, 
     assert [(d.answer, d.decided_by) for d in decided] == [("elective_home_education", "a.morgan")]
     closed = council.case(fresh)
     assert (closed.status, closed.outcome) == (Status.CLOSED, Outcome.EHE)
+    merged = council.case(duplicate)
+    assert (merged.status, merged.outcome) == (Status.CLOSED, Outcome.NOT_CME)
+    assert merged.history[-1].who == "a.morgan"
+    assert "Same child, typo" in merged.history[-1].why

@@ -12,13 +12,14 @@ from typer.testing import CliRunner
 
 from missing_education.cli import app as cme
 from missing_education.domain import Outcome, Status
+from missing_education.domain.deadline import Step
 from missing_education.domain.workspace import Role
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import accounts, corrections
 from missing_education.services.audit import audit_trail
 from missing_education.settings import load_settings
 from missing_education.web import create_app
-from tests.integration.test_procedure_journeys import Council
+from tests.integration.test_procedure_journeys import ACADEMY, Council
 
 PASSWORD = "correct horse battery staple"
 TODAY = date(2026, 11, 25)
@@ -244,6 +245,50 @@ def test_a_corrected_date_of_birth_recomputes_school_age_and_closes_past_it(
             "school sent the wrong year",
         )
     ]
+
+
+def test_a_corrected_date_of_birth_ends_school_age_on_the_councils_autumn_term(
+    council: Council,
+) -> None:
+    # 16 on 2 September 2026, after the June leaving date and before the autumn term began on
+    # 3 September: compulsory school age ended on 26 June 2026 (Education Act 1996 s8(3)(a)).
+    case_id = council.open_case()
+    result = corrections.correct_case(
+        council.uow(),
+        case_id,
+        "date_of_birth",
+        "2010-09-02",
+        by="coord",
+        reason="birth certificate",
+        settings=council.settings,
+        today=TODAY,
+    )
+    assert result["compulsory_school_age"]["ends"] == "2026-06-26"
+    assert result["closed"] == Outcome.PAST_CSA.value
+
+
+def test_a_corrected_school_urn_counts_the_schools_reply_on_that_schools_calendar(
+    council: Council,
+) -> None:
+    case_id = council.open_case(on=TODAY)
+    [before] = council.deadlines(case_id, Step.SCHOOL_REPLY)
+    assert before.due == date(2026, 12, 9)  # ten school days on the council's calendar
+    result = corrections.correct_case(
+        council.uow(),
+        case_id,
+        "school_urn",
+        ACADEMY,
+        by="coord",
+        reason="the academy, not the primary",
+        settings=council.settings,
+        today=TODAY,
+    )
+    assert result["deadlines_moved"] == 1
+    [after] = council.deadlines(case_id, Step.SCHOOL_REPLY)
+    # The academy closes on Friday 27 November (INSET): its tenth school day is a day later.
+    assert (after.due, after.school_urn, after.base_date) == (date(2026, 12, 10), ACADEMY, TODAY)
+    [visit] = council.deadlines(case_id, Step.HOME_VISIT)
+    assert visit.school_urn == ""  # counted on the council's days, as before
 
 
 def test_a_corrected_name_keeps_the_case_open_and_a_later_notification_links_to_it(
@@ -547,6 +592,47 @@ def test_the_caseload_filters_by_status_officer_school_and_safeguarding(council:
     assert shown(school="Matlock Primary School") == {plain, flagged}
     assert shown(school="999999") == set()
     assert shown(status="escalated") == set()
+
+
+def test_the_caseload_tags_cases_needing_attention_and_filters_them(council: Council) -> None:
+    plain, failed = council.open_case(), council.open_case(forename="Failed", postcode="S40 1AA")
+    with council.uow() as uow:
+        uow.attention.flag(failed, "letter", "the letter could not be typeset", TODAY)
+        uow.commit()
+    client = client_for(council)
+    sign_in(client, "coord")
+
+    def shown(**params: str) -> set[int]:
+        page = client.get("/caseload", params=params).text
+        return {int(m) for m in re.findall(r'href="/cases/CME-(\d+)"', page)}
+
+    assert shown(attention="yes") == {failed}
+    assert shown(attention="no") == {plain}
+    assert shown(attention="yes", officer="EWO1") == set()  # S40 has no officer
+    page = client.get("/caseload").text
+    rows = re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", page, re.S)
+    tagged = [r for r in rows if "Needs attention</strong>" in r]
+    assert len(tagged) == 1 and f"CME-{failed:06d}" in tagged[0]
+    assert (
+        "2 open cases" in page
+        and "1 open cases" in client.get("/caseload", params={"attention": "yes"}).text
+    )
+
+
+def test_the_case_page_links_a_waiting_decision_to_its_prefect_run(
+    council: Council, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = council.open_case()
+    run_id = "0f2d6c1e-5a41-4f8e-9d8b-3c2a1b0e9f77"
+    with council.uow() as uow:
+        waiting = next(d for d in uow.decisions.for_case(case_id) if d.answer is None)
+        uow.decisions.attach_flow_run(waiting, run_id)
+        uow.commit()
+    monkeypatch.setenv("CME_WEB_PREFECT_URL", "https://prefect.council.example/")
+    client = client_for(council)
+    sign_in(client, "coord")
+    page = client.get(f"/cases/CME-{case_id:06d}").text
+    assert f'href="https://prefect.council.example/runs/flow-run/{run_id}"' in page
 
 
 def test_a_session_left_overnight_has_expired(

@@ -64,6 +64,19 @@ def test_a_session_ends_after_its_minutes_without_a_request(uow: FakeUnitOfWork)
     assert accounts.current_session(uow, signed.token, web=WEB, at=gone) is None
 
 
+def test_a_session_ends_after_its_hours_however_busy(uow: FakeUnitOfWork) -> None:
+    signed = accounts.sign_in(uow, "coord", PASSWORD, web=WEB, at=NINE)
+    at = NINE
+    end = NINE + timedelta(hours=WEB.session_hours)
+    while at + timedelta(minutes=WEB.session_minutes - 1) < end:
+        at += timedelta(minutes=WEB.session_minutes - 1)  # a request just before each timeout
+        assert accounts.current_session(uow, signed.token, web=WEB, at=at) is not None
+    assert accounts.current_session(uow, signed.token, web=WEB, at=end) is None
+    # A fresh sign-in starts a new session.
+    again = accounts.sign_in(uow, "coord", PASSWORD, web=WEB, at=end)
+    assert accounts.current_session(uow, again.token, web=WEB, at=end) is not None
+
+
 def test_a_signed_out_session_and_an_unknown_cookie_sign_nobody_in(uow: FakeUnitOfWork) -> None:
     signed = accounts.sign_in(uow, "coord", PASSWORD, web=WEB, at=NINE)
     accounts.sign_out(uow, signed.token)
