@@ -140,10 +140,7 @@ def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> 
     timescales = p.settings.timescales
     step = deadline.step
     if step is Step.LOCATE_CHILD:
-        if case.status in NOT_LOCATED:
-            p.escalate_not_located(
-                case, SYSTEM, f"not located within {timescales.not_located_escalation} school days"
-            )
+        if p.locate_overdue(case, deadline):
             report.count("escalated_not_located", case.id)
     elif step is Step.SCHOOL_REPLY:
         school = recipients.school(p.uow, case)

@@ -17,12 +17,10 @@ from missing_education.domain.decision import (
 )
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.limits import check_decision_text
-from missing_education.domain.words import (
-    answer_words,
-)
 from missing_education.matching import Thresholds
 from missing_education.services import recipients, residence, safeguarding
 from missing_education.services.checks import check_databases
+from missing_education.services.procedure import outcomes
 from missing_education.services.procedure.branches import Branches
 from missing_education.services.procedure.decision_rules import (
     checked_details,
@@ -216,18 +214,11 @@ class Procedure(Branches):
         was_escalated = case.status in (Status.ESCALATED, Status.MONITORING)
         HANDLERS[decision](self, case, chosen.value, who, details, report)
         if was_escalated and case.status not in (Status.ESCALATED, Status.MONITORING):
-            # Located after escalation: social care hears that the child is found.
-            self.letter(
-                case,
-                "closure_referrer",
-                step_key("located_after_escalation", decision.value, request.round),
-                recipients.agency("social_care", self.settings),
-                notification_date=case.referral_date,
-                outcome="The child has been located after our referral to you: "
-                + answer_words(chosen.value)
-                + ".",
-            )
-            report.count("social_care_told_located", case.id)
+            # Located after escalation: social care hears that the child is found, and where
+            # the case went; never "located" when the case closed without finding the child.
+            key = step_key("located_after_escalation", decision.value, request.round)
+            if outcomes.tell_social_care_located(self, case, key):
+                report.count("social_care_told_located", case.id)
         report.count(f"{decision.value}:{chosen.value}", case.id)
         report.letters = len(self.letters) - issued_before
         return report

@@ -15,7 +15,6 @@ from missing_education.domain.decision import (
 from missing_education.domain.risk import read_risks
 from missing_education.services import recipients, safeguarding
 from missing_education.services.checks import outcome_for
-from missing_education.services.procedure.branches import OUTCOME_WORDS
 from missing_education.services.procedure.decision_rules import visit_time
 from missing_education.services.procedure.report import StepReport
 
@@ -78,15 +77,8 @@ def on_home_visit(
     elif answer == "on_roll":
         p.close(case, Outcome.ON_ROLL_HERE, who, "home visit: the child is on a school roll")
     elif answer == "elective_home_education":
+        # Closing as EHE tells the EHE team (Branches.close).
         p.close(case, Outcome.EHE, who, "home visit: the parent educates the child at home")
-        p.letter(
-            case,
-            "closure_referrer",
-            "ehe_team:1",
-            recipients.agency("ehe_team", p.settings),
-            notification_date=case.referral_date,
-            outcome=OUTCOME_WORDS[Outcome.EHE],
-        )
     elif answer == "moved_other_council":
         p.handover(case, who, d)
     elif answer == "moved_abroad":

@@ -1,0 +1,230 @@
+"""Journeys for issue 14 (part b): outcomes a letter states only as the case record shows them.
+
+Each journey drives cases through the procedure and the daily review on SQLite and PostgreSQL
+and reads the letters back from their PDFs. The clock (CME_TODAY) follows each step's day, so
+the dates a letter reads back from the record are the days the steps were taken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from typer.testing import CliRunner
+
+from missing_education.cli import app
+from missing_education.domain import DecisionRefused, Outcome, Status
+from missing_education.domain.deadline import Step
+from missing_education.services.procedure import Procedure, StepReport
+from tests.integration.test_procedure_journeys import Council, pdf_text
+
+T = TypeVar("T")
+
+
+class DatedCouncil(Council):
+    """The synthetic council whose clock is the day of each step."""
+
+    def act(self, on: date, step: Callable[[Procedure], T]) -> T:
+        os.environ["CME_TODAY"] = on.isoformat()
+        return super().act(on, step)
+
+    def review(self, on: date) -> StepReport:
+        os.environ["CME_TODAY"] = on.isoformat()
+        return super().review(on)
+
+    def escalate(self, case_id: int) -> date:
+        """Review on the day after the child should have been located; that day."""
+        day = self.deadlines(case_id, Step.LOCATE_CHILD)[-1].due + timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        self.review(day)
+        assert self.case(case_id).status is Status.ESCALATED
+        return day
+
+    def text(self, case_id: int, step_key: str) -> str:
+        return pdf_text(self.letter(case_id, step_key))
+
+
+@pytest.fixture
+def council(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DatedCouncil:
+    """The synthetic council with its calendar, two schools and one officer covering DE4."""
+    monkeypatch.setenv("CME_TODAY", "2026-11-16")  # restored after the test
+    made = DatedCouncil(database_url, tmp_path)
+    made.add_officer()
+    return made
+
+
+# -- point 4: "whereabouts unknown" only after the escalation steps, letters as the record shows --
+
+
+def test_whereabouts_unknown_waits_for_the_escalation_steps_and_letters_list_only_steps_taken(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Amira")
+    with pytest.raises(DecisionRefused, match="only after escalation"):
+        council.decide(case_id, "closure", "whereabouts_unknown", on=date(2026, 11, 20))
+    escalated_on = council.escalate(case_id)
+
+    with pytest.raises(DecisionRefused, match="Lost Pupil Database search") as refused:
+        council.decide(case_id, "closure", "whereabouts_unknown", on=escalated_on)
+    assert "notify the police" in str(refused.value)
+    council.decide(case_id, "lpd_search", "not_found", on=date(2027, 1, 6))
+    with pytest.raises(DecisionRefused, match="notify the police"):
+        council.decide(case_id, "closure", "whereabouts_unknown", on=date(2027, 1, 6))
+    council.decide(case_id, "police_notification", "do_not_notify", on=date(2027, 1, 7))
+    council.decide(case_id, "closure", "whereabouts_unknown", on=date(2027, 1, 8))
+
+    case = council.case(case_id)
+    assert (case.status, case.outcome) == (Status.CLOSED, Outcome.WHEREABOUTS_UNKNOWN)
+    referred = f"Referred the child to children's social care on {escalated_on.day} December 2026."
+    for key in ("closure_school", "closure_referrer"):
+        text = council.text(case_id, key)
+        assert referred in text
+        assert "Searched the Lost Pupil Database on 6 January 2027: it had no record." in text
+        assert "Decided on 7 January 2027 not to notify the police." in text
+        assert "police have been informed" not in text
+    assert "9(1)(i)" in council.text(case_id, "closure_school")
+    # Social care hears that the case closed without the child: never "located".
+    mash = council.text(case_id, "social_care_closure")
+    assert "whereabouts remain unknown" in mash
+    assert f"We referred the child named below to you on {escalated_on.day} December" in mash
+    assert "located" not in mash
+    assert not [k for k in council.step_keys(case_id) if k.startswith("located_after")]
+
+
+def test_the_police_are_named_as_notified_only_when_they_were(council: DatedCouncil) -> None:
+    case_id = council.open_case(forename="Tomasz")
+    council.escalate(case_id)
+    council.decide(case_id, "police_notification", "notify", on=date(2027, 1, 6))
+    council.decide(case_id, "lpd_search", "not_found", on=date(2027, 1, 6))
+    council.decide(case_id, "closure", "whereabouts_unknown", on=date(2027, 1, 7))
+
+    text = council.text(case_id, "closure_referrer")
+    assert "Notified the police on 6 January 2027." in text
+    assert "not to notify" not in text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [
+        ("died", "We are very sorry to record that the child has died."),
+        ("past_compulsory_school_age", "We did not locate the child"),
+    ],
+)
+def test_social_care_is_told_a_closure_without_the_child_found_never_that_the_child_is_located(
+    council: DatedCouncil, outcome: str, words: str
+) -> None:
+    case_id = council.open_case(forename="Grace")
+    council.escalate(case_id)
+
+    council.decide(case_id, "closure", outcome, on=date(2027, 1, 6), why="evidence seen")
+
+    mash = council.text(case_id, "social_care_closure")
+    assert words in mash
+    assert "located after our referral" not in mash
+    assert not [k for k in council.step_keys(case_id) if k.startswith("located_after")]
+
+
+def test_social_care_hears_a_child_located_after_escalation_with_where_the_case_went(
+    council: DatedCouncil,
+) -> None:
+    placed = council.open_case(forename="Yusuf")
+    never_escalated = council.open_case(forename="Zofia")
+    council.decide(never_escalated, "closure", "on_roll_elsewhere_england", on=date(2026, 12, 1))
+    council.escalate(placed)
+
+    council.decide(placed, "closure", "on_roll_here", on=date(2027, 1, 6), why="admitted")
+
+    key = next(k for k in council.step_keys(placed) if k.startswith("located_after_escalation"))
+    text = council.text(placed, key)
+    assert (
+        "The child has been located after our referral to you: the child is now on the roll of "
+        "a school in our area." in text
+    )
+    assert "We referred the child named below to you on" in text
+    assert "social_care_closure" not in council.step_keys(placed)
+    # Never referred at escalation: social care hears nothing of its closure.
+    keys = council.step_keys(never_escalated)
+    assert not [k for k in keys if "social_care" in k or "located" in k]
+
+
+def test_a_handed_over_case_is_not_referred_as_not_located_before_the_other_council_replies(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Oskar")
+    council.decide(
+        case_id,
+        "home_visit",
+        "moved_other_council",
+        on=date(2026, 12, 9),
+        other_council="Sheffield City Council",
+        other_council_email="cme@sheffield.example",
+    )
+    locate_by = council.deadlines(case_id, Step.LOCATE_CHILD)[0].due
+    reply_by = council.deadlines(case_id, Step.HANDOVER_CONFIRMATION)[0].due
+    assert locate_by < reply_by
+
+    council.review(locate_by + timedelta(days=1))
+    council.review(reply_by)
+
+    assert council.case(case_id).status is Status.HANDOVER
+    assert not [k for k in council.step_keys(case_id) if k.startswith("social_care_referral")]
+    council.review(reply_by + timedelta(days=1))
+    assert council.case(case_id).status is Status.ESCALATED
+    assert "social_care_referral:not_located" in council.step_keys(case_id)
+
+
+def test_the_closure_door_of_cme_decide_refuses_whereabouts_unknown_with_what_is_still_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CME_TODAY", "2026-11-25")
+    path = tmp_path / "n.csv"
+    path.write_text(
+        "forename,surname,date_of_birth,referral_date,referrer_organisation,address_line1,town,"
+        "postcode\nAmira,Khan,2015-03-04,2026-11-20,Matlock Primary,4 Lime Grove,Matlock,DE4 3AB\n",
+        encoding="utf-8",
+    )
+    opened = CliRunner().invoke(app, ["ingest", str(path), "--json"])
+    (case_id,) = json.loads(opened.stdout)["case_ids"]
+
+    result = CliRunner().invoke(
+        app, ["decide", str(case_id), "closure", "whereabouts_unknown", "--by", "A. Coordinator"]
+    )
+
+    assert result.exit_code == 1
+    assert "only after escalation" in result.output
+    assert "Traceback" not in result.output
+
+
+# -- point 5: a school that has the child on roll is never invited to delete ---------------------
+
+
+def test_a_school_that_replied_the_child_is_on_roll_is_told_to_keep_the_child_on_its_register(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Priya")
+
+    council.decide(case_id, "school_reply", "on_roll_here", on=date(2026, 11, 24))
+
+    case = council.case(case_id)
+    assert (case.status, case.outcome) == (Status.CLOSED, Outcome.NOT_CME)
+    school = council.text(case_id, "closure_school")
+    assert "You told us that the child is on your school's roll" in school
+    assert "keep the child's name on your admission register" in school
+    assert "Ground for deletion" not in school
+    assert "may now delete" not in school and "not applicable" not in school
+
+
+def test_a_closure_with_no_deletion_ground_gives_the_school_none(council: DatedCouncil) -> None:
+    case_id = council.open_case(forename="Leo")
+
+    council.decide(case_id, "closure", "alternative_provision", on=date(2026, 11, 24), why="AP")
+
+    school = council.text(case_id, "closure_school")
+    assert "gives no ground for deleting" in school
+    assert "Ground for deletion" not in school and "may now delete" not in school
