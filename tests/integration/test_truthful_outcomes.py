@@ -228,3 +228,115 @@ def test_a_closure_with_no_deletion_ground_gives_the_school_none(council: DatedC
     school = council.text(case_id, "closure_school")
     assert "gives no ground for deleting" in school
     assert "Ground for deletion" not in school and "may now delete" not in school
+
+
+# -- point 6: "suitable education shown" is a school place or home education ------------------
+
+
+def test_a_parent_who_shows_an_independent_school_place_closes_on_roll_not_as_home_education(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Mei")
+    council.decide(case_id, "home_visit", "refuses_education", on=date(2026, 11, 20))
+    with pytest.raises(DecisionRefused, match="name the school"):
+        council.decide(case_id, "s437", "school_place_shown", on=date(2026, 12, 1))
+    with pytest.raises(DecisionRefused, match="say which: school_place_shown"):
+        council.decide(case_id, "s437", "suitable_education_shown", on=date(2026, 12, 1))
+
+    council.decide(
+        case_id, "s437", "school_place_shown", on=date(2026, 12, 1), school="Dale House School"
+    )
+
+    case = council.case(case_id)
+    assert (case.status, case.outcome) == (Status.CLOSED, Outcome.ON_ROLL_HERE)
+    assert "Dale House School" in case.history[-1].why
+    assert "9(1)(a)" in council.text(case_id, "closure_school")
+    assert "9(1)(f)" not in council.text(case_id, "closure_school")
+    assert "ehe_team:1" not in council.step_keys(case_id)
+
+
+def test_a_parent_who_shows_home_education_closes_as_ehe_and_the_ehe_team_is_told(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Ruby")
+    council.decide(case_id, "home_visit", "refuses_education", on=date(2026, 11, 20))
+
+    council.decide(case_id, "s437", "home_education_shown", on=date(2026, 12, 1))
+
+    assert council.case(case_id).outcome is Outcome.EHE
+    assert "9(1)(f)" in council.text(case_id, "closure_school")
+    ehe = council.letter(case_id, "ehe_team:1")
+    assert ehe.recipient_email == council.settings.contacts.ehe_team_email
+    assert "educated at home" in pdf_text(ehe)
+
+
+def test_home_education_recorded_at_closure_tells_the_ehe_team_too(council: DatedCouncil) -> None:
+    case_id = council.open_case(forename="Amira")
+
+    council.decide(case_id, "closure", "elective_home_education", on=date(2026, 11, 20))
+
+    assert "ehe_team:1" in council.step_keys(case_id)
+
+
+# -- point 13: the school's reply changes what it should; a closed case frees its visit ---------
+
+
+def test_a_new_address_from_the_school_is_recorded_and_a_visit_is_asked_there(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Tomasz")
+    assert [v.round for v in council.visits(case_id)] == [1]
+    with pytest.raises(DecisionRefused, match="new address"):
+        council.decide(case_id, "school_reply", "new_address", on=date(2026, 11, 24))
+
+    council.decide(
+        case_id,
+        "school_reply",
+        "new_address",
+        on=date(2026, 11, 24),
+        new_address="7 Dale Road, Wirksworth, DE4 4FG",
+    )
+
+    case = council.case(case_id)
+    assert (case.child.address_line1, case.child.town, case.child.postcode) == (
+        "7 Dale Road",
+        "Wirksworth",
+        "DE4 4FG",
+    )
+    assert case.status is Status.INVESTIGATING
+    visits = council.visits(case_id)
+    assert [(v.round, v.outcome) for v in visits] == [(1, "withdrawn"), (2, None)]
+    assert visits[1].officer_id is not None  # DE4: the officer for the area has it
+    letter = council.letter(case_id, "parent_contact:address:2")
+    assert "7 Dale Road" in pdf_text(letter)
+    assert "home_visit" in council.waiting(case_id)
+
+
+def test_a_school_that_knows_nothing_more_is_recorded_and_enquiries_go_on(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Grace")
+
+    council.decide(case_id, "school_reply", "no_information", on=date(2026, 11, 24))
+
+    case = council.case(case_id)
+    assert case.status is Status.INVESTIGATING
+    assert "the school knows nothing more" in case.history[-1].why
+    assert council.deadlines(case_id, Step.SCHOOL_REPLY)[0].met_on == date(2026, 11, 24)
+    assert council.deadlines(case_id, Step.LOCATE_CHILD)[0].is_open
+    assert "home_visit" in council.waiting(case_id)
+
+
+def test_a_case_closed_by_the_school_frees_its_officer_for_a_waiting_visit(
+    council: DatedCouncil,
+) -> None:
+    council.add_officer(code="EWO1", capacity="1")  # the officer for DE4 takes one visit
+    first = council.open_case(forename="Yusuf")
+    second = council.open_case(forename="Zofia")
+    assert council.visits(second)[0].officer_id is None  # waits: the officer is full
+
+    council.decide(first, "school_reply", "on_roll_here", on=date(2026, 11, 24))
+    council.review(date(2026, 11, 25))
+
+    assert council.visits(first)[0].outcome == "withdrawn"
+    assert council.visits(second)[0].officer_id == council.officer_id("EWO1")

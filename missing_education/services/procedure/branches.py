@@ -6,7 +6,14 @@ from datetime import date
 from typing import Any
 
 from missing_education.clock import now
-from missing_education.domain import SYSTEM, Case, DecisionRefused, Outcome, Status
+from missing_education.domain import (
+    SYSTEM,
+    Case,
+    DecisionRefused,
+    HistoryEntry,
+    Outcome,
+    Status,
+)
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.email_address import email_problem
 from missing_education.domain.words import (
@@ -326,3 +333,10 @@ class Branches(ProcedureContext):
         for visit in self.uow.directory.visits(case.id):
             if visit.outcome is None:
                 self.uow.directory.update_visit(case.id, visit.round, outcome="withdrawn")
+
+    def note(self, case: Case, who: str, why: str) -> None:
+        """Write a fact on the case's history without moving it."""
+        case.new_history.append(
+            HistoryEntry(at=now(), who=who, from_status=case.status, to_status=case.status, why=why)
+        )
+        self.uow.cases.save(case)

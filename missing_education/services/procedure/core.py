@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from missing_education.clock import now
@@ -142,6 +143,36 @@ class Procedure(Branches):
             report.count("home_visit_requested", case.id)
         self.uow.decisions.request(case.id, "home_visit", self.today)
         self.assign_waiting_visits(only_case=case.id, report=report)
+
+    def move_to_new_address(
+        self, case: Case, who: str, address: dict[str, str], source: str, report: StepReport
+    ) -> None:
+        """Record a new address for the family and ask for a home visit there."""
+        self.uow.workspace.correct(case.id, address, {})
+        case.child = replace(
+            case.child,
+            address_line1=address["address_line1"],
+            address_line2=address["address_line2"],
+            town=address["town"],
+            postcode=address["postcode"],
+        )
+        self.note(case, who, f"new address given by {source}: a home visit is asked there")
+        self.close_open_visits(case)  # the old address's visit is not needed now
+        self.uow.deadlines.meet(case.id, Step.HOME_VISIT, self.today)
+        current = max((v.round for v in self.uow.directory.visits(case.id)), default=0)
+        parent = recipients.parent(case, case.parent_name)
+        if parent is not None:
+            self.letter(
+                case,
+                "parent_contact",
+                f"parent_contact:address:{current + 1}",
+                parent,
+                deadline=self.calendar.add_school_days(
+                    self.today, self.settings.timescales.home_visit
+                ),
+                admissions_url=self.settings.contacts.admissions_url,
+            )
+        self.request_visit(case, round=current + 1, report=report)
 
     def assign_waiting_visits(self, *, only_case: int | None = None, report: StepReport) -> None:
         """Give unassigned visits to officers by area and caseload; the rest wait, queued."""

@@ -15,7 +15,7 @@ from missing_education.domain.decision import (
 from missing_education.domain.risk import read_risks
 from missing_education.services import recipients, safeguarding
 from missing_education.services.checks import outcome_for
-from missing_education.services.procedure.decision_rules import visit_time
+from missing_education.services.procedure.decision_rules import address_of, visit_time
 from missing_education.services.procedure.report import StepReport
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ def on_school_reply(
         p.close(case, Outcome.ON_ROLL_ELSEWHERE, who, "the school confirms the new school")
     elif answer == "moved_abroad":
         p.close(case, Outcome.MOVED_ABROAD, who, "the school holds evidence of the move abroad")
+    elif answer == "new_address":
+        p.move_to_new_address(case, who, address_of(str(d["new_address"])), "the school", r)
+    elif answer == "no_information":
+        # Recorded on the history; the home visit, checks and the locate limit carry on.
+        p.note(case, who, "the school knows nothing more: enquiries go on")
 
 
 def on_home_visit(
@@ -132,8 +137,13 @@ def on_s437(
     p: Procedure, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
 ) -> None:
     p.uow.deadlines.meet(case.id, Step.S437_COMPLIANCE, p.today)
-    if answer == "suitable_education_shown":
-        p.close(case, Outcome.EHE, who, "the parent showed suitable education (s437(1))")
+    if answer == "school_place_shown":
+        # A place at a school (an independent school too): on a roll, ground 9(1)(a).
+        school = str(d.get("school") or "").strip()
+        p.close(case, Outcome.ON_ROLL_HERE, who, f"the parent showed a place at {school} (s437(1))")
+    elif answer in ("home_education_shown", "suitable_education_shown"):
+        # Elective home education: the EHE team is told (Branches.close), ground 9(1)(f).
+        p.close(case, Outcome.EHE, who, "the parent showed suitable home education (s437(1))")
     elif answer == "applied_for_place":
         p.refer_admissions(case, who)
     else:
