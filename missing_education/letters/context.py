@@ -203,6 +203,10 @@ TYPE_OPTIONAL: dict[str, tuple[Key, ...]] = {
     "closure_parent": (
         Key("next_steps", TEXT, "what the parent should do now (the s7 duty only if it applies)"),
     ),
+    "fair_access_referral": (
+        Key("admissions_outcome", TEXT, "what in-year admission decided, and when (the record)"),
+        Key("risk_flags", TEXT_LIST, "the child's known risks and needs, one line each"),
+    ),
     "closure_school": (
         Key("deletion_ground", TEXT, "the ground for deletion from roll, when there is one"),
         Key("keep_on_roll", TEXT, "what the school does when there is no deletion ground"),

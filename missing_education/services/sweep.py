@@ -175,9 +175,8 @@ def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> 
             p.refer_admissions(case, SYSTEM)
             report.count("referred_to_admissions", case.id)
     elif step is Step.ADMISSIONS_DECISION:
-        if case.status is Status.AWAITING_ADMISSION:
-            p.refer_fair_access(case, SYSTEM)
-            report.count("referred_to_fair_access", case.id)
+        if p.admissions_overdue(case, deadline):
+            report.count("escalated_to_manager", case.id)
     elif step in (Step.FAIR_ACCESS_PLACE, Step.HANDOVER_CONFIRMATION, Step.S437_COMPLIANCE):
         p.escalate_to_manager(
             case, step, deadline.due, f"{step_words(step.value).lower()} is overdue"

@@ -340,3 +340,49 @@ def test_a_case_closed_by_the_school_frees_its_officer_for_a_waiting_visit(
 
     assert council.visits(first)[0].outcome == "withdrawn"
     assert council.visits(second)[0].officer_id == council.officer_id("EWO1")
+
+
+# -- point 11: Fair Access only on a recorded refusal, with its categories and risks ------------
+
+
+def awaiting_admission(council: DatedCouncil, **fields: str) -> int:
+    """A child found without a place and referred to in-year admissions on 30 November."""
+    case_id = council.open_case(**fields)
+    council.decide(case_id, "home_visit", "family_found_no_place", on=date(2026, 11, 18))
+    council.review(date(2026, 11, 30))
+    assert council.case(case_id).status is Status.AWAITING_ADMISSION
+    return case_id
+
+
+def test_a_lapsed_admissions_deadline_asks_the_manager_and_admissions_never_fair_access(
+    council: DatedCouncil,
+) -> None:
+    case_id = awaiting_admission(council, forename="Oskar")
+    due = council.deadlines(case_id, Step.ADMISSIONS_DECISION)[0].due
+
+    report = council.review(due + timedelta(days=3))
+
+    assert report.actions.get("referred_to_fair_access") is None
+    assert council.case(case_id).status is Status.AWAITING_ADMISSION
+    assert "fair_access_referral:1" not in council.step_keys(case_id)
+    manager = council.text(case_id, "manager_escalation:admissions_decision:1")
+    assert "in-year admissions has not decided" in manager
+    assert "admissions" in council.waiting(case_id)
+
+
+def test_a_recorded_refusal_refers_a_young_carer_to_fair_access_with_category_and_risks(
+    council: DatedCouncil,
+) -> None:
+    case_id = awaiting_admission(council, forename="Priya", vulnerabilities="young carer; SEND")
+
+    council.decide(case_id, "admissions", "not_placed", on=date(2026, 12, 4))
+
+    assert council.case(case_id).status is Status.FAIR_ACCESS
+    text = council.text(case_id, "fair_access_referral:1")
+    assert "A child who is a carer (young carer)" in text
+    assert "Special educational needs (without an education, health and care plan)" in text
+    assert "Out of education for four or more weeks" in text
+    assert "On 4 December 2026 the in-year admissions team told us that no school place" in text
+    assert "a young carer" in text and "special educational needs" in text
+    assert "have not been offered one" not in text
+    assert "carer" in council.case(case_id).history[-1].why

@@ -16,6 +16,8 @@ from missing_education.domain import (
 )
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.email_address import email_problem
+from missing_education.domain.fair_access import CATEGORY_WORDS, fair_access_categories
+from missing_education.domain.risk import words_for
 from missing_education.domain.words import (
     long_date,
     parent_next_steps,
@@ -108,21 +110,48 @@ class Branches(ProcedureContext):
         self.uow.decisions.request(case.id, "admissions", self.today)
 
     def refer_fair_access(self, case: Case, who: str) -> None:
-        """Refer an unplaced child to the Fair Access panel."""
-        self.move(case, Status.FAIR_ACCESS, who, "not placed in time: Fair Access Protocol")
+        """Refer a child that in-year admission did not place to the Fair Access panel.
+
+        Only on a recorded "not placed" (School Admissions Code 2021, 3.17: after the usual
+        in-year route has failed), with the categories the case shows and its risk flags.
+        """
+        self.move(case, Status.FAIR_ACCESS, who, "in-year admission refused: Fair Access Protocol")
         due = self.deadline(
             case, Step.FAIR_ACCESS_PLACE, school_days=self.settings.timescales.fair_access_place
         )
+        categories = fair_access_categories(case.vulnerabilities)
         self.letter(
             case,
             "fair_access_referral",
             "fair_access_referral:1",
             recipients.agency("fair_access", self.settings),
-            category="Children missing education (out of education for four weeks or more)",
+            category="; ".join(CATEGORY_WORDS[c] for c in categories),
+            admissions_outcome=f"On {long_date(self.today)} the in-year admissions team told us "
+            "that no school place was allocated.",
             evidence=self.evidence(case),
+            risk_flags=[words_for(code) for code in case.vulnerabilities],
             deadline=due,
         )
+        self.note(case, who, "Fair Access categories: " + ", ".join(categories))
         self.uow.decisions.request(case.id, "fair_access", self.today)
+
+    def admissions_overdue(self, case: Case, deadline: Deadline) -> bool:
+        """No in-year decision in time: the manager is told and admissions still asked.
+
+        A lapsed deadline is not a refusal, so it never refers to Fair Access by itself.
+        """
+        if case.status is not Status.AWAITING_ADMISSION:
+            return False
+        self.escalate_to_manager(
+            case,
+            Step.ADMISSIONS_DECISION,
+            deadline.due,
+            "in-year admissions has not decided; ask them for a decision (a refusal goes to "
+            "Fair Access)",
+        )
+        if self.uow.decisions.open_for(case.id, "admissions") is None:
+            self.uow.decisions.request(case.id, "admissions", self.today)
+        return True
 
     def handover(self, case: Case, who: str, details: dict[str, Any]) -> None:
         """Hand a child who moved to another council over to its CME officer."""

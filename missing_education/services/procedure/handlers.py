@@ -101,7 +101,7 @@ def on_admissions(
     if answer == "placed":
         p.close(case, Outcome.ON_ROLL_HERE, who, "in-year admission: place allocated")
     elif case.status is Status.AWAITING_ADMISSION:
-        # A late "not placed" after the sweep already referred to Fair Access changes nothing.
+        # A recorded refusal: the in-year route has failed, so Fair Access (Code 2021, 3.17).
         p.refer_fair_access(case, who)
 
 
