@@ -199,6 +199,8 @@ def _review_whereabouts_unknown(
         )
         report.count("closed_past_csa", case.id)
         return
+    # Each review searches the sources loaded since the last one; a match goes to a person.
+    p.search_sources(case, report)
     p.deadline(
         case,
         Step.MONITORING_REVIEW,

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from missing_education.cli import app
 from missing_education.domain import DecisionRefused, Outcome, Status
 from missing_education.domain.deadline import Step
+from missing_education.services.checks import load_source
 from missing_education.services.procedure import Procedure, StepReport
 from tests.integration.test_procedure_journeys import Council, pdf_text
 
@@ -386,3 +387,37 @@ def test_a_recorded_refusal_refers_a_young_carer_to_fair_access_with_category_an
     assert "a young carer" in text and "special educational needs" in text
     assert "have not been offered one" not in text
     assert "carer" in council.case(case_id).history[-1].why
+
+
+# -- point 12: monthly monitoring searches what was loaded since and asks a person -------------
+
+
+def test_a_monthly_review_searches_a_newly_loaded_source_and_asks_a_person_about_a_match(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(
+        forename="Amira", surname="Hussain", date_of_birth="2014-05-06", postcode="DE4 3AB"
+    )
+    council.escalate(case_id)
+    first_review = council.deadlines(case_id, Step.MONITORING_REVIEW)[0].due + timedelta(days=1)
+    council.review(first_review)
+    assert council.case(case_id).status is Status.MONITORING
+    assert "match_review" not in council.waiting(case_id)
+    roll = council.folder / "census.csv"
+    roll.write_text(
+        "ref,forename,surname,date_of_birth,sex,upn,postcode\n"
+        "R7,Amira,Hussain,2014-05-06,F,,DE4 3AB\n",
+        encoding="utf-8",
+    )
+    load_source(council.uow(), "school_census", roll)
+
+    second_review = council.deadlines(case_id, Step.MONITORING_REVIEW)[-1].due + timedelta(days=1)
+    report = council.review(second_review)
+
+    assert report.actions["checked_school_census"] == 1
+    assert "match_review" in council.waiting(case_id)
+    assert council.case(case_id).status is Status.MONITORING  # a person decides, not the review
+    council.decide(case_id, "match_review", "same_child", on=second_review)
+    assert council.case(case_id).outcome is Outcome.ON_ROLL_HERE
+    key = next(k for k in council.step_keys(case_id) if k.startswith("located_after_escalation"))
+    assert "located after our referral to you" in council.text(case_id, key)

@@ -91,14 +91,7 @@ class Procedure(Branches):
             report.letters = len(self.letters) - issued_before
             return report
         timescales = self.settings.timescales
-        matching = self.settings.matching
-        thresholds = Thresholds(matching.match_threshold, matching.possible_threshold)
-        for check in check_databases(self.uow, case, thresholds):
-            report.count(f"checked_{check.source_name}", case.id)
-            if check.decision in ("match", "possible"):
-                # A person confirms every link: a false one could close a missing child's case.
-                self.uow.decisions.request(case.id, "match_review", self.today)
-                report.count("match_review_requested", case.id)
+        self.search_sources(case, report)
         school = recipients.school(self.uow, case)
         if school is not None:
             reply_by = self.deadline(
@@ -131,6 +124,22 @@ class Procedure(Branches):
         self.request_visit(case, round=1, report=report)
         report.letters = len(self.letters) - issued_before
         return report
+
+    def search_sources(self, case: Case, report: StepReport) -> int:
+        """Search every source not yet searched at its loaded version; a person reviews any
+        match. How many matches were put to a person.
+        """
+        matching = self.settings.matching
+        thresholds = Thresholds(matching.match_threshold, matching.possible_threshold)
+        asked = 0
+        for check in check_databases(self.uow, case, thresholds):
+            report.count(f"checked_{check.source_name}", case.id)
+            if check.decision in ("match", "possible"):
+                # A person confirms every link: a false one could close a missing child's case.
+                self.uow.decisions.request(case.id, "match_review", self.today)
+                report.count("match_review_requested", case.id)
+                asked += 1
+        return asked
 
     def request_visit(self, case: Case, *, round: int, report: StepReport) -> None:
         """Ask for a home visit and give it to an officer for the area, if one is free."""
