@@ -20,8 +20,11 @@ from typer.testing import CliRunner
 from missing_education.cli import app
 from missing_education.domain import DecisionRefused, Outcome, Status
 from missing_education.domain.deadline import Step
+from missing_education.domain.errors import CalendarNotLoaded
+from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar
 from missing_education.services.checks import load_source
 from missing_education.services.procedure import Procedure, StepReport
+from missing_education.synthetic import autumn_2026_calendar, write_csv
 from tests.integration.test_procedure_journeys import Council, pdf_text
 
 T = TypeVar("T")
@@ -421,3 +424,36 @@ def test_a_monthly_review_searches_a_newly_loaded_source_and_asks_a_person_about
     assert council.case(case_id).outcome is Outcome.ON_ROLL_HERE
     key = next(k for k in council.step_keys(case_id) if k.startswith("located_after_escalation"))
     assert "located after our referral to you" in council.text(case_id, key)
+
+
+# -- point 13: no deadline counted past the loaded school calendar --------------------------
+
+
+def test_a_deadline_past_the_loaded_calendar_flags_the_case_until_the_term_dates_are_loaded(
+    council: DatedCouncil,
+) -> None:
+    # The loaded calendar ends with the summer term on Wednesday 21 July 2027.
+    case_id = council.open_case(forename="Leo", on=date(2027, 7, 2))
+    assert council.deadlines(case_id, Step.SCHOOL_REPLY)[0].due == date(2027, 7, 16)
+
+    report = council.review(date(2027, 7, 19))  # the reminder would be due after 21 July
+
+    assert case_id in report.attention
+    with council.uow() as uow:
+        [flagged] = [a for a in uow.attention.all() if a.case_id == case_id]
+    assert flagged.reason.startswith("school calendar not loaded for 22 July 2027 to")
+    assert "school_enquiry_reminder:1" not in council.step_keys(case_id)
+    with pytest.raises(CalendarNotLoaded, match="school calendar not loaded for 22 July 2027"):
+        council.decide(case_id, "home_visit", "family_found_no_place", on=date(2027, 7, 19))
+
+    rows = [
+        *autumn_2026_calendar(),
+        {"school_urn": "", "start_date": "2027-09-02", "end_date": "2027-10-22", "kind": "term"},
+    ]
+    import_calendar(council.uow(), write_csv(council.folder / "next.csv", rows, CALENDAR_COLUMNS))
+    council.review(date(2027, 7, 20))
+
+    reminder = council.deadlines(case_id, Step.SCHOOL_REPLY)[-1]
+    assert (reminder.round, reminder.due) == (2, date(2027, 9, 7))  # 21 July, 2, 3, 6, 7 Sept
+    with council.uow() as uow:
+        assert not [a for a in uow.attention.all() if a.case_id == case_id]
