@@ -21,6 +21,7 @@ from missing_education.cli import app
 from missing_education.domain import DecisionRefused, Outcome, Status
 from missing_education.domain.deadline import Step
 from missing_education.domain.errors import CalendarNotLoaded
+from missing_education.domain.fair_access import fair_access_categories
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar
 from missing_education.services.checks import load_source
 from missing_education.services.procedure import Procedure, StepReport
@@ -457,3 +458,47 @@ def test_a_deadline_past_the_loaded_calendar_flags_the_case_until_the_term_dates
     assert (reminder.round, reminder.due) == (2, date(2027, 9, 7))  # 21 July, 2, 3, 6, 7 Sept
     with council.uow() as uow:
         assert not [a for a in uow.attention.all() if a.case_id == case_id]
+
+
+# -- the routes for groups the CME guidance names ----------------------------------------------
+
+
+def test_a_traveller_familys_case_closes_on_a_move_only_with_where_the_family_went(
+    council: DatedCouncil,
+) -> None:
+    case_id = council.open_case(forename="Tomasz", vulnerabilities="Traveller")
+    with pytest.raises(DecisionRefused, match="Gypsy, Roma or Traveller family"):
+        council.decide(case_id, "school_reply", "moved_abroad", on=date(2026, 11, 24))
+    with pytest.raises(DecisionRefused, match="--destination"):
+        council.decide(case_id, "closure", "moved_wales_scotland_ni", on=date(2026, 11, 24))
+    assert council.case(case_id).is_open
+
+    council.decide(
+        case_id, "closure", "moved_abroad", on=date(2026, 11, 25), destination="County Galway"
+    )
+
+    assert council.case(case_id).outcome is Outcome.MOVED_ABROAD
+    [closure] = [d for d in council.decisions(case_id) if d.kind == "closure"]
+    assert closure.details["destination"] == "County Galway"
+
+
+def test_an_armed_forces_family_moving_on_is_told_to_the_forces_education_advisers(
+    council: DatedCouncil,
+) -> None:
+    moved = council.open_case(forename="Grace", vulnerabilities="service child")
+    placed = council.open_case(forename="Mei", vulnerabilities="armed forces")
+
+    council.decide(moved, "closure", "moved_abroad", on=date(2026, 11, 24), why="posted abroad")
+    council.decide(placed, "closure", "on_roll_here", on=date(2026, 11, 24), why="admitted")
+
+    letter = council.letter(moved, "armed_forces:1")
+    assert letter.recipient_email == council.settings.contacts.armed_forces_email
+    text = pdf_text(letter)
+    assert "armed forces family that has moved on" in text
+    assert "moved abroad" in text
+    assert "armed_forces:1" not in council.step_keys(placed)  # placed here: nothing to follow
+
+
+def test_a_young_carer_is_a_fair_access_category_by_the_risk_vocabulary() -> None:
+    assert fair_access_categories(("young_carer",)) == ["carer", "out_of_education"]
+    assert fair_access_categories(("sen", "ehcp")) == ["out_of_education"]

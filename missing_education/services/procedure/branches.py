@@ -25,7 +25,7 @@ from missing_education.domain.words import (
 )
 from missing_education.ports import UnitOfWork
 from missing_education.services import recipients
-from missing_education.services.procedure import outcomes
+from missing_education.services.procedure import groups, outcomes
 from missing_education.services.procedure.context import ProcedureContext
 
 OUTCOME_WORDS = {
@@ -325,6 +325,7 @@ class Branches(ProcedureContext):
                 outcome=OUTCOME_WORDS[Outcome.EHE],
             )
         outcomes.tell_social_care_closed(self, case)
+        groups.tell_armed_forces_advisers(self, case, outcome)
         if outcome is not Outcome.WHEREABOUTS_UNKNOWN:
             self.letter(
                 case,
@@ -369,3 +370,7 @@ class Branches(ProcedureContext):
             HistoryEntry(at=now(), who=who, from_status=case.status, to_status=case.status, why=why)
         )
         self.uow.cases.save(case)
+
+    def outcome_words(self, outcome: Outcome) -> str:
+        """An outcome in the plain words closure letters use."""
+        return OUTCOME_WORDS[outcome]

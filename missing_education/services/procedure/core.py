@@ -21,7 +21,7 @@ from missing_education.domain.limits import check_decision_text
 from missing_education.matching import Thresholds
 from missing_education.services import recipients, residence, safeguarding
 from missing_education.services.checks import check_databases
-from missing_education.services.procedure import outcomes
+from missing_education.services.procedure import groups, outcomes
 from missing_education.services.procedure.branches import Branches
 from missing_education.services.procedure.decision_rules import (
     checked_details,
@@ -248,6 +248,7 @@ class Procedure(Branches):
         if waiting is None and not decision.spec.at_will:
             raise DecisionRefused(not_pending_reason(self.uow, case, decision))
         details = checked_details(self.today, case, decision, chosen, details)
+        groups.check_group_rules(case, decision, chosen.value, details)
         request = waiting or self.uow.decisions.request(case.id, decision.value, self.today)
         if not self.uow.decisions.answer(request, chosen.value, details, who, now()):
             return report  # answered already (a duplicate submission): nothing twice
