@@ -156,7 +156,9 @@ class Procedure(Branches):
     def move_to_new_address(
         self, case: Case, who: str, address: dict[str, str], source: str, report: StepReport
     ) -> None:
-        """Record a new address for the family and ask for a home visit there."""
+        """Record a new address for the family and, while the child is still being looked for,
+        ask for a home visit there (a family already found is not visited again).
+        """
         self.uow.workspace.correct(case.id, address, {})
         case.child = replace(
             case.child,
@@ -165,6 +167,9 @@ class Procedure(Branches):
             town=address["town"],
             postcode=address["postcode"],
         )
+        if case.status not in (Status.INVESTIGATING, Status.ESCALATED, Status.MONITORING):
+            self.note(case, who, f"new address given by {source}")
+            return
         self.note(case, who, f"new address given by {source}: a home visit is asked there")
         self.close_open_visits(case)  # the old address's visit is not needed now
         self.uow.deadlines.meet(case.id, Step.HOME_VISIT, self.today)
