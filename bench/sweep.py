@@ -88,7 +88,7 @@ OVERDUE = (
         Status.AWAITING_ADMISSION,
         Step.ADMISSIONS_DECISION,
         0.07,
-        "referred_to_fair_access",
+        "escalated_to_manager",
     ),
     Overdue(
         "Fair Access place",

@@ -3,7 +3,7 @@
     .venv/bin/python bench/term.py                 # 1,000 cases, about a minute
     .venv/bin/python bench/term.py --cases 200     # the size the integration test runs
 
-The driver is the whole-term integration test's own (tests/simulation.py):
+The driver is the whole-term integration test's own (synthetic/simulation.py):
 the clock moves from Monday 16 November 2026 to the end of the spring term 2027; every school
 day the sweep runs and coordinators answer decisions on a seeded schedule that takes every
 answer of every decision. As in that test, each letter's template is filled for real but not

@@ -112,7 +112,7 @@ def answers_help() -> str:
     lines = ["Decisions and their answers (code: meaning):\n\n"]
     for kind, spec in VOCABULARY.items():
         lines.append(f"{kind.value} ({spec.title.lower()}):\n\n")
-        lines.extend(f"  {a.value}: {a.label}\n\n" for a in spec.answers)
+        lines.extend(f"  {a.value}: {a.label}\n\n" for a in spec.offered)
     return "".join(lines)
 
 
@@ -140,6 +140,21 @@ def decide(
     other_council: Annotated[str, typer.Option(help="Moved: the receiving council.")] = "",
     other_council_email: Annotated[str, typer.Option(help="Moved: its CME email.")] = "",
     notes: Annotated[str, typer.Option(help="Anything to add to the case record.")] = "",
+    school: Annotated[
+        str,
+        typer.Option(help="s437 school_place_shown: the school (or independent school) named."),
+    ] = "",
+    new_address: Annotated[
+        str,
+        typer.Option(
+            help="School reply new_address: the address, 'first line, town, postcode'; a home "
+            "visit is asked there."
+        ),
+    ] = "",
+    destination: Annotated[
+        str,
+        typer.Option(help="Moved: where the family went (required for a Traveller family)."),
+    ] = "",
     visited_at: Annotated[
         str,
         typer.Option(
@@ -167,6 +182,9 @@ def decide(
             "other_council_email": other_council_email,
             "notes": notes,
             "visited_at": visited_at,
+            "school": school,
+            "new_address": new_address,
+            "destination": destination,
         }.items()
         if v
     }

@@ -75,6 +75,8 @@ class Contacts:
     ehe_team_email: str = "ehe@synthetic-county.example"
     # A child missing from care: the authority looking after them is told at once [G].
     responsible_authority_email: str = "children.in.care@synthetic-county.example"
+    # An armed forces family moving on: the service's education advisers are told [?].
+    armed_forces_email: str = "ceas@armed-forces.example"
     admissions_url: str = "https://www.synthetic-county.example/school-admissions"
     privacy_notice_url: str = ""
 

@@ -15,11 +15,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from missing_education.domain import OPEN_STATUSES, DomainError, Status
-from missing_education.domain.decision import DECISIONS, DecisionRequest
+from missing_education.domain.decision import VOCABULARY, DecisionRequest
 from missing_education.letters import Letterhead, RenderedLetter, template_version
 from missing_education.letters.rendering import letter_source
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services.procedure import Procedure
+from missing_education.services.procedure.outcomes import whereabouts_unknown_refusal
 
 FIRST_DAY = date(2026, 11, 16)
 END_OF_SPRING_TERM = date(2027, 3, 26)
@@ -27,7 +28,9 @@ SEED = 20261116
 # A flag is mapped by one handler whatever the code: a safeguarding code, another code and
 # "not a risk" are its three branches.
 RISK_MAPPING_BRANCHES = ("domestic_abuse", "young_carer", "not_a_risk")
-ANSWERS = {**DECISIONS, "risk_mapping": RISK_MAPPING_BRANCHES}
+# Answers a person may give now (a retired one is refused at every door).
+OFFERED = {kind.value: tuple(a.value for a in spec.offered) for kind, spec in VOCABULARY.items()}
+ANSWERS = {**OFFERED, "risk_mapping": RISK_MAPPING_BRANCHES}
 EVERY_BRANCH = {(kind, answer) for kind, answers in ANSWERS.items() for answer in answers}
 
 
@@ -86,7 +89,9 @@ class Coordinators:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
-        self.turns = {kind: itertools.cycle(answers) for kind, answers in ANSWERS.items()}
+        self.turns: dict[str, Iterator[str]] = {
+            kind: itertools.cycle(answers) for kind, answers in ANSWERS.items()
+        }
         self.applied: Counter[tuple[str, str]] = Counter()
         self.errors: list[str] = []
         self.days = 0
@@ -103,10 +108,29 @@ class Coordinators:
                 "other_council": "Sheffield City Council",
                 "other_council_email": "cme@sheffield.example",
             }
+        if answer == "school_place_shown":
+            return {"school": "Dale House School"}
+        if answer == "new_address":
+            return {"new_address": "3 Mill Lane, Matlock, DE4 3AB"}
+        if "moved" in answer:
+            return {"notes": f"seeded {kind}", "destination": "County Galway"}
         return {"notes": f"seeded {kind}"}
 
     def decide(self, uow: SqlUnitOfWork, procedure: Procedure, case_id: int, kind: str) -> None:
         answer = next(self.turns[kind])
+        if answer == "whereabouts_unknown":
+            # A coordinator closes so only a case whose escalation steps are done (refused
+            # otherwise): one of those, or the answer waits for the next closure.
+            ready = [
+                s.case_id
+                for s in uow.cases.summaries()
+                if s.status in (Status.ESCALATED, Status.MONITORING)
+                and whereabouts_unknown_refusal(uow, uow.cases.get(s.case_id)) is None
+            ]
+            if not ready:
+                self.turns[kind] = itertools.chain([answer], self.turns[kind])
+                return
+            case_id = ready[0]
         try:
             report = procedure.decide(
                 case_id, kind, answer, who="sim", details=self.details(kind, answer)

@@ -62,7 +62,7 @@ def day_from_label(label: str) -> date:
 def decision_form(spec: DecisionSpec, opened_on: date, today_: date) -> type[RunInput]:
     """The Resume form of one kind: the answer, the visit day if asked, and who decided."""
     answers: dict[str, Any] = {
-        "enum": [a.label for a in spec.answers if a.value not in spec.needs_details]
+        "enum": [a.label for a in spec.offered if a.value not in spec.needs_details]
     }
     fields: dict[str, Any] = {
         "answer": (str, Field(title=spec.question, json_schema_extra=answers))

@@ -108,9 +108,13 @@ class Handover(Answer):
 
 
 class S437(Answer):
+    # Kept for decisions recorded before it was split in two (below); no longer accepted.
     SUITABLE_EDUCATION_SHOWN = "suitable_education_shown", "The parent showed suitable education"
     APPLIED_FOR_PLACE = "applied_for_place", "The parent applied for a school place"
     ATTENDANCE_ORDER_MADE = "attendance_order_made", "A school attendance order was made"
+    # "Suitable education shown" is two outcomes (DOMAIN.md 4.7): a school place, or EHE.
+    SCHOOL_PLACE_SHOWN = "school_place_shown", "The parent showed a school place (name the school)"
+    HOME_EDUCATION_SHOWN = "home_education_shown", "The parent showed suitable home education"
 
 
 class Closure(Answer):
@@ -175,6 +179,13 @@ class DecisionSpec:
     needs_details: frozenset[str] = frozenset()
     # Asked by the coordinator at will (not by the procedure): accepted on any open case.
     at_will: bool = False
+    # Answers kept only so that decisions recorded with them still read; never offered.
+    retired: frozenset[str] = frozenset()
+
+    @property
+    def offered(self) -> tuple[Answer, ...]:
+        """The answers a person may give now (retired ones are not among them)."""
+        return tuple(a for a in self.answers if a.value not in self.retired)
 
 
 VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
@@ -186,6 +197,7 @@ VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
             "What did the school tell us?",
             SchoolReply,
             due_step=Step.SCHOOL_REPLY,
+            needs_details=frozenset({SchoolReply.NEW_ADDRESS.value}),
         ),
         DecisionSpec(
             DecisionKind.HOME_VISIT,
@@ -241,6 +253,8 @@ VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
             "What did the parent do?",
             S437,
             due_step=Step.S437_COMPLIANCE,
+            needs_details=frozenset({S437.SCHOOL_PLACE_SHOWN.value}),
+            retired=frozenset({S437.SUITABLE_EDUCATION_SHOWN.value}),
         ),
         DecisionSpec(
             DecisionKind.CLOSURE,
@@ -256,6 +270,27 @@ VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
             RiskMapping,
         ),
     )
+}
+
+# The facts an answer cannot be recorded without: (detail key, how a person is asked for it).
+REQUIRED_DETAILS: Mapping[tuple[DecisionKind, str], tuple[tuple[str, str], ...]] = {
+    (DecisionKind.HOME_VISIT, HomeVisit.MOVED_OTHER_COUNCIL.value): (
+        ("other_council", "name the council the family moved to (--other-council)"),
+        ("other_council_email", "give that council's CME email (--other-council-email)"),
+    ),
+    (DecisionKind.S437, S437.SCHOOL_PLACE_SHOWN.value): (
+        ("school", "name the school that has the child on its roll (--school)"),
+    ),
+    (DecisionKind.SCHOOL_REPLY, SchoolReply.NEW_ADDRESS.value): (
+        ("new_address", "give the new address as 'first line, town, postcode' (--new-address)"),
+    ),
+}
+# What a retired answer became, for the refusal that names the answers to give instead.
+RETIRED_BECAME: Mapping[str, str] = {
+    S437.SUITABLE_EDUCATION_SHOWN.value: (
+        "say which: school_place_shown (a school place, with --school) or home_education_shown "
+        "(elective home education)"
+    ),
 }
 
 # Each kind and its answer codes: the plain view of VOCABULARY, for tests and simple callers.
@@ -281,8 +316,13 @@ def answer_of(kind: DecisionKind, value: str) -> Answer:
     """The answer named by `value` (its code or its label), or DecisionRefused with the choices."""
     for answer in kind.spec.answers:
         if value in (answer.value, answer.label):
+            if answer.value in kind.spec.retired:
+                became = RETIRED_BECAME.get(answer.value, "choose another answer")
+                raise DecisionRefused(
+                    f"{kind.value} {answer.value} is no longer an answer: {became}"
+                )
             return answer
-    choices = ", ".join(a.value for a in kind.spec.answers)
+    choices = ", ".join(a.value for a in kind.spec.offered)
     raise DecisionRefused(f"{kind.value} cannot be {value!r}; choose one of: {choices}")
 
 
@@ -341,7 +381,7 @@ def readme_table() -> str:
         "| --- | --- | --- |",
     ]
     for kind, spec in VOCABULARY.items():
-        answers = "; ".join(f"`{a.value}`: {a.label}" for a in spec.answers)
+        answers = "; ".join(f"`{a.value}`: {a.label}" for a in spec.offered)
         lines.append(f"| `{kind.value}` | {spec.title} | {answers} |")
     lines.append(README_END)
     return "\n".join(lines)
@@ -353,6 +393,9 @@ def _check_vocabulary() -> None:
         raise AssertionError(f"decision kinds without a spec: {sorted(missing)}")
     if {a.value for a in Closure} != {o.value for o in Outcome}:
         raise AssertionError("closure answers must be the closure outcomes")
+    for (kind, code), _ in REQUIRED_DETAILS.items():
+        if code not in kind.spec.needs_details:
+            raise AssertionError(f"{kind.value} {code} needs details but is offered on forms")
     if {a.value for a in RiskMapping} != {r.value for r in Risk} | {NOT_A_RISK}:
         raise AssertionError("risk mapping answers must be the risk codes and not_a_risk")
 

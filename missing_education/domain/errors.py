@@ -4,7 +4,8 @@ DomainError
 ├── IllegalTransition      a case cannot move from its status to the one asked for
 ├── InvalidNotification    a notification row is unusable (names the field and the problem)
 ├── CaseNotFound           no case has that id
-└── DecisionRefused        a decision does not fit the case as it stands
+├── DecisionRefused        a decision does not fit the case as it stands
+└── CalendarNotLoaded      a deadline would count school days past the loaded term dates
 
 InputFileRefused (a ValueError)   a file given to a command is refused whole, nothing written
 ├── IntakeFileError               services.intake: a notification file
@@ -63,3 +64,18 @@ class CaseNotFound(DomainError):
 
 class DecisionRefused(DomainError):
     """A decision does not fit the case as it stands."""
+
+
+class CalendarNotLoaded(DomainError):
+    """A deadline would be counted on days the loaded school calendar does not cover.
+
+    Counting them as plain weekdays would count holidays as school days, so the step is
+    refused (a decision) or the case flagged (a sweep) until the term dates are imported.
+    """
+
+    def __init__(self, start: str, end: str, school_urn: str = "") -> None:
+        school = f" (school {school_urn})" if school_urn else ""
+        super().__init__(
+            f"school calendar not loaded for {start} to {end}{school}: import the term dates "
+            "with `cme calendar import`, and the step runs again"
+        )

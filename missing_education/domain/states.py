@@ -41,7 +41,7 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.LOCATED, Status.HANDOVER): "family moving to another council",
     (Status.LOCATED, Status.S437_ISSUED): "parent refuses education; s437 notice served",
     (Status.LOCATED, Status.CLOSED): "place secured or EHE evidenced",
-    (Status.AWAITING_ADMISSION, Status.FAIR_ACCESS): "eligible and not placed in time",
+    (Status.AWAITING_ADMISSION, Status.FAIR_ACCESS): "in-year admission refused: Fair Access",
     (Status.AWAITING_ADMISSION, Status.CLOSED): "placed on a school roll",
     (Status.FAIR_ACCESS, Status.CLOSED): "placed through the Fair Access Protocol",
     (Status.HANDOVER, Status.CLOSED): "other council confirmed the child is on a roll",

@@ -49,6 +49,11 @@ ANSWER_WORDS: dict[str, str] = {
     "applied_for_place": "the parent has applied for a school place",
     "attendance_order_made": "a school attendance order has been made",
     "same_child": "a record elsewhere is the same child",
+    "school_place_shown": "the parent has shown that the child has a school place",
+    "home_education_shown": "the parent has shown that the child is educated at home",
+    "new_address": "the school gave a new address for the family",
+    "no_information": "the school knows nothing more",
+    "withdrawn": "not needed (withdrawn)",
     "different_child": "a record elsewhere is a different child",
 }
 

@@ -163,7 +163,6 @@ TYPE_REQUIRED: dict[str, tuple[Key, ...]] = {
     "closure_school": (
         *_SCHOOL,
         Key("outcome", TEXT, "the outcome, in plain words for the school"),
-        Key("deletion_ground", TEXT, "the ground for deletion from roll"),
     ),
     "closure_referrer": (
         Key("notification_date", DATE, "when we received the notification"),
@@ -187,6 +186,19 @@ TYPE_OPTIONAL: dict[str, tuple[Key, ...]] = {
     ),
     "closure_parent": (
         Key("next_steps", TEXT, "what the parent should do now (the s7 duty only if it applies)"),
+    ),
+    "fair_access_referral": (
+        Key("admissions_outcome", TEXT, "what in-year admission decided, and when (the record)"),
+        Key("risk_flags", TEXT_LIST, "the child's known risks and needs, one line each"),
+    ),
+    "closure_school": (
+        Key("deletion_ground", TEXT, "the ground for deletion from roll, when there is one"),
+        Key("keep_on_roll", TEXT, "what the school does when there is no deletion ground"),
+        Key("steps_taken", TEXT_LIST, "the escalation steps the record shows, one line each"),
+    ),
+    "closure_referrer": (
+        Key("referred_on", DATE, "when we referred the child to this agency (it is told so)"),
+        Key("steps_taken", TEXT_LIST, "the escalation steps the record shows, one line each"),
     ),
     "admissions_referral": (
         Key("preferred_schools", TEXT_LIST, "schools the family would like"),

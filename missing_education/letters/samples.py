@@ -160,7 +160,11 @@ _TYPE_VALUES: dict[str, dict[str, Any]] = {
         "notes": "The family arrived in the area in November 2026.",
     },
     "fair_access_referral": {
-        "category": "Children out of education for four or more weeks",
+        "category": "Out of education for four or more weeks, with no place available at any "
+        "school within a reasonable distance of home",
+        "admissions_outcome": "On 4 December 2026 the in-year admissions team told us that no "
+        "school place was allocated.",
+        "risk_flags": ["a young carer"],
         "evidence": [
             "Out of school since 2 October 2026",
             "In-year applications refused by two schools",

@@ -101,6 +101,11 @@ def agency(role: str, settings: Settings) -> Recipient:
             contacts.ehe_team_email,
             settings.council.council_name,
         ),
+        "armed_forces": (
+            "Children's Education Advisory Service",
+            contacts.armed_forces_email,
+            "Armed forces families' education advisers",
+        ),
     }
     name, email, organisation = table[role]
     return Recipient(

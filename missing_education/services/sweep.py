@@ -140,10 +140,7 @@ def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> 
     timescales = p.settings.timescales
     step = deadline.step
     if step is Step.LOCATE_CHILD:
-        if case.status in NOT_LOCATED:
-            p.escalate_not_located(
-                case, SYSTEM, f"not located within {timescales.not_located_escalation} school days"
-            )
+        if p.locate_overdue(case, deadline):
             report.count("escalated_not_located", case.id)
     elif step is Step.SCHOOL_REPLY:
         school = recipients.school(p.uow, case)
@@ -178,9 +175,8 @@ def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> 
             p.refer_admissions(case, SYSTEM)
             report.count("referred_to_admissions", case.id)
     elif step is Step.ADMISSIONS_DECISION:
-        if case.status is Status.AWAITING_ADMISSION:
-            p.refer_fair_access(case, SYSTEM)
-            report.count("referred_to_fair_access", case.id)
+        if p.admissions_overdue(case, deadline):
+            report.count("escalated_to_manager", case.id)
     elif step in (Step.FAIR_ACCESS_PLACE, Step.HANDOVER_CONFIRMATION, Step.S437_COMPLIANCE):
         p.escalate_to_manager(
             case, step, deadline.due, f"{step_words(step.value).lower()} is overdue"
@@ -203,6 +199,8 @@ def _review_whereabouts_unknown(
         )
         report.count("closed_past_csa", case.id)
         return
+    # Each review searches the sources loaded since the last one; a match goes to a person.
+    p.search_sources(case, report)
     p.deadline(
         case,
         Step.MONITORING_REVIEW,

@@ -147,7 +147,7 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
     details["is_open"] = case.is_open
     details["pending"] = [
         # (code, plain-English label): the one vocabulary every door offers.
-        {**d, "answers": [(a.value, a.label) for a in kind_of(d["decision"]).spec.answers]}
+        {**d, "answers": [(a.value, a.label) for a in kind_of(d["decision"]).spec.offered]}
         for d in details["decisions"]
         if d["answer"] is None and case.is_open  # a closed case refuses every decision
     ]

@@ -326,7 +326,14 @@ def create_app(
             workspace.check_may_decide(uow_factory(), user, case_id, kind)
             details = {
                 k: text(form, k).strip()
-                for k in ("notes", "other_council", "other_council_email")
+                for k in (
+                    "notes",
+                    "other_council",
+                    "other_council_email",
+                    "school",
+                    "new_address",
+                    "destination",
+                )
                 if text(form, k).strip()
             }
             # The same service as `cme decide` and the Prefect form; `runs` finishes the

@@ -38,6 +38,7 @@ from missing_education.services.directory import (
     import_schools,
 )
 from missing_education.services.procedure import Procedure
+from missing_education.services.procedure.outcomes import whereabouts_unknown_refusal
 from missing_education.services.receiving import receive_file
 from missing_education.services.reports import case_facts, export_case, weekly_report
 from missing_education.services.sweep import review_cases
@@ -112,10 +113,12 @@ def simulate_term(folder: Path) -> None:
                     uow.rollback()
                     continue
                 uow.commit()
+            # Closed "whereabouts unknown" only once the escalation steps are done (issue 14).
             escalated = [
                 s.case_id
                 for s in uow.cases.summaries()
                 if s.status in (Status.ESCALATED, Status.MONITORING)
+                and whereabouts_unknown_refusal(uow, uow.cases.get(s.case_id)) is None
             ]
             if escalated and worked % 4 == 0:
                 procedure.decide(

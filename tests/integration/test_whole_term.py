@@ -94,7 +94,6 @@ def test_a_term_of_200_cases_ends_with_every_case_closed_or_legally_open(
         "monitoring_review",
         "home_visit_assigned",
         "referred_to_admissions",
-        "referred_to_fair_access",
     ):
         assert sweeps[action] > 0, action
 

@@ -11,7 +11,8 @@ import yaml  # type: ignore[import-untyped]
 from prefect import Flow
 
 from deployments.serve import served_deployments
-from missing_education.domain.decision import VOCABULARY, DecisionKind, readme_table
+from missing_education.domain import DecisionRefused
+from missing_education.domain.decision import VOCABULARY, DecisionKind, answer_of, readme_table
 from missing_education.services.decisions import AwaitingDecision
 from tasks.decision_runs import run_name
 from tasks.decisions import day_from_label, decision_form, prompt, suspend_key, uk_day
@@ -53,7 +54,7 @@ def test_every_form_offers_plain_english_choices_and_no_free_text(kind: Decision
     schema = decision_form(spec, opened_on=date(2026, 11, 2), today_=TODAY).model_json_schema()
     properties = schema["properties"]
     answers = properties["answer"]["enum"]
-    assert answers == [a.label for a in spec.answers if a.value not in spec.needs_details]
+    assert answers == [a.label for a in spec.offered if a.value not in spec.needs_details]
     assert not any("_" in label for label in answers)  # labels, never codes
     for name, field in properties.items():
         if name == "decided_by":
@@ -127,3 +128,12 @@ def test_run_names_and_suspend_keys_carry_the_decision_and_reference_only() -> N
 
 def test_the_readme_table_of_decisions_is_the_generated_one() -> None:
     assert readme_table() in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_retired_answer_reads_back_but_no_door_offers_or_accepts_it() -> None:
+    spec = DecisionKind.S437.spec
+    assert "suitable_education_shown" in {a.value for a in spec.answers}  # stored ones read
+    assert "suitable_education_shown" not in {a.value for a in spec.offered}
+    assert "suitable_education_shown" not in readme_table()
+    with pytest.raises(DecisionRefused, match="home_education_shown"):
+        answer_of(DecisionKind.S437, "suitable_education_shown")

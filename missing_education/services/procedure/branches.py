@@ -6,15 +6,26 @@ from datetime import date
 from typing import Any
 
 from missing_education.clock import now
-from missing_education.domain import Case, DecisionRefused, Outcome, Status
-from missing_education.domain.deadline import Step
+from missing_education.domain import (
+    SYSTEM,
+    Case,
+    DecisionRefused,
+    HistoryEntry,
+    Outcome,
+    Status,
+)
+from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.email_address import email_problem
+from missing_education.domain.fair_access import CATEGORY_WORDS, fair_access_categories
+from missing_education.domain.risk import words_for
 from missing_education.domain.words import (
     long_date,
     parent_next_steps,
     step_words,
 )
+from missing_education.ports import UnitOfWork
 from missing_education.services import recipients
+from missing_education.services.procedure import groups, outcomes
 from missing_education.services.procedure.context import ProcedureContext
 
 OUTCOME_WORDS = {
@@ -31,9 +42,9 @@ OUTCOME_WORDS = {
     Outcome.OUT_OF_AREA: (
         "The child lives outside our area; the council where they live has taken the case."
     ),
+    # What was done is listed from the record (outcomes.steps_taken), never assumed here.
     Outcome.WHEREABOUTS_UNKNOWN: (
-        "All enquiries are complete and the child's whereabouts remain unknown; the Lost Pupil "
-        "Database, children's social care and the police have been informed."
+        "All our enquiries are complete and the child's whereabouts remain unknown."
     ),
 }
 # Deletion-from-roll grounds, The School Attendance (Pupil Registration) (England) Regulations
@@ -49,6 +60,35 @@ DELETION_GROUNDS = {
     Outcome.DIED: "9(1)(k): died",
     Outcome.WHEREABOUTS_UNKNOWN: "9(1)(i): joint enquiries by school and council have failed",
 }
+# The school that replied the child is on its roll is never invited to delete (issue 14, 5).
+KEEP_ON_ROLL_REPLIED = (
+    "Please keep the child's name on your admission register: this letter gives no ground for "
+    "deleting it. If the child is absent, please follow your school's attendance procedures and "
+    "tell us if the child stops attending or you learn that the family has moved."
+)
+KEEP_ON_ROLL = (
+    "This letter gives no ground for deleting the child's name from your admission register. "
+    "Delete it only if one of the grounds in regulation 9 of the School Attendance (Pupil "
+    "Registration) (England) Regulations 2024 applies, and tell us when you do."
+)
+
+
+def school_closure(uow: UnitOfWork, case: Case, outcome: Outcome) -> dict[str, Any]:
+    """The closure letter's words for the school: a deletion ground only where one applies."""
+    replied_on_roll = any(
+        d.kind == "school_reply" and d.answer == "on_roll_here"
+        for d in uow.decisions.for_case(case.id)
+    )
+    if replied_on_roll:
+        return {
+            "outcome": "You told us that the child is on your school's roll, so the child is not "
+            "missing education.",
+            "keep_on_roll": KEEP_ON_ROLL_REPLIED,
+        }
+    ground = DELETION_GROUNDS.get(outcome)
+    if ground is None:
+        return {"outcome": OUTCOME_WORDS[outcome], "keep_on_roll": KEEP_ON_ROLL}
+    return {"outcome": OUTCOME_WORDS[outcome], "deletion_ground": ground}
 
 
 class Branches(ProcedureContext):
@@ -70,21 +110,48 @@ class Branches(ProcedureContext):
         self.uow.decisions.request(case.id, "admissions", self.today)
 
     def refer_fair_access(self, case: Case, who: str) -> None:
-        """Refer an unplaced child to the Fair Access panel."""
-        self.move(case, Status.FAIR_ACCESS, who, "not placed in time: Fair Access Protocol")
+        """Refer a child that in-year admission did not place to the Fair Access panel.
+
+        Only on a recorded "not placed" (School Admissions Code 2021, 3.17: after the usual
+        in-year route has failed), with the categories the case shows and its risk flags.
+        """
+        self.move(case, Status.FAIR_ACCESS, who, "in-year admission refused: Fair Access Protocol")
         due = self.deadline(
             case, Step.FAIR_ACCESS_PLACE, school_days=self.settings.timescales.fair_access_place
         )
+        categories = fair_access_categories(case.vulnerabilities)
         self.letter(
             case,
             "fair_access_referral",
             "fair_access_referral:1",
             recipients.agency("fair_access", self.settings),
-            category="Children missing education (out of education for four weeks or more)",
+            category="; ".join(CATEGORY_WORDS[c] for c in categories),
+            admissions_outcome=f"On {long_date(self.today)} the in-year admissions team told us "
+            "that no school place was allocated.",
             evidence=self.evidence(case),
+            risk_flags=[words_for(code) for code in case.vulnerabilities],
             deadline=due,
         )
+        self.note(case, who, "Fair Access categories: " + ", ".join(categories))
         self.uow.decisions.request(case.id, "fair_access", self.today)
+
+    def admissions_overdue(self, case: Case, deadline: Deadline) -> bool:
+        """No in-year decision in time: the manager is told and admissions still asked.
+
+        A lapsed deadline is not a refusal, so it never refers to Fair Access by itself.
+        """
+        if case.status is not Status.AWAITING_ADMISSION:
+            return False
+        self.escalate_to_manager(
+            case,
+            Step.ADMISSIONS_DECISION,
+            deadline.due,
+            "in-year admissions has not decided; ask them for a decision (a refusal goes to "
+            "Fair Access)",
+        )
+        if self.uow.decisions.open_for(case.id, "admissions") is None:
+            self.uow.decisions.request(case.id, "admissions", self.today)
+        return True
 
     def handover(self, case: Case, who: str, details: dict[str, Any]) -> None:
         """Hand a child who moved to another council over to its CME officer."""
@@ -127,6 +194,31 @@ class Branches(ProcedureContext):
             deadline=due,
         )
         self.uow.decisions.request(case.id, "s437", self.today)
+
+    def locate_overdue(self, case: Case, deadline: Deadline) -> bool:
+        """The time for locating the child has passed: escalate, unless a handover's reply is
+        still due (then the limit is carried to that day). Whether the case was escalated.
+        """
+        if case.status not in (Status.INVESTIGATING, Status.HANDOVER):
+            return False
+        if case.status is Status.HANDOVER:
+            replies = [
+                d
+                for d in self.uow.deadlines.for_case(case.id)
+                if d.step is Step.HANDOVER_CONFIRMATION and d.is_open and d.due >= self.today
+            ]
+            if replies:
+                # The other council has until then to reply: not "not located" before it does.
+                self.deadline(
+                    case,
+                    Step.LOCATE_CHILD,
+                    calendar_days=(max(d.due for d in replies) - self.today).days,
+                    round=deadline.round + 1,
+                )
+                return False
+        limit = self.settings.timescales.not_located_escalation
+        self.escalate_not_located(case, SYSTEM, f"not located within {limit} school days")
+        return True
 
     def escalate_not_located(self, case: Case, who: str, why: str) -> None:
         """Not located: refer to social care, search the LPD, offer police notification."""
@@ -192,13 +284,25 @@ class Branches(ProcedureContext):
         )
 
     def close(self, case: Case, outcome: Outcome, who: str, why: str) -> None:
-        """Close with an outcome and send the closure letters (never silently)."""
+        """Close with an outcome and send the closure letters (never silently).
+
+        "Whereabouts unknown" is refused until the escalation steps are done (DOMAIN.md 4.8).
+        """
+        if outcome is Outcome.WHEREABOUTS_UNKNOWN:
+            refused = outcomes.whereabouts_unknown_refusal(self.uow, case)
+            if refused is not None:
+                raise DecisionRefused(refused)
         case.close(outcome, on=self.today, at=now(), who=who, why=why)
         self.uow.cases.save(case)
         for deadline in self.uow.deadlines.for_case(case.id):
             if deadline.is_open:
                 self.uow.deadlines.meet(case.id, deadline.step, self.today)
+        self.close_open_visits(case)
         words = OUTCOME_WORDS[outcome]
+        # Letters list only the escalation steps the record shows (DOMAIN.md 4.8).
+        steps = (
+            outcomes.steps_taken(self.uow, case) if outcome is Outcome.WHEREABOUTS_UNKNOWN else []
+        )
         school = recipients.school(self.uow, case)
         if school is not None:
             self.letter(
@@ -207,9 +311,21 @@ class Branches(ProcedureContext):
                 "closure_school",
                 school,
                 school={"name": school.organisation, "urn": case.school_urn or "not known"},
-                outcome=words,
-                deletion_ground=DELETION_GROUNDS.get(outcome, "not applicable"),
+                steps_taken=steps,
+                **school_closure(self.uow, case, outcome),
             )
+        if outcome is Outcome.EHE:
+            # The EHE team takes the child on, whichever door recorded home education.
+            self.letter(
+                case,
+                "closure_referrer",
+                "ehe_team:1",
+                recipients.agency("ehe_team", self.settings),
+                notification_date=case.referral_date,
+                outcome=OUTCOME_WORDS[Outcome.EHE],
+            )
+        outcomes.tell_social_care_closed(self, case)
+        groups.tell_armed_forces_advisers(self, case, outcome)
         if outcome is not Outcome.WHEREABOUTS_UNKNOWN:
             self.letter(
                 case,
@@ -239,4 +355,22 @@ class Branches(ProcedureContext):
                 recipients.referrer(notification),
                 notification_date=notification.referral_date,
                 outcome=words,
+                steps_taken=steps,
             )
+
+    def close_open_visits(self, case: Case) -> None:
+        """A closed case needs no visit: its officer's capacity is freed for waiting visits."""
+        for visit in self.uow.directory.visits(case.id):
+            if visit.outcome is None:
+                self.uow.directory.update_visit(case.id, visit.round, outcome="withdrawn")
+
+    def note(self, case: Case, who: str, why: str) -> None:
+        """Write a fact on the case's history without moving it."""
+        case.new_history.append(
+            HistoryEntry(at=now(), who=who, from_status=case.status, to_status=case.status, why=why)
+        )
+        self.uow.cases.save(case)
+
+    def outcome_words(self, outcome: Outcome) -> str:
+        """An outcome in the plain words closure letters use."""
+        return OUTCOME_WORDS[outcome]

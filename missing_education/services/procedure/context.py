@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from missing_education.clock import now
 from missing_education.domain import Case, Status
 from missing_education.domain.deadline import Step, new_deadline
+from missing_education.domain.errors import CalendarNotLoaded
 from missing_education.domain.letter import LetterRecord, Recipient
 from missing_education.domain.words import (
     answer_words,
     letter_words,
+    long_date,
 )
 from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
@@ -88,7 +90,10 @@ class ProcedureContext:
         school_urn: str = "",
         round: int = 1,
     ) -> date:
-        """Set a step's deadline from today (kept as it is if that step and round has one)."""
+        """Set a step's deadline from today (kept as it is if that step and round has one).
+
+        CalendarNotLoaded when school days would be counted past the loaded term dates.
+        """
         made = new_deadline(
             self.calendar,
             case.id,
@@ -99,11 +104,26 @@ class ProcedureContext:
             school_urn=school_urn,
             round=round,
         )
+        if school_days is not None:
+            self.check_calendar_covers(made.due, school_urn)
         self.uow.deadlines.add(made)
         for existing in self.uow.deadlines.for_case(case.id):
             if existing.step is step and existing.round == round:
                 return existing.due
         return made.due
+
+    def check_calendar_covers(self, due: date, school_urn: str = "") -> None:
+        """Refuse a school-day count that runs past the loaded terms (DOMAIN.md section 3).
+
+        With no term dates loaded at all the weekday count stands (a new installation).
+        """
+        urn = school_urn or None
+        terms = [p for p in self.calendar.periods(urn) if p.kind == "term"]
+        if not terms or self.calendar.covers(due, urn):
+            return
+        last = max(p.end_date for p in terms)
+        if due > last:
+            raise CalendarNotLoaded(long_date(last + timedelta(days=1)), long_date(due), school_urn)
 
     def move(self, case: Case, status: Status, who: str, why: str) -> None:
         """Move the case on and save it."""

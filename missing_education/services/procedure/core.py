@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from missing_education.clock import now
@@ -17,12 +18,10 @@ from missing_education.domain.decision import (
 )
 from missing_education.domain.directory import HomeVisit, choose_officer, postcode_district
 from missing_education.domain.limits import check_decision_text
-from missing_education.domain.words import (
-    answer_words,
-)
 from missing_education.matching import Thresholds
 from missing_education.services import recipients, residence, safeguarding
 from missing_education.services.checks import check_databases
+from missing_education.services.procedure import groups, outcomes
 from missing_education.services.procedure.branches import Branches
 from missing_education.services.procedure.decision_rules import (
     checked_details,
@@ -92,14 +91,7 @@ class Procedure(Branches):
             report.letters = len(self.letters) - issued_before
             return report
         timescales = self.settings.timescales
-        matching = self.settings.matching
-        thresholds = Thresholds(matching.match_threshold, matching.possible_threshold)
-        for check in check_databases(self.uow, case, thresholds):
-            report.count(f"checked_{check.source_name}", case.id)
-            if check.decision in ("match", "possible"):
-                # A person confirms every link: a false one could close a missing child's case.
-                self.uow.decisions.request(case.id, "match_review", self.today)
-                report.count("match_review_requested", case.id)
+        self.search_sources(case, report)
         school = recipients.school(self.uow, case)
         if school is not None:
             reply_by = self.deadline(
@@ -133,6 +125,22 @@ class Procedure(Branches):
         report.letters = len(self.letters) - issued_before
         return report
 
+    def search_sources(self, case: Case, report: StepReport) -> int:
+        """Search every source not yet searched at its loaded version; a person reviews any
+        match. How many matches were put to a person.
+        """
+        matching = self.settings.matching
+        thresholds = Thresholds(matching.match_threshold, matching.possible_threshold)
+        asked = 0
+        for check in check_databases(self.uow, case, thresholds):
+            report.count(f"checked_{check.source_name}", case.id)
+            if check.decision in ("match", "possible"):
+                # A person confirms every link: a false one could close a missing child's case.
+                self.uow.decisions.request(case.id, "match_review", self.today)
+                report.count("match_review_requested", case.id)
+                asked += 1
+        return asked
+
     def request_visit(self, case: Case, *, round: int, report: StepReport) -> None:
         """Ask for a home visit and give it to an officer for the area, if one is free."""
         if not case.child.address_line1:
@@ -144,6 +152,41 @@ class Procedure(Branches):
             report.count("home_visit_requested", case.id)
         self.uow.decisions.request(case.id, "home_visit", self.today)
         self.assign_waiting_visits(only_case=case.id, report=report)
+
+    def move_to_new_address(
+        self, case: Case, who: str, address: dict[str, str], source: str, report: StepReport
+    ) -> None:
+        """Record a new address for the family and, while the child is still being looked for,
+        ask for a home visit there (a family already found is not visited again).
+        """
+        self.uow.workspace.correct(case.id, address, {})
+        case.child = replace(
+            case.child,
+            address_line1=address["address_line1"],
+            address_line2=address["address_line2"],
+            town=address["town"],
+            postcode=address["postcode"],
+        )
+        if case.status not in (Status.INVESTIGATING, Status.ESCALATED, Status.MONITORING):
+            self.note(case, who, f"new address given by {source}")
+            return
+        self.note(case, who, f"new address given by {source}: a home visit is asked there")
+        self.close_open_visits(case)  # the old address's visit is not needed now
+        self.uow.deadlines.meet(case.id, Step.HOME_VISIT, self.today)
+        current = max((v.round for v in self.uow.directory.visits(case.id)), default=0)
+        parent = recipients.parent(case, case.parent_name)
+        if parent is not None:
+            self.letter(
+                case,
+                "parent_contact",
+                f"parent_contact:address:{current + 1}",
+                parent,
+                deadline=self.calendar.add_school_days(
+                    self.today, self.settings.timescales.home_visit
+                ),
+                admissions_url=self.settings.contacts.admissions_url,
+            )
+        self.request_visit(case, round=current + 1, report=report)
 
     def assign_waiting_visits(self, *, only_case: int | None = None, report: StepReport) -> None:
         """Give unassigned visits to officers by area and caseload; the rest wait, queued."""
@@ -210,24 +253,18 @@ class Procedure(Branches):
         if waiting is None and not decision.spec.at_will:
             raise DecisionRefused(not_pending_reason(self.uow, case, decision))
         details = checked_details(self.today, case, decision, chosen, details)
+        groups.check_group_rules(case, decision, chosen.value, details)
         request = waiting or self.uow.decisions.request(case.id, decision.value, self.today)
         if not self.uow.decisions.answer(request, chosen.value, details, who, now()):
             return report  # answered already (a duplicate submission): nothing twice
         was_escalated = case.status in (Status.ESCALATED, Status.MONITORING)
         HANDLERS[decision](self, case, chosen.value, who, details, report)
         if was_escalated and case.status not in (Status.ESCALATED, Status.MONITORING):
-            # Located after escalation: social care hears that the child is found.
-            self.letter(
-                case,
-                "closure_referrer",
-                step_key("located_after_escalation", decision.value, request.round),
-                recipients.agency("social_care", self.settings),
-                notification_date=case.referral_date,
-                outcome="The child has been located after our referral to you: "
-                + answer_words(chosen.value)
-                + ".",
-            )
-            report.count("social_care_told_located", case.id)
+            # Located after escalation: social care hears that the child is found, and where
+            # the case went; never "located" when the case closed without finding the child.
+            key = step_key("located_after_escalation", decision.value, request.round)
+            if outcomes.tell_social_care_located(self, case, key):
+                report.count("social_care_told_located", case.id)
         report.count(f"{decision.value}:{chosen.value}", case.id)
         report.letters = len(self.letters) - issued_before
         return report

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
 from missing_education.clock import LONDON
 from missing_education.domain import Case, DecisionRefused
 from missing_education.domain.decision import (
+    REQUIRED_DETAILS,
     Answer,
     DecisionKind,
     DecisionRequest,
@@ -34,6 +36,26 @@ def visit_time(recorded: object, day: date) -> dict[str, Any]:
             f"visited_at must be a time (14:30) or a date and time (2026-11-24 14:30), not {text!r}"
         ) from None
     return {"at": at if at.tzinfo else at.replace(tzinfo=LONDON)}
+
+
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.IGNORECASE)
+
+
+def address_of(text: str) -> dict[str, str]:
+    """A new address written "first line[, second line], town, postcode", as the case keeps it;
+    DecisionRefused when it has no first line.
+    """
+    parts = [part.strip() for part in str(text).split(",") if part.strip()]
+    postcode = parts.pop().upper() if parts and _POSTCODE.match(parts[-1]) else ""
+    town = parts.pop() if len(parts) >= 2 else ""
+    if not parts:
+        raise DecisionRefused("give the new address as 'first line, town, postcode'")
+    return {
+        "address_line1": parts[0],
+        "address_line2": ", ".join(parts[1:]),
+        "town": town,
+        "postcode": postcode,
+    }
 
 
 def not_pending_reason(uow: UnitOfWork, case: Case, decision: DecisionKind) -> str:
@@ -73,11 +95,11 @@ def checked_details(
                 f"({case.opened_on:%d %B %Y})"
             )
         checked["visited_on"] = visited.isoformat()
-    if chosen.value in decision.spec.needs_details:
-        if not str(checked.get("other_council") or "").strip():
-            raise DecisionRefused("name the council the family moved to (--other-council)")
-        if not checked.get("other_council_email"):
-            raise DecisionRefused("give that council's CME email (--other-council-email)")
+    for key, ask in REQUIRED_DETAILS.get((decision, chosen.value), ()):
+        if not str(checked.get(key) or "").strip():
+            raise DecisionRefused(ask)
+    if checked.get("new_address"):
+        address_of(str(checked["new_address"]))  # refused before anything is written
     email = str(checked.get("other_council_email") or "")
     if email and not is_email(email):
         raise DecisionRefused("the other council's email is not an email address")

@@ -15,8 +15,7 @@ from missing_education.domain.decision import (
 from missing_education.domain.risk import read_risks
 from missing_education.services import recipients, safeguarding
 from missing_education.services.checks import outcome_for
-from missing_education.services.procedure.branches import OUTCOME_WORDS
-from missing_education.services.procedure.decision_rules import visit_time
+from missing_education.services.procedure.decision_rules import address_of, visit_time
 from missing_education.services.procedure.report import StepReport
 
 if TYPE_CHECKING:
@@ -36,6 +35,11 @@ def on_school_reply(
         p.close(case, Outcome.ON_ROLL_ELSEWHERE, who, "the school confirms the new school")
     elif answer == "moved_abroad":
         p.close(case, Outcome.MOVED_ABROAD, who, "the school holds evidence of the move abroad")
+    elif answer == "new_address":
+        p.move_to_new_address(case, who, address_of(str(d["new_address"])), "the school", r)
+    elif answer == "no_information":
+        # Recorded on the history; the home visit, checks and the locate limit carry on.
+        p.note(case, who, "the school knows nothing more: enquiries go on")
 
 
 def on_home_visit(
@@ -78,15 +82,8 @@ def on_home_visit(
     elif answer == "on_roll":
         p.close(case, Outcome.ON_ROLL_HERE, who, "home visit: the child is on a school roll")
     elif answer == "elective_home_education":
+        # Closing as EHE tells the EHE team (Branches.close).
         p.close(case, Outcome.EHE, who, "home visit: the parent educates the child at home")
-        p.letter(
-            case,
-            "closure_referrer",
-            "ehe_team:1",
-            recipients.agency("ehe_team", p.settings),
-            notification_date=case.referral_date,
-            outcome=OUTCOME_WORDS[Outcome.EHE],
-        )
     elif answer == "moved_other_council":
         p.handover(case, who, d)
     elif answer == "moved_abroad":
@@ -104,7 +101,7 @@ def on_admissions(
     if answer == "placed":
         p.close(case, Outcome.ON_ROLL_HERE, who, "in-year admission: place allocated")
     elif case.status is Status.AWAITING_ADMISSION:
-        # A late "not placed" after the sweep already referred to Fair Access changes nothing.
+        # A recorded refusal: the in-year route has failed, so Fair Access (Code 2021, 3.17).
         p.refer_fair_access(case, who)
 
 
@@ -140,8 +137,13 @@ def on_s437(
     p: Procedure, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
 ) -> None:
     p.uow.deadlines.meet(case.id, Step.S437_COMPLIANCE, p.today)
-    if answer == "suitable_education_shown":
-        p.close(case, Outcome.EHE, who, "the parent showed suitable education (s437(1))")
+    if answer == "school_place_shown":
+        # A place at a school (an independent school too): on a roll, ground 9(1)(a).
+        school = str(d.get("school") or "").strip()
+        p.close(case, Outcome.ON_ROLL_HERE, who, f"the parent showed a place at {school} (s437(1))")
+    elif answer in ("home_education_shown", "suitable_education_shown"):
+        # Elective home education: the EHE team is told (Branches.close), ground 9(1)(f).
+        p.close(case, Outcome.EHE, who, "the parent showed suitable home education (s437(1))")
     elif answer == "applied_for_place":
         p.refer_admissions(case, who)
     else:
