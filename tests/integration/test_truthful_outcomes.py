@@ -195,7 +195,7 @@ def test_the_closure_door_of_cme_decide_refuses_whereabouts_unknown_with_what_is
         encoding="utf-8",
     )
     opened = CliRunner().invoke(app, ["ingest", str(path), "--json"])
-    (case_id,) = json.loads(opened.stdout)["case_ids"]
+    (case_id,) = json.loads(opened.stdout)["opened_case_ids"]
 
     result = CliRunner().invoke(
         app, ["decide", str(case_id), "closure", "whereabouts_unknown", "--by", "A. Coordinator"]
