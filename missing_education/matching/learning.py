@@ -72,6 +72,14 @@ def _m_step(
     return tuple(float(v) for v in m / m.sum())
 
 
+def _share_step(
+    shown: npt.NDArray[np.bool_], scores: npt.NDArray[np.float64], prior: float
+) -> float:
+    # The share of true pairs showing something (names swapped), with the same prior weight.
+    share = (float(scores[shown].sum()) + PRIOR_PAIRS * prior) / (float(scores.sum()) + PRIOR_PAIRS)
+    return min(max(share, M_FLOOR), 0.5)
+
+
 def learn(
     scorer: Scorer,
     pairs: Comparisons,
@@ -103,6 +111,7 @@ def learn(
             date_of_birth=_m_step(pairs.date_of_birth, scores, priors.date_of_birth),
             sex=_m_step(pairs.sex, scores, priors.sex),
             postcode=_m_step(pairs.postcode, scores, priors.postcode),
+            names_swapped=_share_step(weighed.names_swapped, scores, priors.names_swapped),
         )
         change = _largest_change(parameters, updated)
         history.append(change)
@@ -125,4 +134,5 @@ def _largest_change(before: Parameters, after: Parameters) -> float:
     for name in ("forename", "surname", "date_of_birth", "sex", "postcode"):
         old, new = np.array(getattr(before, name)), np.array(getattr(after, name))
         changes.append(float(np.abs(old - new).max()))
+    changes.append(abs(before.names_swapped - after.names_swapped))
     return max(changes)

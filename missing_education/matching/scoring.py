@@ -37,7 +37,7 @@ Weights = npt.NDArray[np.float64]
 
 # How likely a child looked up is on the register at all, before comparing anything.
 PRESENT_PRIOR = 0.5
-# Names written surname first, forename second.
+# Names written surname first, forename second: the prior share of true pairs (learnt).
 SWAP_PROBABILITY = 0.03
 U_FLOOR = 1e-7
 # No name is taken to be rarer than 1 in 10,000 children: a name seen once on a register
@@ -73,6 +73,7 @@ class Parameters:
     sex: tuple[float, ...] = (0.99, 0.01)
     # Families move: a different postcode is common.
     postcode: tuple[float, ...] = (0.63, 0.01, 0.04, 0.16, 0.16)
+    names_swapped: float = SWAP_PROBABILITY
     present_prior: float = PRESENT_PRIOR
 
     def as_dict(self) -> dict[str, object]:
@@ -83,6 +84,7 @@ class Parameters:
             named[field] = {
                 level: round(value, 5) for level, value in zip(levels, values, strict=False)
             }
+        named["names_swapped"] = round(self.names_swapped, 5)
         named["present_prior"] = round(self.present_prior, 4)
         return named
 
@@ -165,6 +167,7 @@ class Scorer:
         prior = parameters.present_prior
         self.log2_prior_odds = float(np.log2(prior / max(self.register_size, 1)))
         self.log2_absent = float(np.log2(1.0 - prior))
+        self.swap_cost = float(np.log2(parameters.names_swapped))
         self.m_forename = _with_missing(parameters.forename)
         self.m_surname = _with_missing(parameters.surname)
         self.m_date_of_birth = _with_missing(parameters.date_of_birth)
@@ -201,7 +204,7 @@ class Scorer:
         # Crosswise, the query's surname is weighed as the register's forename, and back.
         forename_x = self._forename_weights(pairs.forename_swapped, r_fn)
         surname_x = self._surname_weights(pairs.surname_swapped, r_sn)
-        swap_cost = float(np.log2(SWAP_PROBABILITY))
+        swap_cost = self.swap_cost
         swapped = forename_x + surname_x + swap_cost > forename + surname
         swap = np.where(swapped, swap_cost, 0.0)
         forename = np.where(swapped, forename_x, forename)
