@@ -1,7 +1,7 @@
 """Read a register or notification extract (CSV or Excel), setting aside rows that cannot be used.
 
-Rows are numbered from 1 for the first data row; the header is row 0, so row N is line
-N + 1 of the spreadsheet or file (when no value spans lines). A row is rejected only for a
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row 2
+(a line of the file, when no value spans lines), as `cme ingest` numbers them. A row is rejected only for a
 reason that makes it unusable or unsafe (no ref, nothing to match on, control characters,
 absurd lengths, a repeated ref). A blank name, date of birth or postcode is not such a
 reason: a blank carries no evidence either way, and dropping the row could hide a child.
@@ -47,7 +47,7 @@ class MatchingInputError(ValueError):
 
 @dataclass(frozen=True)
 class Rejection:
-    """A data row left out, with the reason; row 1 is the first row after the header."""
+    """A data row left out, with the reason; rows are a spreadsheet's (the header is row 1)."""
 
     row: int
     reason: str
@@ -200,7 +200,8 @@ def _checked(header: list[str], rows: list[list[str]]) -> RegisterFile:
     reasons: dict[int, list[str]] = {}
     cells: list[list[str]] = []
     numbers: list[int] = []
-    for number, row in enumerate(rows, start=1):
+    # Spreadsheet numbering: the header is row 1, so the first data row is row 2.
+    for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue  # a blank line is not a record
         if len(row) > width and any(cell.strip() for cell in row[width:]):

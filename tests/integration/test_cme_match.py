@@ -53,7 +53,8 @@ def test_the_learnt_m_values_are_in_the_json_output(files: tuple[str, str], tmp_
     learning = match_json(files, tmp_path)["learning"]
     assert learning["learnt"] is True and learning["notifications"] == 300
     assert set(learning["parameters"]) == {
-        "forename", "surname", "date_of_birth", "sex", "postcode", "present_prior",
+        "forename", "surname", "date_of_birth", "sex", "postcode", "names_swapped",
+        "present_prior",
     }  # fmt: skip
     assert 0.5 < learning["parameters"]["surname"]["exact"] < 1.0
 
