@@ -3,9 +3,9 @@
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row 2
 (a line of the file, when no value spans lines), as `cme ingest` numbers them. A row is
 rejected only for a reason that makes it unusable or unsafe (no ref, nothing to match on,
-control characters, absurd lengths, a repeated ref). A blank name, date of birth or postcode is not such a
-reason: a blank carries no evidence either way, and dropping the row could hide a child.
-Such rows are kept and counted as "scored with N fields missing".
+control characters, absurd lengths, a repeated ref). A blank name, date of birth or
+postcode is not such a reason: a blank carries no evidence either way, and dropping the
+row could hide a child. Such rows are kept and counted as "scored with N fields missing".
 """
 
 from __future__ import annotations
