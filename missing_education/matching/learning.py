@@ -1,13 +1,16 @@
-"""Learn the m values from the batch being matched, by expectation-maximisation.
+"""Learn the m values (and the share of swapped names) from the batch being matched, by EM.
 
 Fixed m values fit the data they were measured on: a file from another system has its
 own error mix (more blanks, more swapped names, more wrong years). As Splink does, the
 m values are re-estimated from the comparison vectors of the batch itself: the E step
 scores every candidate pair (the score is already the probability that the pair is
 the same child, candidates of one notification competing), the M step sets each m to
-the score-weighted share of pairs at each level. u values stay measured on the register.
-The prior that a child is on the register at all is not learnt: learning it from a batch
-of mostly present children raised false links for absent ones (measured, docs/matching.md).
+the score-weighted share of pairs at each level, and the share of names written the
+wrong way round to the score-weighted share of pairs read swapped. u values stay
+measured on the register, and the rates of brothers, sisters and twins are the
+register's own (scoring.py). The prior that a child is on the register at all is not
+learnt: learning it from a batch of mostly present children raised false links for
+absent ones (measured, docs/matching.md).
 
 The current values are a Dirichlet prior worth `PRIOR_PAIRS` true pairs, so a small file
 moves them little; below `MIN_NOTIFICATIONS` nothing is learnt at all (the small-file
