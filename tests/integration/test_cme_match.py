@@ -91,4 +91,4 @@ def test_the_plain_summary_says_how_many_rows_were_scored_with_fields_missing(
     result = cme("match", *files, "--out", str(tmp_path / "out.csv"))
     assert result.exit_code == 0, result.output
     assert "notifications scored with 1 field missing" in result.output
-    assert "m values learnt from the notifications" in result.output
+    assert "share of swapped names learnt from the notifications" in result.output
