@@ -37,6 +37,10 @@ MAX_ROWS = 1_000_000
 MAX_COLUMNS = 200
 MAX_BLANK_ROWS = 10_000
 MAX_VALUE_LENGTH = 100
+# Fields of a known format and width (the case database's columns): a longer value cannot be
+# one (a note typed into the postcode column, a formula) and is read as missing, as an
+# unreadable date is, never a reason to drop the child's row.
+FORMATTED_WIDTHS = {"date_of_birth": 40, "sex": 10, "upn": 20, "postcode": 20, "school_urn": 10}
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -219,6 +223,8 @@ def _checked(header: list[str], rows: list[list[str]]) -> RegisterFile:
     for column in REGISTER_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    for column, width in FORMATTED_WIDTHS.items():
+        frame.loc[frame[column].str.len() > width, column] = ""
     _find_bad_values(frame, reasons)
     rejected = sorted(reasons)
     extra_columns = [column for _, column in named if column not in REGISTER_COLUMNS]

