@@ -222,7 +222,8 @@ class Scorer:
             forename_level,
             pairs.date_of_birth,
             forename,
-            forename + surname + postcode + date_of_birth + community,
+            # Names read swapped are so for the child's record and a sibling's alike.
+            forename + surname + postcode + date_of_birth + community + swap,
             evidence,
         )
         return Weighed(
@@ -268,7 +269,7 @@ class Scorer:
         # Another brother or sister shares a birthday by chance: u / m of the date's level.
         born_by_chance = np.exp2(-self.date_of_birth[born])
         rate = self.twin_rate + self.household_rate * born_by_chance
-        # Fields outside the household (sex, UPN, name order) count as for anyone unrelated.
+        # Fields outside the household (sex, UPN) count as for anyone unrelated.
         outside = evidence - household_weight
         sibling = rate * sibling_forename / m_forename * np.exp2(-outside)
         correction: Weights = -np.log2(np.exp2(-evidence) + sibling) - evidence
