@@ -559,7 +559,16 @@ def main() -> None:
         return
 
     sizes = QUICK if arguments.quick else FULL
-    python = arguments.splink_python or (str(splink_python()) if arguments.splink else None)
+    python = arguments.splink_python
+    splink_error = ""
+    if arguments.splink and not python:
+        try:
+            python = str(splink_python())
+        except (OSError, subprocess.CalledProcessError) as error:
+            # Never drop the comparison silently: every set reports Splink as not run, and
+            # the F1 targets count as missed.
+            splink_error = f"Splink's environment could not be made: {error}"
+            print(splink_error, file=sys.stderr, flush=True)
     figures: dict[str, Any] = {"sizes": sizes.__dict__, "cpu_count": os.cpu_count(), "sets": {}}
     for name, register, notifications, truth in _sets(sizes):
         with tempfile.TemporaryDirectory(prefix="bench-matching-") as scratch:
@@ -569,6 +578,9 @@ def main() -> None:
                 calls = sizes.splink_latency_calls if name == "synthetic" else 0
                 found["splink"] = _splink(python, workdir, calls)
                 found["splink_best"] = _best_splink(found["splink"])
+            elif splink_error:
+                found["splink"] = {"error": splink_error}
+                found["splink_best"] = None
         figures["sets"][name] = found
         print(f"{name}: done", file=sys.stderr, flush=True)
     # The synthetic set keeps its old place, for readers of earlier JSON.

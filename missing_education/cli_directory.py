@@ -183,7 +183,8 @@ def match(
             typer.echo(f"  {rows} {one if rows == 1 else many} scored with {n} {fields} missing")
     if summary.learnt is not None:
         typer.echo(
-            f"  m values learnt from the notifications ({summary.learnt.iterations} rounds)"
+            f"  m values and the share of swapped names learnt from the notifications "
+            f"({summary.learnt.iterations} rounds; --json shows them)"
             if summary.learnt.learnt
             else f"  m values not learnt: {summary.learnt.reason}"
         )

@@ -316,12 +316,14 @@ def _may_be_swapped(
     r_fn: npt.NDArray[np.int32],
     r_sn: npt.NDArray[np.int32],
 ) -> npt.NDArray[np.bool_]:
-    # Names written the wrong way round still share a word or a sound crosswise.
+    # Names written the wrong way round still share a word or a sound crosswise, or, both
+    # misspelt as well (`rwid vanesda` for Vanessa Reid), both initials.
     qf, qs, rf, rs = queries.forenames, queries.surnames, register.forenames, register.surnames
     crosswise: npt.NDArray[np.bool_] = (
         (qs.sound_first[q_sn] == rf.sound_first[r_fn])
         | (qs.word_first[q_sn] == rf.word_first[r_fn])
         | (qf.sound_first[q_fn] == rs.sound_first[r_sn])
         | (qf.word_first[q_fn] == rs.word_first[r_sn])
+        | ((qs.initial[q_sn] == rf.initial[r_fn]) & (qf.initial[q_fn] == rs.initial[r_sn]))
     )
     return crosswise

@@ -1,11 +1,11 @@
 """Find a child on a register: candidates with a calibrated score, a decision and the reasons.
 
-A false link (a missing child wrongly "found" on a roll) is the dangerous error, so
-`match` needs a high score and also agreement where a false link would show: forename
-and surname must each count in favour and the date of birth must not disagree, unless
-the UPN agrees, in which case the forename or the date of birth must agree too. (A twin,
-brother or sister shares everything else.) Anything short of that but plausible is
-`possible`: a person should look at it.
+A false link (a missing child wrongly "found" on a roll) is the dangerous error. The
+score is the posterior probability that a candidate is the child's record, with every
+reason for doubt weighed in it (a twin or a brother or sister at the same address, a
+namesake, a common name, a field typed wrong), so the decision is on the score alone:
+`match` at or above the match threshold, `possible` (a person should look) at or above
+the possible threshold. Both are the council's settings.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ Decision = Literal["match", "possible", "none"]
 # candidate is not worth a person's time.
 MATCH_THRESHOLD = 0.85
 POSSIBLE_THRESHOLD = 0.05
-# A link with one of forename, surname, date of birth wrong needs at least this score.
-TWO_OF_THREE_SCORE = 0.95
 # Notifications are matched this many at a time, to keep memory flat on big batches.
 BATCH_SIZE = 2000
 # Parameters are learnt from at most this many notifications of a batch (a seeded sample).
@@ -97,33 +95,12 @@ class _Assessment:
     decisions: npt.NDArray[np.object_]
 
 
-def _decisions(
-    pairs: Comparisons,
-    weighed: Weighed,
-    scores: npt.NDArray[np.float64],
-    thresholds: Thresholds,
-) -> npt.NDArray[np.object_]:
-    # A name agrees only if its level counts in favour: Ava and Eva sound alike, but so
-    # many names sound like them that it is no evidence.
-    forename_agrees = (weighed.forename_level <= c.SIMILAR) & (weighed.forename > 0)
-    surname_agrees = (weighed.surname_level <= c.SIMILAR) & (weighed.surname > 0)
-    date_exact = pairs.date_of_birth == c.DOB_EXACT
-    date_agrees = pairs.date_of_birth <= c.DOB_ONE_DIGIT
-    date_fits = pairs.date_of_birth != c.DOB_DIFFERENT
-    upn_agrees = pairs.upn <= c.UPN_FORMER
-    # One of forename, surname and date of birth wholly wrong or blank (a first name
-    # replaced, a surname changed, a birthday mistyped) while the other two agree is the
-    # same child or a twin or namesake; the household correction weighs the twin, and such
-    # a link needs the higher score. A wrong name needs the birthday exact.
-    two_of_three = (date_exact & (forename_agrees | surname_agrees)) | (
-        forename_agrees & surname_agrees
-    )
-    names_agree = forename_agrees & surname_agrees
-    safe = (names_agree & date_fits) | (upn_agrees & (forename_agrees | date_agrees))
-    safe |= two_of_three & (scores >= TWO_OF_THREE_SCORE)
+def _decisions(scores: npt.NDArray[np.float64], thresholds: Thresholds) -> npt.NDArray[np.object_]:
+    # The decision is on the posterior probability alone: every reason to doubt a link (a
+    # twin, a namesake, a common name, a wrong field) is already weighed in the score.
     decisions = np.full(len(scores), "none", dtype=object)
     decisions[scores >= thresholds.possible] = "possible"
-    decisions[(scores >= thresholds.match) & safe] = "match"
+    decisions[scores >= thresholds.match] = "match"
     return decisions
 
 
@@ -179,7 +156,7 @@ class Matcher:
         pairs = self._compare(queries)
         weighed = self._scorer.weigh(pairs, self._register)
         scores = self._scorer.scores(pairs.query, weighed.total)
-        decisions = _decisions(pairs, weighed, scores, self.thresholds)
+        decisions = _decisions(scores, self.thresholds)
         return _Assessment(pairs, weighed, scores, decisions)
 
     def learn_from(self, people: pd.DataFrame) -> Learnt:

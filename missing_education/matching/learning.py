@@ -1,13 +1,16 @@
-"""Learn the m values from the batch being matched, by expectation-maximisation.
+"""Learn the m values (and the share of swapped names) from the batch being matched, by EM.
 
 Fixed m values fit the data they were measured on: a file from another system has its
 own error mix (more blanks, more swapped names, more wrong years). As Splink does, the
 m values are re-estimated from the comparison vectors of the batch itself: the E step
 scores every candidate pair (the score is already the probability that the pair is
 the same child, candidates of one notification competing), the M step sets each m to
-the score-weighted share of pairs at each level. u values stay measured on the register.
-The prior that a child is on the register at all is not learnt: learning it from a batch
-of mostly present children raised false links for absent ones (measured, docs/matching.md).
+the score-weighted share of pairs at each level, and the share of names written the
+wrong way round to the score-weighted share of pairs read swapped. u values stay
+measured on the register, and the rates of brothers, sisters and twins are the
+register's own (scoring.py). The prior that a child is on the register at all is not
+learnt: learning it from a batch of mostly present children raised false links for
+absent ones (measured, docs/matching.md).
 
 The current values are a Dirichlet prior worth `PRIOR_PAIRS` true pairs, so a small file
 moves them little; below `MIN_NOTIFICATIONS` nothing is learnt at all (the small-file
@@ -72,6 +75,14 @@ def _m_step(
     return tuple(float(v) for v in m / m.sum())
 
 
+def _share_step(
+    shown: npt.NDArray[np.bool_], scores: npt.NDArray[np.float64], prior: float
+) -> float:
+    # The share of true pairs showing something (names swapped), with the same prior weight.
+    share = (float(scores[shown].sum()) + PRIOR_PAIRS * prior) / (float(scores.sum()) + PRIOR_PAIRS)
+    return min(max(share, M_FLOOR), 0.5)
+
+
 def learn(
     scorer: Scorer,
     pairs: Comparisons,
@@ -103,6 +114,7 @@ def learn(
             date_of_birth=_m_step(pairs.date_of_birth, scores, priors.date_of_birth),
             sex=_m_step(pairs.sex, scores, priors.sex),
             postcode=_m_step(pairs.postcode, scores, priors.postcode),
+            names_swapped=_share_step(weighed.names_swapped, scores, priors.names_swapped),
         )
         change = _largest_change(parameters, updated)
         history.append(change)
@@ -125,4 +137,5 @@ def _largest_change(before: Parameters, after: Parameters) -> float:
     for name in ("forename", "surname", "date_of_birth", "sex", "postcode"):
         old, new = np.array(getattr(before, name)), np.array(getattr(after, name))
         changes.append(float(np.abs(old - new).max()))
+    changes.append(abs(before.names_swapped - after.names_swapped))
     return max(changes)

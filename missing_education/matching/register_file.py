@@ -1,11 +1,11 @@
 """Read a register or notification extract (CSV or Excel), setting aside rows that cannot be used.
 
-Rows are numbered from 1 for the first data row; the header is row 0, so row N is line
-N + 1 of the spreadsheet or file (when no value spans lines). A row is rejected only for a
-reason that makes it unusable or unsafe (no ref, nothing to match on, control characters,
-absurd lengths, a repeated ref). A blank name, date of birth or postcode is not such a
-reason: a blank carries no evidence either way, and dropping the row could hide a child.
-Such rows are kept and counted as "scored with N fields missing".
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row 2
+(a line of the file, when no value spans lines), as `cme ingest` numbers them. A row is
+rejected only for a reason that makes it unusable or unsafe (no ref, nothing to match on,
+control characters, absurd lengths, a repeated ref). A blank name, date of birth or
+postcode is not such a reason: a blank carries no evidence either way, and dropping the
+row could hide a child. Such rows are kept and counted as "scored with N fields missing".
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ MAX_ROWS = 1_000_000
 MAX_COLUMNS = 200
 MAX_BLANK_ROWS = 10_000
 MAX_VALUE_LENGTH = 100
+# Fields of a known format and width (the case database's columns): a longer value cannot be
+# one (a note typed into the postcode column, a formula) and is read as missing, as an
+# unreadable date is, never a reason to drop the child's row.
+FORMATTED_WIDTHS = {"date_of_birth": 40, "sex": 10, "upn": 20, "postcode": 20, "school_urn": 10}
 _CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 
@@ -48,7 +52,7 @@ class MatchingInputError(InputFileRefused):
 
 @dataclass(frozen=True)
 class Rejection:
-    """A data row left out, with the reason; row 1 is the first row after the header."""
+    """A data row left out, with the reason; rows are a spreadsheet's (the header is row 1)."""
 
     row: int
     reason: str
@@ -201,7 +205,8 @@ def _checked(header: list[str], rows: list[list[str]]) -> RegisterFile:
     reasons: dict[int, list[str]] = {}
     cells: list[list[str]] = []
     numbers: list[int] = []
-    for number, row in enumerate(rows, start=1):
+    # Spreadsheet numbering: the header is row 1, so the first data row is row 2.
+    for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue  # a blank line is not a record
         if len(row) > width and any(cell.strip() for cell in row[width:]):
@@ -219,6 +224,8 @@ def _checked(header: list[str], rows: list[list[str]]) -> RegisterFile:
     for column in REGISTER_COLUMNS:
         if column not in frame.columns:
             frame[column] = ""
+    for column, width in FORMATTED_WIDTHS.items():
+        frame.loc[frame[column].str.len() > width, column] = ""
     _find_bad_values(frame, reasons)
     rejected = sorted(reasons)
     extra_columns = [column for _, column in named if column not in REGISTER_COLUMNS]

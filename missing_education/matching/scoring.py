@@ -37,7 +37,7 @@ Weights = npt.NDArray[np.float64]
 
 # How likely a child looked up is on the register at all, before comparing anything.
 PRESENT_PRIOR = 0.5
-# Names written surname first, forename second.
+# Names written surname first, forename second: the prior share of true pairs (learnt).
 SWAP_PROBABILITY = 0.03
 U_FLOOR = 1e-7
 # No name is taken to be rarer than 1 in 10,000 children: a name seen once on a register
@@ -46,12 +46,13 @@ FORENAME_SHARE_FLOOR = 1e-4
 SURNAME_SHARE_FLOOR = 1e-4
 # Brothers and sisters share a surname and a postcode, and twins a birthday too, so those
 # fields agree together far more often than their separate u values say. The register's
-# own rate of such pairs is used, shrunk towards these (per pupil, per register row) as if
-# `HOUSEHOLD_PRIOR_ROWS` rows had shown them: a small register may show no twins by chance,
-# a register of thousands with none has few (an extract of one agency, say).
+# own rate of such pairs (per pupil) is used, with these as the prior mean of a
+# gamma-Poisson model worth `PRIOR_PAIRS_SEEN` pair: a register of a few hundred rows
+# without twins still allows them, a register of thousands without any (an extract of
+# one agency, or an independent benchmark of unrelated people) says they are rare.
 PRIOR_HOUSEHOLD_PAIRS = 0.3
 PRIOR_TWIN_PAIRS = 0.01
-HOUSEHOLD_PRIOR_ROWS = 500
+PRIOR_PAIRS_SEEN = 1.0
 # Chance that a brother's or sister's forename agrees with the child's at these levels:
 # parents do not give two children the same first name, nor two forms of one name.
 SIBLING_FORENAME_AGREEMENT = {c.EXACT: 0.001, c.VARIANT: 0.002}
@@ -72,6 +73,7 @@ class Parameters:
     sex: tuple[float, ...] = (0.99, 0.01)
     # Families move: a different postcode is common.
     postcode: tuple[float, ...] = (0.63, 0.01, 0.04, 0.16, 0.16)
+    names_swapped: float = SWAP_PROBABILITY
     present_prior: float = PRESENT_PRIOR
 
     def as_dict(self) -> dict[str, object]:
@@ -82,6 +84,7 @@ class Parameters:
             named[field] = {
                 level: round(value, 5) for level, value in zip(levels, values, strict=False)
             }
+        named["names_swapped"] = round(self.names_swapped, 5)
         named["present_prior"] = round(self.present_prior, 4)
         return named
 
@@ -130,6 +133,12 @@ def _field_weights(m: tuple[float, ...], u: Weights) -> Weights:
     return weights
 
 
+def _shrunk(pairs_per_row: float, rows: int, prior: float) -> float:
+    """Posterior mean of a rate of pairs per row: gamma prior worth PRIOR_PAIRS_SEEN pairs."""
+    prior_rows = PRIOR_PAIRS_SEEN / prior
+    return (pairs_per_row * rows + PRIOR_PAIRS_SEEN) / (rows + prior_rows)
+
+
 class Scorer:
     """Weights for one register: its u values measured once, then applied to any pairs."""
 
@@ -147,11 +156,9 @@ class Scorer:
         self.use(parameters)
         households, twins = frequencies.household_rates(register)
         others = max(len(register) - 1, 1)
-        rows, prior = len(register), HOUSEHOLD_PRIOR_ROWS
-        household = (households * rows + PRIOR_HOUSEHOLD_PAIRS * prior) / (rows + prior)
-        twin = (twins * rows + PRIOR_TWIN_PAIRS * prior) / (rows + prior)
-        self.household_rate = household / others
-        self.twin_rate = twin / others
+        rows = len(register)
+        self.household_rate = _shrunk(households, rows, PRIOR_HOUSEHOLD_PAIRS) / others
+        self.twin_rate = _shrunk(twins, rows, PRIOR_TWIN_PAIRS) / others
         self.forename_lift = frequencies.community_lift(register)
 
     def use(self, parameters: Parameters) -> None:
@@ -160,6 +167,7 @@ class Scorer:
         prior = parameters.present_prior
         self.log2_prior_odds = float(np.log2(prior / max(self.register_size, 1)))
         self.log2_absent = float(np.log2(1.0 - prior))
+        self.swap_cost = float(np.log2(parameters.names_swapped))
         self.m_forename = _with_missing(parameters.forename)
         self.m_surname = _with_missing(parameters.surname)
         self.m_date_of_birth = _with_missing(parameters.date_of_birth)
@@ -196,7 +204,7 @@ class Scorer:
         # Crosswise, the query's surname is weighed as the register's forename, and back.
         forename_x = self._forename_weights(pairs.forename_swapped, r_fn)
         surname_x = self._surname_weights(pairs.surname_swapped, r_sn)
-        swap_cost = float(np.log2(SWAP_PROBABILITY))
+        swap_cost = self.swap_cost
         swapped = forename_x + surname_x + swap_cost > forename + surname
         swap = np.where(swapped, swap_cost, 0.0)
         forename = np.where(swapped, forename_x, forename)
@@ -212,11 +220,10 @@ class Scorer:
         evidence = forename + surname + date_of_birth + sex + postcode + upn + swap + community
         household = self._household_correction(
             forename_level,
-            surname_level,
-            pairs.postcode,
             pairs.date_of_birth,
             forename,
-            forename + surname + postcode + date_of_birth + community,
+            # Names read swapped are so for the child's record and a sibling's alike.
+            forename + surname + postcode + date_of_birth + community + swap,
             evidence,
         )
         return Weighed(
@@ -238,8 +245,6 @@ class Scorer:
     def _household_correction(
         self,
         forename: c.Levels,
-        surname: c.Levels,
-        postcode: c.Levels,
         born: c.Levels,
         forename_weight: Weights,
         household_weight: Weights,
@@ -247,32 +252,27 @@ class Scorer:
     ) -> Weights:
         """Weigh the chance that the candidate is a brother or sister (or twin) of the child.
 
-        Surname and postcode (and, for twins, the birthday) agree for a brother or sister
-        far more often than their separate u values say. So besides "same child" (m) and
-        "unrelated" (u) there is "sibling" (s): the weight log2(m / u) becomes
-        log2(m / (u + s)), where s is the register's own rate of pairs sharing surname and
-        postcode (and birthday) times the chance that a sibling's forename agrees as well as
-        this one does. Siblings have different first names, so s is tiny when the
-        forenames agree and large when they do not.
+        Besides "same child" (m) and "unrelated" (u) there is "sibling" (s): the weight
+        log2(m / u) becomes log2(m / (u + s)). A sibling shares the child's surname and
+        home, so the notification's surname and postcode agree with a sibling's record
+        exactly as often as with the child's own (after a move, a typo, a double-barrelled
+        name dropped): those m values cancel, and the household is weighed whatever level
+        they show. A twin shares the birthday too (the date's m cancels as well); another
+        sibling agrees on it only by chance (u). Parents do not give two children the same
+        first name (or two forms of one), so s is tiny when the forenames agree and large
+        when they do not. The rates of sibling and twin pairs are the register's own.
         """
-        shared = (surname <= c.SIMILAR) & (postcode == c.POSTCODE_FULL)
-        correction = np.zeros(len(surname))
-        if not shared.any():
-            return correction
-        f, s, b = forename[shared], surname[shared], born[shared]
-        m_forename = self.m_forename[f]
-        sibling_forename = m_forename / np.exp2(forename_weight[shared])  # the forename's u
+        m_forename = self.m_forename[forename]
+        sibling_forename = m_forename / np.exp2(forename_weight)  # the forename's u
         for level, agreement in SIBLING_FORENAME_AGREEMENT.items():
-            sibling_forename[f == level] = agreement
-        m_born = np.where(b == c.DOB_MISSING, 1.0, self.m_date_of_birth[b])
-        m_postcode = self.parameters.postcode[c.POSTCODE_FULL]
-        m_household = self.m_surname[s] * m_postcode * m_born * m_forename
-        sibling_born = np.where(b == c.DOB_MISSING, 1.0, self.date_of_birth_u[b])
-        rate = np.where(b == c.DOB_EXACT, self.twin_rate, self.household_rate * sibling_born)
-        # Fields outside the household (sex, UPN, name order) count the same either way.
-        w = evidence[shared]
-        sibling = rate * sibling_forename / m_household * np.exp2(-(w - household_weight[shared]))
-        correction[shared] = -np.log2(np.exp2(-w) + sibling) - w
+            sibling_forename[forename == level] = agreement
+        # Another brother or sister shares a birthday by chance: u / m of the date's level.
+        born_by_chance = np.exp2(-self.date_of_birth[born])
+        rate = self.twin_rate + self.household_rate * born_by_chance
+        # Fields outside the household (sex, UPN) count as for anyone unrelated.
+        outside = evidence - household_weight
+        sibling = rate * sibling_forename / m_forename * np.exp2(-outside)
+        correction: Weights = -np.log2(np.exp2(-evidence) + sibling) - evidence
         return correction
 
     def scores(self, query: npt.NDArray[np.int64], total: Weights) -> Weights:

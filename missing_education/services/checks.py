@@ -76,8 +76,7 @@ def load_source(
         register = read_register(path)
     except MatchingInputError as error:
         raise SourceFileError(str(error)) from None
-    # The reader counts the first data row as 1; the spreadsheet shows it as row 2.
-    rejections = [(r.row + 1, r.reason) for r in register.rejections]
+    rejections = [(r.row, r.reason) for r in register.rejections]
     total = len(register.records) + len(rejections)
     if not len(register.records):
         raise SourceFileError(

@@ -54,7 +54,8 @@ def test_the_learnt_m_values_are_in_the_json_output(files: tuple[str, str], tmp_
     learning = match_json(files, tmp_path)["learning"]
     assert learning["learnt"] is True and learning["notifications"] == 300
     assert set(learning["parameters"]) == {
-        "forename", "surname", "date_of_birth", "sex", "postcode", "present_prior",
+        "forename", "surname", "date_of_birth", "sex", "postcode", "names_swapped",
+        "present_prior",
     }  # fmt: skip
     assert 0.5 < learning["parameters"]["surname"]["exact"] < 1.0
 
@@ -91,4 +92,4 @@ def test_the_plain_summary_says_how_many_rows_were_scored_with_fields_missing(
     result = cme("match", *files, "--out", str(tmp_path / "out.csv"))
     assert result.exit_code == 0, result.output
     assert "notifications scored with 1 field missing" in result.output
-    assert "m values learnt from the notifications" in result.output
+    assert "share of swapped names learnt from the notifications" in result.output

@@ -201,6 +201,38 @@ def test_a_tiny_workbook_that_unpacks_to_a_huge_sheet_is_refused_and_the_old_sou
         assert len(uow2.sources.records("school_census")) == 2
 
 
+def test_a_loaded_source_reports_bad_rows_by_the_spreadsheet_row_they_are_on(
+    database_url: str, tmp_path: Path
+) -> None:
+    census = tmp_path / "census.csv"
+    # Spreadsheet rows: header 1, R1 2, R2 3, the blank ref 4, R1 again 5, R5 6.
+    census.write_text(
+        "ref,forename,surname\nR1,Amira,Khan\nR2,Tom,Baker\n,Ann,Lee\nR1,Zofia,Nowak\n"
+        "R5,Ife,Okafor\n",
+        encoding="utf-8",
+    )
+    loaded = checks.load_source(
+        SqlUnitOfWork(database_url), "school_census", census, max_rejected_share=0.5
+    )
+    assert loaded.rejections == [(4, "ref is blank"), (5, "ref repeats row 2")]
+    assert loaded.info.rows == 3
+
+
+def test_a_source_row_with_a_value_too_long_for_its_field_is_loaded_with_it_missing(
+    database_url: str, tmp_path: Path
+) -> None:
+    # PostgreSQL refuses a postcode over 20 characters; the row is a child, so it is kept.
+    census = tmp_path / "census.csv"
+    census.write_text(
+        'ref,forename,surname,upn,postcode\nR1,Amira,Khan,0,"=HYPERLINK(""http://x.example/"")"\n',
+        encoding="utf-8",
+    )
+    loaded = checks.load_source(SqlUnitOfWork(database_url), "school_census", census)
+    assert loaded.rejections == [] and loaded.info.rows == 1
+    with SqlUnitOfWork(database_url) as uow:
+        assert list(uow.sources.records("school_census")["postcode"]) == [""]
+
+
 def test_a_load_that_rejects_every_row_or_too_many_keeps_the_old_source(
     database_url: str, tmp_path: Path
 ) -> None:

