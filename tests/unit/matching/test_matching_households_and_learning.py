@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from missing_education.matching import (
-    REGISTER_COLUMNS,
-    Candidate,
-    Matcher,
-    synthetic_notifications,
-    synthetic_population,
-)
+from missing_education.matching import REGISTER_COLUMNS, Candidate, Matcher
 from missing_education.matching.scoring import SWAP_PROBABILITY
+from synthetic.noisy_notifications import synthetic_notifications
+from synthetic.register import synthetic_population
 
 # Alfred Whitworth (T02) notified with a wholly different first name, all else right.
 RENAMED = {
