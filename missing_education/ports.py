@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -124,6 +124,26 @@ class CalendarRepository(Protocol):
     def replace(self, school_urns: Iterable[str], periods: Sequence[CalendarPeriod]) -> None: ...
 
 
+@dataclass(frozen=True)
+class QueuedLetter:
+    """A letter recorded but not yet typeset: what the renderer needs to make its PDF."""
+
+    id: int
+    case_id: int
+    letter_type: str
+    context: str  # JSON, as letters.context_json writes it
+    template_version: str
+
+
+class LetterStore(Protocol):
+    """Where letters' PDFs are kept: one document per letter, read back as it was written."""
+
+    def put(self, letter_id: int, pdf: bytes) -> None: ...
+    def read(self, letter_id: int) -> bytes | None: ...
+    def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]: ...
+    def delete_for_case(self, case_id: int) -> int: ...
+
+
 class LetterRepository(Protocol):
     """Letters kept as evidence, and the outbox."""
 
@@ -137,6 +157,12 @@ class LetterRepository(Protocol):
     def add_print_batch(self, values: dict[str, Any], letter_ids: list[int]) -> PrintBatch: ...
     def print_batch(self, batch_id: int) -> PrintBatch: ...
     def confirm_print_batch(self, batch_id: int, at: datetime) -> int: ...
+    def untypeset(
+        self, *, limit: int, after_id: int = 0, letter_ids: Sequence[int] | None = None
+    ) -> list[QueuedLetter]: ...
+    def record_typeset(
+        self, letter_id: int, *, sha256: str, pages: int, template_version: str, at: datetime
+    ) -> bool: ...
 
 
 class DirectoryRepository(Protocol):
@@ -197,11 +223,12 @@ class AuditRepository(Protocol):
 
 @dataclass(frozen=True)
 class Anonymised:
-    """What anonymising one case removed: letter files to delete once it is committed."""
+    """What anonymising one case removed: PDFs in the database, files to delete before commit."""
 
     case_id: int
     letter_paths: list[str]
     print_batch_paths: list[str]
+    documents_deleted: int = 0  # letters' PDFs removed from the database in the same commit
 
 
 class RetentionRepository(Protocol):
@@ -273,6 +300,7 @@ class UnitOfWork(Protocol):
     deadlines: DeadlineRepository
     calendar: CalendarRepository
     letters: LetterRepository
+    documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository

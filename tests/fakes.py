@@ -8,7 +8,7 @@ block (or `rollback`) throws away whatever was not committed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import TracebackType
@@ -39,8 +39,10 @@ from missing_education.ports import (
     DecisionRepository,
     DirectoryRepository,
     LetterRepository,
+    LetterStore,
     NotificationRecord,
     NotificationRepository,
+    QueuedLetter,
     UnitOfWork,
     WriteConflict,
 )
@@ -65,6 +67,8 @@ class FakeStore:
     deadlines: list[Deadline] = field(default_factory=list)
     calendar: list[CalendarPeriod] = field(default_factory=list)
     letters: dict[int, LetterRecord] = field(default_factory=dict)
+    letter_contexts: dict[int, str] = field(default_factory=dict)
+    documents: dict[int, bytes] = field(default_factory=dict)
     print_batches: dict[int, PrintBatch] = field(default_factory=dict)
     schools: dict[str, School] = field(default_factory=dict)
     officers: dict[int, Officer] = field(default_factory=dict)
@@ -327,6 +331,8 @@ class FakeLetterRepository:
     def add(self, values: dict[str, Any]) -> LetterRecord:
         if self.find(values["case_id"], values["step_key"]) is not None:
             raise ValueError("unique constraint: a letter for this case and step exists")
+        values = dict(values)
+        context = values.pop("context", "{}")
         letter = LetterRecord(
             id=max(self.store.letters, default=0) + 1,
             **{
@@ -336,7 +342,60 @@ class FakeLetterRepository:
             },
         )
         self.store.letters[letter.id] = letter
+        self.store.letter_contexts[letter.id] = context
         return letter
+
+    def untypeset(
+        self, *, limit: int, after_id: int = 0, letter_ids: Sequence[int] | None = None
+    ) -> list[QueuedLetter]:
+        return [
+            QueuedLetter(
+                id=x.id,
+                case_id=x.case_id,
+                letter_type=x.letter_type,
+                context=self.store.letter_contexts.get(x.id, "{}"),
+                template_version=x.template_version,
+            )
+            for _, x in sorted(self.store.letters.items())
+            if not x.sha256
+            and x.status is Delivery.QUEUED
+            and x.id > after_id
+            and (letter_ids is None or x.id in letter_ids)
+        ][:limit]
+
+    def record_typeset(
+        self, letter_id: int, *, sha256: str, pages: int, template_version: str, at: datetime
+    ) -> bool:
+        letter = self.store.letters[letter_id]
+        if letter.sha256:
+            return False
+        self.store.letters[letter_id] = replace(
+            letter, sha256=sha256, pages=pages, template_version=template_version, typeset_at=at
+        )
+        self.store.letter_contexts[letter_id] = "{}"
+        return True
+
+
+class FakeLetterStore:
+    """Letters' PDFs by letter id."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def put(self, letter_id: int, pdf: bytes) -> None:
+        self.store.documents.setdefault(letter_id, pdf)
+
+    def read(self, letter_id: int) -> bytes | None:
+        return self.store.documents.get(letter_id)
+
+    def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]:
+        pdf = self.store.documents.get(letter_id)
+        if pdf is not None:
+            yield from (pdf[i : i + size] for i in range(0, len(pdf), size))
+
+    def delete_for_case(self, case_id: int) -> int:
+        ids = [i for i, x in self.store.letters.items() if x.case_id == case_id]
+        return sum(self.store.documents.pop(i, None) is not None for i in ids)
 
     def get(self, letter_id: int) -> LetterRecord:
         return self.store.letters[letter_id]
@@ -628,6 +687,7 @@ class FakeUnitOfWork:
     deadlines: DeadlineRepository
     calendar: CalendarRepository
     letters: LetterRepository
+    documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     attention: AttentionRepository
@@ -641,6 +701,7 @@ class FakeUnitOfWork:
         self.deadlines = FakeDeadlineRepository(self.store)
         self.calendar = FakeCalendarRepository(self.store)
         self.letters = FakeLetterRepository(self.store)
+        self.documents = FakeLetterStore(self.store)
         self.directory = FakeDirectoryRepository(self.store)
         self.decisions = FakeDecisionRepository(self.store)
         self.workspace = FakeWorkspaceRepository(self.store)

@@ -15,6 +15,7 @@ from missing_education.persistence.casework_repository import (
     SqlLetterRepository,
 )
 from missing_education.persistence.database import ensure_schema
+from missing_education.persistence.letter_store import SqlLetterStore
 from missing_education.persistence.repository import (
     SqlCalendarRepository,
     SqlCaseRepository,
@@ -34,6 +35,7 @@ from missing_education.ports import (
     DecisionRepository,
     DirectoryRepository,
     LetterRepository,
+    LetterStore,
     NotificationRepository,
     RetentionRepository,
     SourceRepository,
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     deadlines: DeadlineRepository
     calendar: CalendarRepository
     letters: LetterRepository
+    documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository
@@ -79,6 +82,7 @@ class SqlUnitOfWork:
         self.deadlines = SqlDeadlineRepository(self._connection)
         self.calendar = SqlCalendarRepository(self._connection)
         self.letters = SqlLetterRepository(self._connection)
+        self.documents = SqlLetterStore(self._connection)
         self.directory = SqlDirectoryRepository(self._connection)
         self.decisions = SqlDecisionRepository(self._connection)
         self.sources = SqlSourceRepository(self._connection)

@@ -13,6 +13,7 @@ from missing_education.services.decisions import awaiting_decisions
 from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Settings
 
 
@@ -27,17 +28,26 @@ def receive_file(uow: UnitOfWork, path: Path, *, settings: Settings, today: date
         follow_up = each_case(procedure, to_acknowledge, lambda i: procedure.acknowledge([i]))
         started = set(report.opened_case_ids + report.resume_case_ids) - set(follow_up.attention)
         follow_up.merge(each_case(procedure, started, procedure.investigate))
+    # The letters queued above, typeset now that the steps' transactions are done.
+    typeset = typeset_letters(uow, settings=settings, today=today)
+    for case_id in typeset.attention:
+        follow_up.fail("letter", case_id)
     result = report.as_dict()
     result.update(attention_summary(follow_up))
+    result["typeset"] = typeset.typeset
     return result
 
 
 def sweep(uow: UnitOfWork, *, settings: Settings, today: date) -> dict[str, Any]:
     """The daily case review."""
     report = review_cases(uow, settings=settings, today=today)
+    typeset = typeset_letters(uow, settings=settings, today=today)
+    for case_id in typeset.attention:
+        report.fail("letter", case_id)
     return {
         "cases": report.cases,
         "letters": report.letters,
+        "typeset": typeset.typeset,
         "actions": report.actions,
         **attention_summary(report),
     }
