@@ -292,6 +292,28 @@ class AttentionRepository(Protocol):
     def all(self) -> list[Attention]: ...
 
 
+class SweepBatch(Protocol):
+    """A batch of cases with overdue steps, locked and claimed, their records read in bulk.
+
+    `uow` answers a step from the batch's records and stages its writes per case; `discard`
+    drops what one case's step staged (its claims are released), `flush` writes the rest in
+    the caller's transaction, which then commits the batch as a whole.
+    """
+
+    uow: UnitOfWork
+    claimed: list[Deadline]
+    last_case_id: int
+
+    def discard(self, case_id: int) -> None: ...
+    def flush(self) -> None: ...
+
+
+class SweepClaims(Protocol):
+    """Claims the sweep's batches: the next cases with a step overdue, after a case id."""
+
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> SweepBatch | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: `with uow: ...; uow.commit()`."""
 
@@ -308,6 +330,7 @@ class UnitOfWork(Protocol):
     retention: RetentionRepository
     workspace: WorkspaceRepository
     attention: AttentionRepository
+    sweep: SweepClaims
 
     def __enter__(self) -> Self: ...
     def __exit__(

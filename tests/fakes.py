@@ -43,6 +43,7 @@ from missing_education.ports import (
     NotificationRecord,
     NotificationRepository,
     QueuedLetter,
+    SweepClaims,
     UnitOfWork,
     WriteConflict,
 )
@@ -679,6 +680,46 @@ class FakeAttentionRepository:
         return sorted(self.store.attention.values(), key=lambda a: (a.since, a.case_id))
 
 
+class FakeSweepBatch:
+    """A sweep batch over the fake store: writes go straight in (discard releases the claims)."""
+
+    def __init__(self, uow: UnitOfWork, store: FakeStore, case_ids: list[int], today: date):
+        self.uow = uow
+        self.store = store
+        self.last_case_id = max(case_ids)
+        self.claimed: list[Deadline] = []
+        for index, d in enumerate(store.deadlines):
+            if d.case_id in case_ids and d.is_open and d.due < today:
+                self.claimed.append(d)
+                store.deadlines[index] = replace(d, acted_on=today)
+        self.claimed.sort(key=lambda d: (d.due, d.case_id))
+
+    def discard(self, case_id: int) -> None:
+        keys = {(d.step, d.round) for d in self.claimed if d.case_id == case_id}
+        for index, d in enumerate(self.store.deadlines):
+            if d.case_id == case_id and (d.step, d.round) in keys:
+                self.store.deadlines[index] = replace(d, acted_on=None)
+
+    def flush(self) -> None:
+        return None
+
+
+class FakeSweepClaims:
+    def __init__(self, uow: UnitOfWork, store: FakeStore) -> None:
+        self.uow = uow
+        self.store = store
+
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> FakeSweepBatch | None:
+        due = sorted(
+            {
+                d.case_id
+                for d in self.store.deadlines
+                if d.is_open and d.due < today and d.case_id > after_case_id
+            }
+        )[:limit]
+        return FakeSweepBatch(self.uow, self.store, due, today) if due else None
+
+
 class FakeUnitOfWork:
     """`with uow: ...; uow.commit()` over a FakeStore; uncommitted work is rolled back."""
 
@@ -691,6 +732,7 @@ class FakeUnitOfWork:
     directory: DirectoryRepository
     decisions: DecisionRepository
     attention: AttentionRepository
+    sweep: SweepClaims
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -706,6 +748,7 @@ class FakeUnitOfWork:
         self.decisions = FakeDecisionRepository(self.store)
         self.workspace = FakeWorkspaceRepository(self.store)
         self.attention = FakeAttentionRepository(self.store)
+        self.sweep = FakeSweepClaims(self, self.store)
 
     def __enter__(self) -> Self:
         return self
