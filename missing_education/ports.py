@@ -292,7 +292,7 @@ class AttentionRepository(Protocol):
     def all(self) -> list[Attention]: ...
 
 
-class SweepBatch(Protocol):
+class CaseBatch(Protocol):
     """A batch of cases with overdue steps, locked and claimed, their records read in bulk.
 
     `uow` answers a step from the batch's records and stages its writes per case; `discard`
@@ -308,10 +308,11 @@ class SweepBatch(Protocol):
     def flush(self) -> None: ...
 
 
-class SweepClaims(Protocol):
-    """Claims the sweep's batches: the next cases with a step overdue, after a case id."""
+class CaseBatches(Protocol):
+    """Batches of cases: the sweep's (the next cases with a step overdue), or cases by id."""
 
-    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> SweepBatch | None: ...
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> CaseBatch | None: ...
+    def load(self, case_ids: Sequence[int]) -> CaseBatch: ...
 
 
 class UnitOfWork(Protocol):
@@ -330,7 +331,7 @@ class UnitOfWork(Protocol):
     retention: RetentionRepository
     workspace: WorkspaceRepository
     attention: AttentionRepository
-    sweep: SweepClaims
+    batches: CaseBatches
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -17,6 +17,7 @@ from missing_education.delivery import SmtpTransport
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.services.attention import each_case
+from missing_education.services.batches import in_batches
 from missing_education.services.casework import attention_summary
 from missing_education.services.outbox import send_queued
 from missing_education.services.procedure import Procedure, StepReport
@@ -79,7 +80,7 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
         # Two intakes naming the same case take turns: each referrer is acknowledged once.
         # One case at a time: a record that breaks its letter is flagged, the rest go on.
         procedure = Procedure(uow, settings, day)
-        report = each_case(procedure, case_ids, lambda i: procedure.acknowledge([i]))
+        report = in_batches(procedure, case_ids, lambda p, i: p.acknowledge([i]))
     return _summary(report)
 
 

@@ -43,7 +43,7 @@ from missing_education.ports import (
     NotificationRecord,
     NotificationRepository,
     QueuedLetter,
-    SweepClaims,
+    CaseBatches,
     UnitOfWork,
     WriteConflict,
 )
@@ -680,13 +680,13 @@ class FakeAttentionRepository:
         return sorted(self.store.attention.values(), key=lambda a: (a.since, a.case_id))
 
 
-class FakeSweepBatch:
+class FakeCaseBatch:
     """A sweep batch over the fake store: writes go straight in (discard releases the claims)."""
 
     def __init__(self, uow: UnitOfWork, store: FakeStore, case_ids: list[int], today: date):
         self.uow = uow
         self.store = store
-        self.last_case_id = max(case_ids)
+        self.last_case_id = max(case_ids, default=0)
         self.claimed: list[Deadline] = []
         for index, d in enumerate(store.deadlines):
             if d.case_id in case_ids and d.is_open and d.due < today:
@@ -704,12 +704,12 @@ class FakeSweepBatch:
         return None
 
 
-class FakeSweepClaims:
+class FakeCaseBatches:
     def __init__(self, uow: UnitOfWork, store: FakeStore) -> None:
         self.uow = uow
         self.store = store
 
-    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> FakeSweepBatch | None:
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> FakeCaseBatch | None:
         due = sorted(
             {
                 d.case_id
@@ -717,7 +717,10 @@ class FakeSweepClaims:
                 if d.is_open and d.due < today and d.case_id > after_case_id
             }
         )[:limit]
-        return FakeSweepBatch(self.uow, self.store, due, today) if due else None
+        return FakeCaseBatch(self.uow, self.store, due, today) if due else None
+
+    def load(self, case_ids: Sequence[int]) -> FakeCaseBatch:
+        return FakeCaseBatch(self.uow, self.store, [], date.min)
 
 
 class FakeUnitOfWork:
@@ -732,7 +735,7 @@ class FakeUnitOfWork:
     directory: DirectoryRepository
     decisions: DecisionRepository
     attention: AttentionRepository
-    sweep: SweepClaims
+    batches: CaseBatches
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -748,7 +751,7 @@ class FakeUnitOfWork:
         self.decisions = FakeDecisionRepository(self.store)
         self.workspace = FakeWorkspaceRepository(self.store)
         self.attention = FakeAttentionRepository(self.store)
-        self.sweep = FakeSweepClaims(self, self.store)
+        self.batches = FakeCaseBatches(self, self.store)
 
     def __enter__(self) -> Self:
         return self

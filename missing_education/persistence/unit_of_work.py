@@ -24,7 +24,7 @@ from missing_education.persistence.repository import (
 )
 from missing_education.persistence.retention_repository import SqlRetentionRepository
 from missing_education.persistence.source_repository import SqlSourceRepository
-from missing_education.persistence.sweep_batch import SqlSweepClaims
+from missing_education.persistence.case_batch import SqlCaseBatches
 from missing_education.persistence.workspace_repository import SqlWorkspaceRepository
 from missing_education.ports import (
     AttentionRepository,
@@ -40,7 +40,7 @@ from missing_education.ports import (
     NotificationRepository,
     RetentionRepository,
     SourceRepository,
-    SweepClaims,
+    CaseBatches,
     WorkspaceRepository,
     WriteConflict,
 )
@@ -66,7 +66,7 @@ class SqlUnitOfWork:
     retention: RetentionRepository
     workspace: WorkspaceRepository
     attention: AttentionRepository
-    sweep: SweepClaims
+    batches: CaseBatches
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -93,7 +93,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetentionRepository(self._connection)
         self.workspace = SqlWorkspaceRepository(self._connection)
         self.attention = SqlAttentionRepository(self._connection)
-        self.sweep = SqlSweepClaims(self._connection, self)
+        self.batches = SqlCaseBatches(self._connection, self)
         return self
 
     def __exit__(

@@ -9,6 +9,7 @@ from typing import Any
 from missing_education.domain import case_reference
 from missing_education.ports import UnitOfWork
 from missing_education.services.attention import each_case
+from missing_education.services.batches import in_batches
 from missing_education.services.decisions import awaiting_decisions
 from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import Procedure, StepReport
@@ -25,7 +26,8 @@ def receive_file(uow: UnitOfWork, path: Path, *, settings: Settings, today: date
     with uow:
         procedure = Procedure(uow, settings, today)
         # One case at a time: a record that breaks its letters is flagged; the rest go on.
-        follow_up = each_case(procedure, to_acknowledge, lambda i: procedure.acknowledge([i]))
+        # A batch of cases per commit, read and written in bulk (services.batches).
+        follow_up = in_batches(procedure, to_acknowledge, lambda p, i: p.acknowledge([i]))
         started = set(report.opened_case_ids + report.resume_case_ids) - set(follow_up.attention)
         follow_up.merge(each_case(procedure, started, procedure.investigate))
     # The letters queued above, typeset now that the steps' transactions are done.

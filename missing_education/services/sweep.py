@@ -95,7 +95,7 @@ def _act_on_overdue_steps(
     size = max(1, settings.sweep_batch_size)
     while True:
         try:
-            batch = uow.sweep.claim_batch(today, after_case_id=after, limit=size)
+            batch = uow.batches.claim_batch(today, after_case_id=after, limit=size)
         except WriteConflict:
             uow.rollback()  # another process holds what this batch needs: the next sweep
             break

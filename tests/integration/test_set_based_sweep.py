@@ -14,7 +14,7 @@ import pytest
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.domain.deadline import Step
 from missing_education.persistence import SqlUnitOfWork
-from missing_education.persistence.sweep_batch import SqlSweepBatch
+from missing_education.persistence.case_batch import SqlCaseBatch
 from missing_education.services.calendar import load_calendar
 from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import StepReport
@@ -54,17 +54,17 @@ def test_a_sweep_that_dies_mid_run_keeps_whole_batches_and_a_rerun_finishes_the_
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings, day = caseload(database_url, tmp_path)
-    real_flush = SqlSweepBatch.flush
+    real_flush = SqlCaseBatch.flush
     flushed = 0
 
-    def dies_on_the_third_batch(batch: SqlSweepBatch) -> None:
+    def dies_on_the_third_batch(batch: SqlCaseBatch) -> None:
         nonlocal flushed
         flushed += 1
         if flushed == 3:
             raise RuntimeError("the worker was killed")  # as a crash between two batches
         real_flush(batch)
 
-    monkeypatch.setattr(SqlSweepBatch, "flush", dies_on_the_third_batch)
+    monkeypatch.setattr(SqlCaseBatch, "flush", dies_on_the_third_batch)
     with pytest.raises(RuntimeError):
         review_cases(SqlUnitOfWork(database_url), settings=settings, today=day)
 
@@ -74,7 +74,7 @@ def test_a_sweep_that_dies_mid_run_keeps_whole_batches_and_a_rerun_finishes_the_
         claimed = [d for d in uow.deadlines.open() if d.step is Step.LOCATE_CHILD]
         assert len(claimed) == CASES - 10  # the third batch's claims went with it
 
-    monkeypatch.setattr(SqlSweepBatch, "flush", real_flush)
+    monkeypatch.setattr(SqlCaseBatch, "flush", real_flush)
     rerun = review_cases(SqlUnitOfWork(database_url), settings=settings, today=day)
 
     assert rerun.actions == {"escalated_not_located": CASES - 10}

@@ -1,4 +1,4 @@
-"""The sweep, set-based: a batch of overdue cases claimed in bulk, read in bulk, written in bulk.
+"""Cases in batches: claimed (the sweep) or named (intake), read in bulk, written in bulk.
 
 `claim_batch` locks the next cases with an overdue step (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
 so two sweepers split the cases instead of waiting) and claims their overdue deadlines with one
@@ -6,12 +6,14 @@ so two sweepers split the cases instead of waiting) and claims their overdue dea
 the batch's cases, histories, deadlines, letters, decisions, visits and notifications with one
 query each. The batch's repositories answer the procedure from memory and stage its writes per
 case; `discard` drops what one case staged (a step that failed on it), and `flush` writes the
-rest with one statement per table, in the caller's transaction.
+rest with one statement per table, in the caller's transaction. `load` makes the same kind
+of batch from cases named by id (intake's triage and acknowledgements), locked in id order.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from types import TracebackType
@@ -36,7 +38,7 @@ from missing_education.persistence.tables import (
     letters,
     notifications,
 )
-from missing_education.ports import NotificationRecord, SweepBatch, UnitOfWork
+from missing_education.ports import NotificationRecord, CaseBatch, UnitOfWork
 
 _OPEN = and_(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
 _SAVE = (
@@ -75,7 +77,7 @@ def _key(deadline: Deadline) -> tuple[int, str, int]:
     return (deadline.case_id, deadline.step.value, deadline.round)
 
 
-class SqlSweepClaims:
+class SqlCaseBatches:
     """Claims the next batch of overdue cases for a sweep (see the module docstring)."""
 
     def __init__(self, connection: Connection, uow: UnitOfWork) -> None:
@@ -83,7 +85,7 @@ class SqlSweepClaims:
         self.uow = uow
         self._schools: dict[str, School | None] = {}  # kept across the sweep's batches
 
-    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> SweepBatch | None:
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> CaseBatch | None:
         """Lock up to `limit` cases after `after_case_id` with a step overdue; claim those steps."""
         overdue = select(deadlines.c.case_id).where(_OPEN, deadlines.c.due < today)
         query = (
@@ -108,17 +110,27 @@ class SqlSweepClaims:
             (replace(_deadline_from_row(r), acted_on=None) for r in claimed),
             key=lambda d: (d.due, d.case_id),
         )
-        return SqlSweepBatch(self, case_ids, steps)
+        return SqlCaseBatch(self, case_ids, steps)
+
+    def load(self, case_ids: Sequence[int]) -> CaseBatch:
+        """Lock these cases (in id order) and read their records: a batch with nothing claimed."""
+        ids = sorted(set(case_ids))
+        if self.connection.dialect.name == "postgresql" and ids:
+            # Two runs naming the same cases take turns, as lock_cases makes them.
+            self.connection.execute(
+                select(cases.c.id).where(cases.c.id.in_(ids)).order_by(cases.c.id).with_for_update()
+            ).all()
+        return SqlCaseBatch(self, ids, [])
 
 
-class SqlSweepBatch:
+class SqlCaseBatch:
     """One batch's records in memory, its writes staged per case until `flush`."""
 
-    def __init__(self, claims: SqlSweepClaims, case_ids: list[int], claimed: list[Deadline]):
+    def __init__(self, claims: SqlCaseBatches, case_ids: list[int], claimed: list[Deadline]):
         self.connection = claims.connection
         self.real = claims.uow
         self.case_ids = case_ids
-        self.last_case_id = max(case_ids)
+        self.last_case_id = max(case_ids, default=0)
         # What was claimed, oldest due first (another sweeper may have claimed a case's steps
         # between the lock and the claim: such a case has none here and is left alone).
         self.claimed = claimed
@@ -392,7 +404,7 @@ def _notification(r: RowMapping) -> NotificationRecord:
 class _Delegate:
     """A repository of the batch: what it does not answer from memory goes to the real one."""
 
-    def __init__(self, batch: SqlSweepBatch, real: Any) -> None:
+    def __init__(self, batch: SqlCaseBatch, real: Any) -> None:
         self.batch = batch
         self.real = real
 
@@ -494,7 +506,7 @@ class _Notifications(_Delegate):
 class _BatchView:
     """The unit of work a sweep step sees inside a batch: the batch's repositories first."""
 
-    def __init__(self, batch: SqlSweepBatch) -> None:
+    def __init__(self, batch: SqlCaseBatch) -> None:
         real = batch.real
         self.cases = _Cases(batch, real.cases)
         self.deadlines = _Deadlines(batch, real.deadlines)
@@ -519,7 +531,7 @@ class _BatchView:
         return None
 
     def commit(self) -> None:
-        raise RuntimeError("a sweep batch is written as a whole (SqlSweepBatch.flush)")
+        raise RuntimeError("a sweep batch is written as a whole (SqlCaseBatch.flush)")
 
     def rollback(self) -> None:
         raise RuntimeError("a sweep batch drops one case's work with discard(case_id)")
