@@ -33,6 +33,7 @@ from missing_education.domain.workspace import CaseNote, RecordAccess, Role, Use
 from missing_education.ports import (
     AttentionRepository,
     CalendarRepository,
+    CaseBatches,
     CaseRepository,
     CaseSummary,
     DeadlineRepository,
@@ -40,10 +41,10 @@ from missing_education.ports import (
     DirectoryRepository,
     LetterRepository,
     LetterStore,
+    NewCase,
     NotificationRecord,
     NotificationRepository,
     QueuedLetter,
-    CaseBatches,
     UnitOfWork,
     WriteConflict,
 )
@@ -161,6 +162,29 @@ class FakeCaseRepository:
         stored.history.extend(case.new_history)
         case.new_history.clear()
 
+    def add_many(self, new: Sequence[NewCase]) -> list[int]:
+        return [
+            self.add(
+                c.notification,
+                status=c.status,
+                opened_on=c.opened_on,
+                history=c.history,
+                school_age=c.school_age,
+            ).id
+            for c in new
+        ]
+
+    def find_open_many(
+        self, notifications: Sequence[Notification]
+    ) -> list[tuple[int, bool] | None]:
+        found: list[tuple[int, bool] | None] = []
+        for n in notifications:
+            case_id = self.find_open(n)
+            by_upn = case_id is not None and bool(n.upn)
+            by_upn = by_upn and self.store.cases[case_id or 0].child.upn == n.upn
+            found.append(None if case_id is None else (case_id, by_upn))
+        return found
+
     def find_open(self, notification: Notification) -> int | None:
         open_cases = [c for c in sorted(self.store.cases.values(), key=lambda c: c.id) if c.is_open]
         if notification.upn:
@@ -244,6 +268,10 @@ class FakeNotificationRepository:
         )
         self.store.notifications.append((notification.fingerprint, record))
 
+    def add_many(self, rows: Sequence[tuple[int, Notification, int, str]], *, source: str) -> None:
+        for case_id, notification, row, disposition in rows:
+            self.add(case_id, notification, source=source, row=row, disposition=disposition)
+
     def for_case(self, case_id: int) -> list[NotificationRecord]:
         return [record for _, record in self.store.notifications if record.case_id == case_id]
 
@@ -265,6 +293,10 @@ class FakeDeadlineRepository:
             return False
         self.store.deadlines.append(deadline)
         return True
+
+    def add_new_many(self, deadlines: Sequence[Deadline]) -> None:
+        for deadline in deadlines:
+            self.add_new(deadline)
 
     def add_new(self, deadline: Deadline) -> None:
         if self._index(deadline.case_id, deadline.step, deadline.round) is not None:
@@ -376,28 +408,6 @@ class FakeLetterRepository:
         self.store.letter_contexts[letter_id] = "{}"
         return True
 
-
-class FakeLetterStore:
-    """Letters' PDFs by letter id."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self.store = store
-
-    def put(self, letter_id: int, pdf: bytes) -> None:
-        self.store.documents.setdefault(letter_id, pdf)
-
-    def read(self, letter_id: int) -> bytes | None:
-        return self.store.documents.get(letter_id)
-
-    def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]:
-        pdf = self.store.documents.get(letter_id)
-        if pdf is not None:
-            yield from (pdf[i : i + size] for i in range(0, len(pdf), size))
-
-    def delete_for_case(self, case_id: int) -> int:
-        ids = [i for i, x in self.store.letters.items() if x.case_id == case_id]
-        return sum(self.store.documents.pop(i, None) is not None for i in ids)
-
     def get(self, letter_id: int) -> LetterRecord:
         return self.store.letters[letter_id]
 
@@ -453,6 +463,28 @@ class FakeLetterStore:
         for letter_id in posted:
             self.set_delivery(letter_id, status=Delivery.POSTED, sent_at=at)
         return len(posted)
+
+
+class FakeLetterStore:
+    """Letters' PDFs by letter id."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def put(self, letter_id: int, pdf: bytes) -> None:
+        self.store.documents.setdefault(letter_id, pdf)
+
+    def read(self, letter_id: int) -> bytes | None:
+        return self.store.documents.get(letter_id)
+
+    def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]:
+        pdf = self.store.documents.get(letter_id)
+        if pdf is not None:
+            yield from (pdf[i : i + size] for i in range(0, len(pdf), size))
+
+    def delete_for_case(self, case_id: int) -> int:
+        ids = [i for i, x in self.store.letters.items() if x.case_id == case_id]
+        return sum(self.store.documents.pop(i, None) is not None for i in ids)
 
 
 class FakeDirectoryRepository:

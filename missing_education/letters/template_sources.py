@@ -35,8 +35,13 @@ def template_file(letter_type: str) -> str:
 
 def template_version(letter_type: str) -> str:
     """A short sha256 of the type's template, the base layout and the stylesheet."""
-    _environment, sources = loaded_templates(templates_dir())
-    file_name = template_file(letter_type)
+    return _version(templates_dir(), template_file(letter_type))
+
+
+@functools.lru_cache(maxsize=64)
+def _version(folder: Path, file_name: str) -> str:
+    # Worked out once per process, like the sources it describes (loaded_templates).
+    _environment, sources = loaded_templates(folder)
     digest = hashlib.sha256()
     for name in (file_name, BASE_LAYOUT, STYLESHEET):
         digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")

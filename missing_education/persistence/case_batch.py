@@ -19,7 +19,17 @@ from datetime import date
 from types import TracebackType
 from typing import Any, Self, cast
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    RowMapping,
+    and_,
+    any_,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from missing_education.domain import Case, HistoryEntry, Status
@@ -38,7 +48,7 @@ from missing_education.persistence.tables import (
     letters,
     notifications,
 )
-from missing_education.ports import NotificationRecord, CaseBatch, UnitOfWork
+from missing_education.ports import CaseBatch, NotificationRecord, UnitOfWork
 
 _OPEN = and_(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
 _SAVE = (
@@ -73,6 +83,14 @@ _RELEASE = (
 )
 
 
+def _among(connection: Connection, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids`: on PostgreSQL one array parameter (`= ANY`), not one per id."""
+    if connection.dialect.name == "postgresql":
+        array = bindparam(None, list(ids), type_=postgresql.ARRAY(Integer))
+        return cast(ColumnElement[bool], column == any_(array))
+    return cast(ColumnElement[bool], column.in_(list(ids)))
+
+
 def _key(deadline: Deadline) -> tuple[int, str, int]:
     return (deadline.case_id, deadline.step.value, deadline.round)
 
@@ -102,7 +120,11 @@ class SqlCaseBatches:
             return None
         claimed = self.connection.execute(
             update(deadlines)
-            .where(deadlines.c.case_id.in_(case_ids), _OPEN, deadlines.c.due < today)
+            .where(
+                _among(self.connection, deadlines.c.case_id, case_ids),
+                _OPEN,
+                deadlines.c.due < today,
+            )
             .values(acted_on=today)
             .returning(*deadlines.c)
         ).mappings()
@@ -118,7 +140,10 @@ class SqlCaseBatches:
         if self.connection.dialect.name == "postgresql" and ids:
             # Two runs naming the same cases take turns, as lock_cases makes them.
             self.connection.execute(
-                select(cases.c.id).where(cases.c.id.in_(ids)).order_by(cases.c.id).with_for_update()
+                select(cases.c.id)
+                .where(_among(self.connection, cases.c.id, ids))
+                .order_by(cases.c.id)
+                .with_for_update()
             ).all()
         return SqlCaseBatch(self, ids, [])
 
@@ -143,7 +168,9 @@ class SqlCaseBatch:
         try:
             self._cases = {
                 row["id"]: SqlCaseRepository._case_from_row(row)
-                for row in connection.execute(select(cases).where(cases.c.id.in_(ids))).mappings()
+                for row in connection.execute(
+                    select(cases).where(_among(self.connection, cases.c.id, ids))
+                ).mappings()
             }
         except (ValueError, TypeError, KeyError, OverflowError):
             for case_id in ids:  # one by one, to find the row that cannot be read
@@ -157,7 +184,9 @@ class SqlCaseBatch:
                 except (ValueError, TypeError, KeyError, OverflowError) as error:
                     self.unreadable[case_id] = error
         for h in connection.execute(
-            select(case_history).where(case_history.c.case_id.in_(ids)).order_by(case_history.c.id)
+            select(case_history)
+            .where(_among(self.connection, case_history.c.case_id, ids))
+            .order_by(case_history.c.id)
         ).mappings():
             if h["case_id"] not in self._cases:
                 continue
@@ -173,24 +202,28 @@ class SqlCaseBatch:
         self._deadlines: dict[int, list[Deadline]] = defaultdict(list)
         for r in connection.execute(
             select(deadlines)
-            .where(deadlines.c.case_id.in_(ids))
+            .where(_among(self.connection, deadlines.c.case_id, ids))
             .order_by(deadlines.c.due, deadlines.c.id)
         ).mappings():
             self._deadlines[r["case_id"]].append(_deadline_from_row(r))
         self._letters: dict[int, list[LetterRecord]] = defaultdict(list)
         for r in connection.execute(
-            select(*_LETTER_COLUMNS).where(letters.c.case_id.in_(ids)).order_by(letters.c.id)
+            select(*_LETTER_COLUMNS)
+            .where(_among(self.connection, letters.c.case_id, ids))
+            .order_by(letters.c.id)
         ).mappings():
             self._letters[r["case_id"]].append(_letter(r))
         self._decisions: dict[int, list[DecisionRequest]] = defaultdict(list)
         for r in connection.execute(
-            select(decisions).where(decisions.c.case_id.in_(ids)).order_by(decisions.c.id)
+            select(decisions)
+            .where(_among(self.connection, decisions.c.case_id, ids))
+            .order_by(decisions.c.id)
         ).mappings():
             self._decisions[r["case_id"]].append(_decision(r))
         self._visits: dict[int, list[HomeVisit]] = defaultdict(list)
         for r in connection.execute(
             select(home_visits)
-            .where(home_visits.c.case_id.in_(ids))
+            .where(_among(self.connection, home_visits.c.case_id, ids))
             .order_by(home_visits.c.case_id, home_visits.c.round)
         ).mappings():
             self._visits[r["case_id"]].append(
@@ -199,7 +232,7 @@ class SqlCaseBatch:
         self._notifications: dict[int, list[NotificationRecord]] = defaultdict(list)
         for r in connection.execute(
             select(notifications)
-            .where(notifications.c.case_id.in_(ids))
+            .where(_among(self.connection, notifications.c.case_id, ids))
             .order_by(notifications.c.id)
         ).mappings():
             self._notifications[r["case_id"]].append(_notification(r))

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from missing_education.persistence.attention_repository import SqlAttentionRepository
 from missing_education.persistence.audit_repository import SqlAuditRepository
+from missing_education.persistence.case_batch import SqlCaseBatches
 from missing_education.persistence.casework_repository import (
     SqlDecisionRepository,
     SqlDirectoryRepository,
@@ -24,12 +25,12 @@ from missing_education.persistence.repository import (
 )
 from missing_education.persistence.retention_repository import SqlRetentionRepository
 from missing_education.persistence.source_repository import SqlSourceRepository
-from missing_education.persistence.case_batch import SqlCaseBatches
 from missing_education.persistence.workspace_repository import SqlWorkspaceRepository
 from missing_education.ports import (
     AttentionRepository,
     AuditRepository,
     CalendarRepository,
+    CaseBatches,
     CaseRepository,
     DatabaseUnavailable,
     DeadlineRepository,
@@ -40,7 +41,6 @@ from missing_education.ports import (
     NotificationRepository,
     RetentionRepository,
     SourceRepository,
-    CaseBatches,
     WorkspaceRepository,
     WriteConflict,
 )
