@@ -20,7 +20,12 @@ STYLESHEET = "stylesheet.typ"
 
 def templates_dir() -> Path:
     """The templates folder: CME_TEMPLATES_DIR, else `templates/` beside the package."""
-    configured = os.environ.get("CME_TEMPLATES_DIR", "")
+    return _templates_dir(os.environ.get("CME_TEMPLATES_DIR", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _templates_dir(configured: str) -> Path:
+    # Looked for once per setting and process: every letter a step records asks for it.
     folder = Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates"
     if not (folder / BASE_LAYOUT).is_file():
         raise LetterError(f"no letter templates in {folder} (set CME_TEMPLATES_DIR)")

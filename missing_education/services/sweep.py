@@ -12,6 +12,7 @@ from missing_education.domain.words import step_words
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
 from missing_education.services.attention import NOT_THE_CASE, classify, guarded
+from missing_education.services.batches import in_batches
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.settings import Settings
@@ -55,21 +56,14 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
                 report.fail(assigned.category, case_id)
         # No CME step after compulsory school age ends (Education Act 1996 s8): close those
         # cases first, each on its own, before any overdue step is acted on.
-        for case_id in uow.cases.open_past_school_age(today):
-            try:
-                closed = guarded(
-                    uow,
-                    case_id,
-                    today,
-                    partial(_close_past_school_age, procedure, case_id, report),
-                    clear=case_id in flagged,
-                )
-            except WriteConflict:
-                uow.rollback()
+        # A batch of cases per commit (services.batches): each case on its own all the same.
+        past = uow.cases.open_past_school_age(today)
+        try:
+            report.merge(in_batches(procedure, past, _close_past_school_age))
+        except WriteConflict:
+            uow.rollback()  # another process holds these cases: the next review closes them
+            for case_id in past:
                 report.count("left_for_next_review", case_id)
-                continue
-            if isinstance(closed, Attention):
-                report.fail(closed.category, case_id)
         _act_on_overdue_steps(uow, procedure, report, flagged, settings=settings, today=today)
         report.letters = len(procedure.letters)
     return report
@@ -145,15 +139,16 @@ def _act_on_overdue_steps(
         procedure.letters.extend(step_procedure.letters)
 
 
-def _close_past_school_age(p: Procedure, case_id: int, report: StepReport) -> None:
+def _close_past_school_age(p: Procedure, case_id: int) -> StepReport:
     """Close an open case whose child is past compulsory school age, whatever its stage.
 
     No CME action (letter, notice, visit) may be taken after the child ceases to be of
     compulsory school age (Education Act 1996 s8), so this runs before any overdue step.
     """
+    report = StepReport()
     case = p.uow.cases.get(case_id, lock=True)
     if not case.is_open or case.csa_ends is None or case.csa_ends >= p.today:
-        return  # closed by someone else meanwhile
+        return report  # closed by someone else meanwhile
     p.close(
         case,
         Outcome.PAST_CSA,
@@ -161,6 +156,7 @@ def _close_past_school_age(p: Procedure, case_id: int, report: StepReport) -> No
         f"ceased to be of compulsory school age on {case.csa_ends:%d %B %Y}",
     )
     report.count("closed_past_csa", case_id)
+    return report
 
 
 def _assign_visits(p: Procedure, case_id: int, report: StepReport) -> None:
