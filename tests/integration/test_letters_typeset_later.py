@@ -12,14 +12,17 @@ import pytest
 from sqlalchemy import text
 
 from missing_education.domain import NOTIFICATION_COLUMNS
+from missing_education.domain.workspace import Role
 from missing_education.letters import render_letter
 from missing_education.letters.context_json import loads_context
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
+from missing_education.services.accounts import add_user
 from missing_education.services.intake import ingest_file
 from missing_education.services.letters import letterhead
 from missing_education.services.procedure import Procedure
 from missing_education.services.typesetting import typeset_letters
+from missing_education.services.workspace import letter_file
 from missing_education.settings import Settings, load_settings
 from missing_education.synthetic import synthetic_notifications, write_csv
 from tests.integration.test_one_bad_record import REFERRAL
@@ -129,3 +132,29 @@ def test_the_typesetting_settings_are_read_and_checked(
     monkeypatch.setenv("CME_SWEEP_BATCH_SIZE", "0")
     with pytest.raises(ValueError, match="sweep_batch_size"):
         load_settings()
+
+
+def test_the_case_page_typesets_a_queued_letter_on_demand_and_streams_it_in_pieces(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = acknowledged(database_url, tmp_path, 1)
+    reader = add_user(
+        SqlUnitOfWork(database_url),
+        "reader",
+        full_name="Rita Reader",
+        role=Role.READ_ONLY,
+        password="a long enough password",
+    )
+    with SqlUnitOfWork(database_url) as uow:
+        letter = uow.letters.outbox()[0]
+    assert not letter.is_typeset
+
+    pieces, name = letter_file(
+        SqlUnitOfWork(database_url), reader, letter.case_id, letter.id, settings=settings
+    )
+
+    assert pieces is not None and name.endswith(f"-{letter.id}.pdf")
+    pdf = b"".join(pieces)
+    with SqlUnitOfWork(database_url) as uow:
+        typeset = uow.letters.get(letter.id)
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == typeset.sha256
