@@ -236,6 +236,7 @@ def profile_intake(home: Path, path: Path, rows: int, output: Path | None) -> di
     """Profile intake and acknowledgements (no investigations) on the file's first rows."""
     from missing_education.persistence import SqlUnitOfWork
     from missing_education.services import ingest_file
+    from missing_education.services.batches import in_batches
     from missing_education.services.procedure import Procedure
     from missing_education.settings import load_settings
 
@@ -249,10 +250,12 @@ def profile_intake(home: Path, path: Path, rows: int, output: Path | None) -> di
         report = ingest_file(SqlUnitOfWork(url), part, settings=settings, today=TODAY)
         uow = SqlUnitOfWork(url)
         with uow:
-            Procedure(uow, settings, TODAY).acknowledge(
-                report.opened_case_ids + report.linked_case_ids
+            # As the acknowledgement task does: a batch of cases per commit.
+            in_batches(
+                Procedure(uow, settings, TODAY),
+                report.opened_case_ids + report.linked_case_ids,
+                lambda p, i: p.acknowledge([i]),
             )
-            uow.commit()
 
     with rendering_stubbed():
         figures = profiled(intake_and_acknowledgements, output)
