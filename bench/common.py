@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,39 +203,34 @@ def counting_statements(url: str) -> Iterator[Counter[str]]:
 STUB_PDF = b"%PDF-1.7\n% benchmark stand-in: rendering is measured by bench/letters.py\n"
 
 
-def stub_render_letters(
-    items: Sequence[tuple[str, Mapping[str, Any]]], letterhead: Any
-) -> list[Any]:
-    """Fixed RenderedLetter objects instead of typeset PDFs (the rendering is not measured)."""
+def stub_render_letter(letter_type: str, context: Mapping[str, Any], letterhead: Any) -> Any:
+    """A fixed RenderedLetter instead of a typeset PDF (the rendering is not measured)."""
     from missing_education.letters import RenderedLetter
 
-    digest = hashlib.sha256(STUB_PDF).hexdigest()
-    return [
-        RenderedLetter(
-            letter_type=letter_type,
-            pdf=STUB_PDF,
-            pages=1,
-            template_version="benchmark-stub",
-            sha256=digest,
-        )
-        for letter_type, _context in items
-    ]
+    return RenderedLetter(
+        letter_type=letter_type,
+        pdf=STUB_PDF,
+        pages=1,
+        template_version="benchmark-stub",
+        sha256=hashlib.sha256(STUB_PDF).hexdigest(),
+    )
 
 
 @contextlib.contextmanager
 def rendering_stubbed(enabled: bool = True) -> Iterator[None]:
-    """Replace `services.letters.render_letters` with the stub for the duration."""
-    import missing_education.services.letters as issuing
+    """Replace the renderer's per-letter typesetting with the stub, in this process."""
+    import missing_education.letters.batch as batch
 
     if not enabled:
         yield
         return
-    real = getattr(issuing, "render_letters")  # noqa: B009 (patched by name, as a test would)
-    setattr(issuing, "render_letters", stub_render_letters)  # noqa: B010
+    real = (batch.render_letter, batch.POOL_FROM)
+    batch.render_letter = stub_render_letter  # type: ignore[assignment]
+    batch.POOL_FROM = 10**9  # a stub does not reach worker processes: typeset in this one
     try:
         yield
     finally:
-        setattr(issuing, "render_letters", real)  # noqa: B010
+        batch.render_letter, batch.POOL_FROM = real
 
 
 # ---- a Prefect server of our own ---------------------------------------------------------

@@ -452,8 +452,8 @@ def _profiles(outcome: Outcome) -> list[tuple[str, list[str]]]:
     found = []
     details = outcome.result.details
     for key, title in (
-        ("profile", "Sweep profile (SQLite, rendering stubbed)"),
-        ("intake_profile", "Intake profile (SQLite, rendering stubbed)"),
+        ("profile", "Sweep profile (SQLite, letters queued)"),
+        ("intake_profile", "Intake profile (SQLite, letters queued)"),
     ):
         profile = details.get(key)
         if not profile:

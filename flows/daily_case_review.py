@@ -11,6 +11,7 @@ from prefect.client.schemas.objects import State
 from missing_education.settings import load_settings
 from tasks.attention import finish
 from tasks.decision_runs import sync_decision_runs
+from tasks.letters import typeset_queued_letters
 from tasks.review import review_overdue_cases
 
 
@@ -29,11 +30,14 @@ def daily_case_review() -> dict[str, Any] | State:
     )
     # Runs for what the sweep asked; runs finished for cases it closed; the queue artifact.
     runs = sync_decision_runs()
+    # The letters the sweep queued, typeset after its transactions, on every core.
+    typeset = typeset_queued_letters()
     result = {
         "actions": review["actions"],
         "letters": review["letters"],
+        "typeset": typeset["typeset"],
         "waiting": runs["waiting"],
         "decision_runs_started": runs["started"],
     }
     # Failed, not Completed-and-silent, when a case needs attention: after every other case.
-    return finish(result, [review])
+    return finish(result, [review, typeset])

@@ -16,6 +16,7 @@ from prefect.states import Failed
 from tasks.attention import finish
 from tasks.decision_runs import sync_decision_runs
 from tasks.intake import acknowledge_notifications, ingest_notification_file, investigate_cases
+from tasks.letters import typeset_queued_letters
 
 COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
 
@@ -42,6 +43,7 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
     acknowledged = acknowledge_notifications(intake["to_acknowledge"])
     investigation = investigate_cases(intake["to_investigate"])
     sync_decision_runs(investigation["case_ids"])  # each decision asked gets its run
+    typeset = typeset_queued_letters()  # the letters queued above, typeset on every core
     create_markdown_artifact(
         key="intake-summary",
         markdown=intake_markdown(intake, investigation["actions"]),
@@ -49,4 +51,6 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
     )
     # Row numbers and reasons name fields, never values: safe to hand back through Prefect.
     result = {k: intake[k] for k in (*COUNTS, "rejections")}
-    return finish({**result, "refused": False, "file_id": file_id}, [acknowledged, investigation])
+    return finish(
+        {**result, "refused": False, "file_id": file_id}, [acknowledged, investigation, typeset]
+    )

@@ -97,8 +97,8 @@ def case_show(
     for letter in details["letters"]:
         typer.echo(
             f"    {letter['created_at']}  {letter['type']} to {letter['recipient']} "
-            f"({letter['channel']}, {letter['status']})  sha256 {letter['sha256'][:12]}  "
-            f"{letter['path']}"
+            f"({letter['channel']}, {letter['status']})  "
+            + (f"sha256 {letter['sha256'][:12]}" if letter["sha256"] else "typesetting queued")
         )
     for d in details["decisions"]:
         answer = f"{d['answer']} by {d['decided_by']}" if d["answer"] else "waiting"

@@ -16,7 +16,7 @@ from missing_education.ports import DecisionRuns
 from missing_education.services.attention import step_summary
 from missing_education.services.decisions import NO_DECISION_RUNS
 from missing_education.services.receiving import receive_file
-from missing_education.services.sweep import review_cases
+from missing_education.services.sweep import review_and_typeset
 from missing_education.settings import Settings, SettingsError, load_settings
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -91,7 +91,7 @@ class InProcess:
 
     def sweep(self, *, settings: Settings, today: date) -> dict[str, Any]:
         """The daily case review in this process."""
-        return step_summary(review_cases(open_uow(settings), settings=settings, today=today))
+        return step_summary(review_and_typeset(open_uow(settings), settings=settings, today=today))
 
     def decision_runs(self) -> DecisionRuns:
         """No orchestrator: decisions are answered with `cme decide` or the case workspace."""

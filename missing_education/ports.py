@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -76,6 +76,17 @@ class NotificationRecord:
     vulnerabilities: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class NewCase:
+    """A case to open for the child in a notification, with its first history entries."""
+
+    notification: Notification
+    status: Status
+    opened_on: date
+    history: Sequence[HistoryEntry] = ()
+    school_age: SchoolAge | None = None
+
+
 class CaseRepository(Protocol):
     """Cases and their history."""
 
@@ -92,6 +103,10 @@ class CaseRepository(Protocol):
     def open_past_school_age(self, on: date) -> list[int]: ...
     def save(self, case: Case) -> None: ...
     def find_open(self, notification: Notification) -> int | None: ...
+    def find_open_many(
+        self, notifications: Sequence[Notification]
+    ) -> list[tuple[int, bool] | None]: ...
+    def add_many(self, new: Sequence[NewCase]) -> list[int]: ...
     def summaries(self, status: Status | None = None) -> list[CaseSummary]: ...
     def open_case_ids(self) -> list[int]: ...
 
@@ -103,6 +118,9 @@ class NotificationRepository(Protocol):
     def add(
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
     ) -> None: ...
+    def add_many(
+        self, rows: Sequence[tuple[int, Notification, int, str]], *, source: str
+    ) -> None: ...
     def for_case(self, case_id: int) -> list[NotificationRecord]: ...
 
 
@@ -111,6 +129,7 @@ class DeadlineRepository(Protocol):
 
     def add(self, deadline: Deadline) -> bool: ...
     def add_new(self, deadline: Deadline) -> None: ...
+    def add_new_many(self, deadlines: Sequence[Deadline]) -> None: ...
     def for_case(self, case_id: int) -> list[Deadline]: ...
     def open(self) -> list[Deadline]: ...
     def update_due(self, deadline: Deadline, due: date) -> None: ...
@@ -123,6 +142,26 @@ class CalendarRepository(Protocol):
 
     def periods(self) -> list[CalendarPeriod]: ...
     def replace(self, school_urns: Iterable[str], periods: Sequence[CalendarPeriod]) -> None: ...
+
+
+@dataclass(frozen=True)
+class QueuedLetter:
+    """A letter recorded but not yet typeset: what the renderer needs to make its PDF."""
+
+    id: int
+    case_id: int
+    letter_type: str
+    context: str  # JSON, as letters.context_json writes it
+    template_version: str
+
+
+class LetterStore(Protocol):
+    """Where letters' PDFs are kept: one document per letter, read back as it was written."""
+
+    def put(self, letter_id: int, pdf: bytes) -> None: ...
+    def read(self, letter_id: int) -> bytes | None: ...
+    def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]: ...
+    def delete_for_case(self, case_id: int) -> int: ...
 
 
 class LetterRepository(Protocol):
@@ -138,6 +177,12 @@ class LetterRepository(Protocol):
     def add_print_batch(self, values: dict[str, Any], letter_ids: list[int]) -> PrintBatch: ...
     def print_batch(self, batch_id: int) -> PrintBatch: ...
     def confirm_print_batch(self, batch_id: int, at: datetime) -> int: ...
+    def untypeset(
+        self, *, limit: int, after_id: int = 0, letter_ids: Sequence[int] | None = None
+    ) -> list[QueuedLetter]: ...
+    def record_typeset(
+        self, letter_id: int, *, sha256: str, pages: int, template_version: str, at: datetime
+    ) -> bool: ...
 
 
 class DirectoryRepository(Protocol):
@@ -198,11 +243,12 @@ class AuditRepository(Protocol):
 
 @dataclass(frozen=True)
 class Anonymised:
-    """What anonymising one case removed: letter files to delete once it is committed."""
+    """What anonymising one case removed: PDFs in the database, files to delete before commit."""
 
     case_id: int
     letter_paths: list[str]
     print_batch_paths: list[str]
+    documents_deleted: int = 0  # letters' PDFs removed from the database in the same commit
 
 
 class RetentionRepository(Protocol):
@@ -256,6 +302,29 @@ class AttentionRepository(Protocol):
     def all(self) -> list[Attention]: ...
 
 
+class CaseBatch(Protocol):
+    """A batch of cases with overdue steps, locked and claimed, their records read in bulk.
+
+    `uow` answers a step from the batch's records and stages its writes per case; `discard`
+    drops what one case's step staged (its claims are released), `flush` writes the rest in
+    the caller's transaction, which then commits the batch as a whole.
+    """
+
+    uow: UnitOfWork
+    claimed: list[Deadline]
+    last_case_id: int
+
+    def discard(self, case_id: int) -> None: ...
+    def flush(self) -> None: ...
+
+
+class CaseBatches(Protocol):
+    """Batches of cases: the sweep's (the next cases with a step overdue), or cases by id."""
+
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> CaseBatch | None: ...
+    def load(self, case_ids: Sequence[int]) -> CaseBatch: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the repositories: `with uow: ...; uow.commit()`."""
 
@@ -264,6 +333,7 @@ class UnitOfWork(Protocol):
     deadlines: DeadlineRepository
     calendar: CalendarRepository
     letters: LetterRepository
+    documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository
@@ -271,6 +341,7 @@ class UnitOfWork(Protocol):
     retention: RetentionRepository
     workspace: WorkspaceRepository
     attention: AttentionRepository
+    batches: CaseBatches
 
     def __enter__(self) -> Self: ...
     def __exit__(

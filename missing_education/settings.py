@@ -152,6 +152,11 @@ class Settings:
     web: Web = field(default_factory=Web)
     retention_years: int = 7
     intake_batch_size: int = 500
+    # The renderer: letters typeset per commit, and worker processes (0: one per usable core).
+    typeset_batch_size: int = 200
+    typeset_workers: int = 0
+    # The daily sweep: overdue cases claimed and acted on per commit.
+    sweep_batch_size: int = 200
 
     @property
     def effective_database_url(self) -> str:
@@ -170,7 +175,14 @@ class Settings:
 
 
 # Settings outside any section, read from CME_<NAME>; sections use CME_<SECTION>_<NAME>.
-_FLAT = ("database_url", "retention_years", "intake_batch_size")
+_FLAT = (
+    "database_url",
+    "retention_years",
+    "intake_batch_size",
+    "typeset_batch_size",
+    "typeset_workers",
+    "sweep_batch_size",
+)
 _SECTIONS = {
     "timescales": Timescales,
     "council": CouncilDetails,
@@ -286,6 +298,9 @@ def load_settings() -> Settings:
 _RANGES = {
     "retention_years": (1, 100),
     "intake_batch_size": (1, 100_000),
+    "typeset_batch_size": (1, 10_000),
+    "typeset_workers": (0, 256),
+    "sweep_batch_size": (1, 10_000),
 }
 
 

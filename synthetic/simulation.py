@@ -10,7 +10,7 @@ import hashlib
 import itertools
 import random
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,28 +34,35 @@ ANSWERS = {**OFFERED, "risk_mapping": RISK_MAPPING_BRANCHES}
 EVERY_BRANCH = {(kind, answer) for kind, answers in ANSWERS.items() for answer in answers}
 
 
+# Where tests and bench/term.py leave typesetting out: the renderer's per-letter call, and its
+# pool kept in-process (a patched function does not reach worker processes).
+TYPESETTING = "missing_education.letters.batch.render_letter"
+POOL_FROM = "missing_education.letters.batch.POOL_FROM"
+
+
 def typeset_later(
-    items: Sequence[tuple[str, Mapping[str, Any]]], letterhead: Letterhead
-) -> list[RenderedLetter]:
-    """Fill each letter's template as for real, but skip the typesetting (about 20 ms each).
+    letter_type: str, context: Mapping[str, Any], letterhead: Letterhead
+) -> RenderedLetter:
+    """Fill the letter's template as for real, but skip the typesetting (about 20 ms each).
 
     The journeys typeset every letter type for real; over a term's 1,300 letters here the
     typesetter alone would take most of a minute, and the invariants are about the records.
     """
-    made = []
-    for letter_type, context in items:
-        source, _ = letter_source(letter_type, context, letterhead)
-        pdf = b"%PDF-1.7\n% stand-in\n" + hashlib.sha256(source.encode()).hexdigest().encode()
-        made.append(
-            RenderedLetter(
-                letter_type=letter_type,
-                pdf=pdf,
-                pages=1,
-                template_version=template_version(letter_type),
-                sha256=hashlib.sha256(pdf).hexdigest(),
-            )
-        )
-    return made
+    source, _ = letter_source(letter_type, context, letterhead)
+    pdf = b"%PDF-1.7\n% stand-in\n" + hashlib.sha256(source.encode()).hexdigest().encode()
+    return RenderedLetter(
+        letter_type=letter_type,
+        pdf=pdf,
+        pages=1,
+        template_version=template_version(letter_type),
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+
+
+def skip_typesetting(setattr: Callable[[str, Any], None]) -> None:
+    """Patch the renderer to fill templates only (monkeypatch.setattr, or a context's)."""
+    setattr(TYPESETTING, typeset_later)
+    setattr(POOL_FROM, 10**9)
 
 
 def school_days(calendar_has: Any, start: date, end: date) -> Iterator[date]:

@@ -1,16 +1,25 @@
-"""Task of deliver-letters: the outbox sent over SMTP, with settings from a Prefect block."""
+"""Letter tasks: queued letters typeset in batches on every core; the outbox sent over SMTP."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
+from missing_education.clock import today
 from missing_education.delivery import SmtpTransport
 from missing_education.services.outbox import send_queued
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Mail
 from tasks.policy import case_task, configured
 
 MAIL_BLOCK = "cme-smtp"
+
+
+@case_task(retries=2, retry_delay_seconds=[5, 30])
+def typeset_queued_letters() -> dict[str, Any]:
+    """Typeset every queued letter, keep its PDF in the case database, record its hash."""
+    settings, uow = configured()
+    return typeset_letters(uow, settings=settings, today=today()).as_dict()
 
 
 @case_task(retries=3, retry_delay_seconds=[2, 5, 15])

@@ -8,7 +8,7 @@ block (or `rollback`) throws away whatever was not committed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import TracebackType
@@ -33,14 +33,18 @@ from missing_education.domain.workspace import CaseNote, RecordAccess, Role, Use
 from missing_education.ports import (
     AttentionRepository,
     CalendarRepository,
+    CaseBatches,
     CaseRepository,
     CaseSummary,
     DeadlineRepository,
     DecisionRepository,
     DirectoryRepository,
     LetterRepository,
+    LetterStore,
+    NewCase,
     NotificationRecord,
     NotificationRepository,
+    QueuedLetter,
     UnitOfWork,
     WriteConflict,
 )
@@ -65,6 +69,8 @@ class FakeStore:
     deadlines: list[Deadline] = field(default_factory=list)
     calendar: list[CalendarPeriod] = field(default_factory=list)
     letters: dict[int, LetterRecord] = field(default_factory=dict)
+    letter_contexts: dict[int, str] = field(default_factory=dict)
+    documents: dict[int, bytes] = field(default_factory=dict)
     print_batches: dict[int, PrintBatch] = field(default_factory=dict)
     schools: dict[str, School] = field(default_factory=dict)
     officers: dict[int, Officer] = field(default_factory=dict)
@@ -157,6 +163,29 @@ class FakeCaseRepository:
         stored.history.extend(case.new_history)
         case.new_history.clear()
 
+    def add_many(self, new: Sequence[NewCase]) -> list[int]:
+        return [
+            self.add(
+                c.notification,
+                status=c.status,
+                opened_on=c.opened_on,
+                history=c.history,
+                school_age=c.school_age,
+            ).id
+            for c in new
+        ]
+
+    def find_open_many(
+        self, notifications: Sequence[Notification]
+    ) -> list[tuple[int, bool] | None]:
+        found: list[tuple[int, bool] | None] = []
+        for n in notifications:
+            case_id = self.find_open(n)
+            by_upn = case_id is not None and bool(n.upn)
+            by_upn = by_upn and self.store.cases[case_id or 0].child.upn == n.upn
+            found.append(None if case_id is None else (case_id, by_upn))
+        return found
+
     def find_open(self, notification: Notification) -> int | None:
         open_cases = [c for c in sorted(self.store.cases.values(), key=lambda c: c.id) if c.is_open]
         if notification.upn:
@@ -232,6 +261,10 @@ class FakeNotificationRepository:
         )
         self.store.notifications.append((notification.fingerprint, record))
 
+    def add_many(self, rows: Sequence[tuple[int, Notification, int, str]], *, source: str) -> None:
+        for case_id, notification, row, disposition in rows:
+            self.add(case_id, notification, source=source, row=row, disposition=disposition)
+
     def for_case(self, case_id: int) -> list[NotificationRecord]:
         return [record for _, record in self.store.notifications if record.case_id == case_id]
 
@@ -253,6 +286,10 @@ class FakeDeadlineRepository:
             return False
         self.store.deadlines.append(deadline)
         return True
+
+    def add_new_many(self, deadlines: Sequence[Deadline]) -> None:
+        for deadline in deadlines:
+            self.add_new(deadline)
 
     def add_new(self, deadline: Deadline) -> None:
         if self._index(deadline.case_id, deadline.step, deadline.round) is not None:
@@ -320,6 +357,8 @@ class FakeLetterRepository:
     def add(self, values: dict[str, Any]) -> LetterRecord:
         if self.find(values["case_id"], values["step_key"]) is not None:
             raise ValueError("unique constraint: a letter for this case and step exists")
+        values = dict(values)
+        context = values.pop("context", "{}")
         letter = LetterRecord(
             id=max(self.store.letters, default=0) + 1,
             **{
@@ -329,7 +368,38 @@ class FakeLetterRepository:
             },
         )
         self.store.letters[letter.id] = letter
+        self.store.letter_contexts[letter.id] = context
         return letter
+
+    def untypeset(
+        self, *, limit: int, after_id: int = 0, letter_ids: Sequence[int] | None = None
+    ) -> list[QueuedLetter]:
+        return [
+            QueuedLetter(
+                id=x.id,
+                case_id=x.case_id,
+                letter_type=x.letter_type,
+                context=self.store.letter_contexts.get(x.id, "{}"),
+                template_version=x.template_version,
+            )
+            for _, x in sorted(self.store.letters.items())
+            if not x.sha256
+            and x.status is Delivery.QUEUED
+            and x.id > after_id
+            and (letter_ids is None or x.id in letter_ids)
+        ][:limit]
+
+    def record_typeset(
+        self, letter_id: int, *, sha256: str, pages: int, template_version: str, at: datetime
+    ) -> bool:
+        letter = self.store.letters[letter_id]
+        if letter.sha256:
+            return False
+        self.store.letters[letter_id] = replace(
+            letter, sha256=sha256, pages=pages, template_version=template_version, typeset_at=at
+        )
+        self.store.letter_contexts[letter_id] = "{}"
+        return True
 
     def get(self, letter_id: int) -> LetterRecord:
         return self.store.letters[letter_id]
@@ -386,6 +456,28 @@ class FakeLetterRepository:
         for letter_id in posted:
             self.set_delivery(letter_id, status=Delivery.POSTED, sent_at=at)
         return len(posted)
+
+
+class FakeLetterStore:
+    """Letters' PDFs by letter id."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def put(self, letter_id: int, pdf: bytes) -> None:
+        self.store.documents.setdefault(letter_id, pdf)
+
+    def read(self, letter_id: int) -> bytes | None:
+        return self.store.documents.get(letter_id)
+
+    def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]:
+        pdf = self.store.documents.get(letter_id)
+        if pdf is not None:
+            yield from (pdf[i : i + size] for i in range(0, len(pdf), size))
+
+    def delete_for_case(self, case_id: int) -> int:
+        ids = [i for i, x in self.store.letters.items() if x.case_id == case_id]
+        return sum(self.store.documents.pop(i, None) is not None for i in ids)
 
 
 class FakeDirectoryRepository:
@@ -617,6 +709,49 @@ class FakeAttentionRepository:
         return sorted(self.store.attention.values(), key=lambda a: (a.since, a.case_id))
 
 
+class FakeCaseBatch:
+    """A sweep batch over the fake store: writes go straight in (discard releases the claims)."""
+
+    def __init__(self, uow: UnitOfWork, store: FakeStore, case_ids: list[int], today: date):
+        self.uow = uow
+        self.store = store
+        self.last_case_id = max(case_ids, default=0)
+        self.claimed: list[Deadline] = []
+        for index, d in enumerate(store.deadlines):
+            if d.case_id in case_ids and d.is_open and d.due < today:
+                self.claimed.append(d)
+                store.deadlines[index] = replace(d, acted_on=today)
+        self.claimed.sort(key=lambda d: (d.due, d.case_id))
+
+    def discard(self, case_id: int) -> None:
+        keys = {(d.step, d.round) for d in self.claimed if d.case_id == case_id}
+        for index, d in enumerate(self.store.deadlines):
+            if d.case_id == case_id and (d.step, d.round) in keys:
+                self.store.deadlines[index] = replace(d, acted_on=None)
+
+    def flush(self) -> None:
+        return None
+
+
+class FakeCaseBatches:
+    def __init__(self, uow: UnitOfWork, store: FakeStore) -> None:
+        self.uow = uow
+        self.store = store
+
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> FakeCaseBatch | None:
+        due = sorted(
+            {
+                d.case_id
+                for d in self.store.deadlines
+                if d.is_open and d.due < today and d.case_id > after_case_id
+            }
+        )[:limit]
+        return FakeCaseBatch(self.uow, self.store, due, today) if due else None
+
+    def load(self, case_ids: Sequence[int]) -> FakeCaseBatch:
+        return FakeCaseBatch(self.uow, self.store, [], date.min)
+
+
 class FakeUnitOfWork:
     """`with uow: ...; uow.commit()` over a FakeStore; uncommitted work is rolled back."""
 
@@ -625,9 +760,11 @@ class FakeUnitOfWork:
     deadlines: DeadlineRepository
     calendar: CalendarRepository
     letters: LetterRepository
+    documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     attention: AttentionRepository
+    batches: CaseBatches
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -638,10 +775,12 @@ class FakeUnitOfWork:
         self.deadlines = FakeDeadlineRepository(self.store)
         self.calendar = FakeCalendarRepository(self.store)
         self.letters = FakeLetterRepository(self.store)
+        self.documents = FakeLetterStore(self.store)
         self.directory = FakeDirectoryRepository(self.store)
         self.decisions = FakeDecisionRepository(self.store)
         self.workspace = FakeWorkspaceRepository(self.store)
         self.attention = FakeAttentionRepository(self.store)
+        self.batches = FakeCaseBatches(self, self.store)
 
     def __enter__(self) -> Self:
         return self

@@ -7,9 +7,12 @@ people, a group would be expanded, and a CR/LF could add headers. No DNS look-up
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 
+@lru_cache(maxsize=4096)  # the same referrers and schools write again and again
 def email_problem(value: str) -> str | None:
     """Why `value` is not one valid email address (None when it is); never quotes the value."""
     if any(char in value for char in "\r\n,;<>"):

@@ -87,6 +87,12 @@ class LetterRecord:
     message_id: str = ""
     replaces_letter_id: int | None = None
     print_batch_id: int | None = None
+    typeset_at: datetime | None = None
+
+    @property
+    def is_typeset(self) -> bool:
+        """Whether the PDF is made: a letter is recorded first and typeset in a later batch."""
+        return bool(self.sha256)
 
 
 @dataclass(frozen=True)

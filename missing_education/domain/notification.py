@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from missing_education.domain.email_address import email_problem
 from missing_education.domain.errors import InvalidNotification
@@ -111,7 +112,7 @@ class Notification:
             return ("", self.fingerprint, self.date_of_birth)
         return (_fold(self.forename), _fold(self.surname), self.date_of_birth)
 
-    @property
+    @cached_property  # asked many times per row by intake: worked out once
     def fingerprint(self) -> str:
         """A hash of the whole notification: the same notification ingested twice has one."""
         parts = [

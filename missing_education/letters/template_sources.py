@@ -20,7 +20,12 @@ STYLESHEET = "stylesheet.typ"
 
 def templates_dir() -> Path:
     """The templates folder: CME_TEMPLATES_DIR, else `templates/` beside the package."""
-    configured = os.environ.get("CME_TEMPLATES_DIR", "")
+    return _templates_dir(os.environ.get("CME_TEMPLATES_DIR", ""))
+
+
+@functools.lru_cache(maxsize=8)
+def _templates_dir(configured: str) -> Path:
+    # Looked for once per setting and process: every letter a step records asks for it.
     folder = Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates"
     if not (folder / BASE_LAYOUT).is_file():
         raise LetterError(f"no letter templates in {folder} (set CME_TEMPLATES_DIR)")
@@ -35,8 +40,13 @@ def template_file(letter_type: str) -> str:
 
 def template_version(letter_type: str) -> str:
     """A short sha256 of the type's template, the base layout and the stylesheet."""
-    _environment, sources = loaded_templates(templates_dir())
-    file_name = template_file(letter_type)
+    return _version(templates_dir(), template_file(letter_type))
+
+
+@functools.lru_cache(maxsize=64)
+def _version(folder: Path, file_name: str) -> str:
+    # Worked out once per process, like the sources it describes (loaded_templates).
+    _environment, sources = loaded_templates(folder)
     digest = hashlib.sha256()
     for name in (file_name, BASE_LAYOUT, STYLESHEET):
         digest.update(name.encode() + b"\0" + sources[name].encode() + b"\0")

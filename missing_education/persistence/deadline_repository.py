@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Connection, RowMapping, and_, bindparam, insert, select, update
@@ -74,18 +75,27 @@ class SqlDeadlineRepository:
         No look and no savepoint: nobody else can have given the new case a deadline. Should
         one exist all the same, the unique constraint raises WriteConflict.
         """
+        self.add_new_many([deadline])
+
+    def add_new_many(self, deadlines: Sequence[Deadline]) -> None:
+        """Record the first deadlines of cases opened in this transaction, with one statement."""
+        if not deadlines:
+            return
         self.connection.execute(
             _INSERT_DEADLINE,
-            {
-                "case_id": deadline.case_id,
-                "step": deadline.step.value,
-                "round": deadline.round,
-                "base_date": deadline.base_date,
-                "school_days": deadline.school_days,
-                "calendar_days": deadline.calendar_days,
-                "school_urn": deadline.school_urn,
-                "due": deadline.due,
-            },
+            [
+                {
+                    "case_id": deadline.case_id,
+                    "step": deadline.step.value,
+                    "round": deadline.round,
+                    "base_date": deadline.base_date,
+                    "school_days": deadline.school_days,
+                    "calendar_days": deadline.calendar_days,
+                    "school_urn": deadline.school_urn,
+                    "due": deadline.due,
+                }
+                for deadline in deadlines
+            ],
         )
 
     def for_case(self, case_id: int) -> list[Deadline]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from missing_education.persistence.tables import (
     letters,
     print_batches,
 )
-from missing_education.ports import WriteConflict
+from missing_education.ports import QueuedLetter, WriteConflict
 
 
 def _letter(row: RowMapping) -> LetterRecord:
@@ -42,13 +43,39 @@ def _letter(row: RowMapping) -> LetterRecord:
         message_id=row["message_id"],
         replaces_letter_id=row["replaces_letter_id"],
         print_batch_id=row["print_batch_id"],
+        typeset_at=aware_or_none(row["typeset_at"]),
     )
 
 
-_LETTER_OF_STEP = select(letters).where(
+# A letter's row as the outbox and case pages read it: everything but its context.
+_LETTER_COLUMNS = [c for c in letters.c if c.name != "context"]
+_LETTER_OF_STEP = select(*_LETTER_COLUMNS).where(
     letters.c.case_id == bindparam("case_id"), letters.c.step_key == bindparam("step_key")
 )
-_INSERT_LETTER = insert(letters).returning(letters)
+_INSERT_LETTER = insert(letters).returning(*_LETTER_COLUMNS)
+_UNTYPESET = (
+    select(
+        letters.c.id,
+        letters.c.case_id,
+        letters.c.letter_type,
+        letters.c.context,
+        letters.c.template_version,
+    )
+    .where(letters.c.sha256 == "", letters.c.status == Delivery.QUEUED.value)
+    .order_by(letters.c.id)
+)
+_RECORD_TYPESET = (
+    update(letters)
+    .where(letters.c.id == bindparam("letter_id"), letters.c.sha256 == "")
+    .values(
+        sha256=bindparam("new_sha256"),
+        pages=bindparam("new_pages"),
+        template_version=bindparam("new_template_version"),
+        typeset_at=bindparam("at"),
+        # What the letter said is in its PDF now: the copy kept for typesetting goes.
+        context="{}",
+    )
+)
 
 
 class SqlLetterRepository:
@@ -74,19 +101,21 @@ class SqlLetterRepository:
 
     def get(self, letter_id: int) -> LetterRecord:
         """One letter by id."""
-        row = self.connection.execute(select(letters).where(letters.c.id == letter_id)).mappings()
+        row = self.connection.execute(
+            select(*_LETTER_COLUMNS).where(letters.c.id == letter_id)
+        ).mappings()
         return _letter(row.one())
 
     def for_case(self, case_id: int) -> list[LetterRecord]:
         """Every letter of a case, oldest first."""
         rows = self.connection.execute(
-            select(letters).where(letters.c.case_id == case_id).order_by(letters.c.id)
+            select(*_LETTER_COLUMNS).where(letters.c.case_id == case_id).order_by(letters.c.id)
         ).mappings()
         return [_letter(r) for r in rows]
 
     def outbox(self, statuses: tuple[Delivery, ...] | None = None) -> list[LetterRecord]:
         """Letters in the given delivery states (all when None), oldest first."""
-        query = select(letters).order_by(letters.c.id)
+        query = select(*_LETTER_COLUMNS).order_by(letters.c.id)
         if statuses:
             query = query.where(letters.c.status.in_([s.value for s in statuses]))
         return [_letter(r) for r in self.connection.execute(query).mappings()]
@@ -141,6 +170,40 @@ class SqlLetterRepository:
             pages=r["pages"],
             confirmed=r["confirmed_at"] is not None,
         )
+
+    def untypeset(
+        self, *, limit: int, after_id: int = 0, letter_ids: Sequence[int] | None = None
+    ) -> list[QueuedLetter]:
+        """Queued letters not yet typeset, oldest first (only these ids, when given)."""
+        query = _UNTYPESET.where(letters.c.id > after_id).limit(limit)
+        if letter_ids is not None:
+            query = query.where(letters.c.id.in_(list(letter_ids)))
+        return [
+            QueuedLetter(
+                id=r.id,
+                case_id=r.case_id,
+                letter_type=r.letter_type,
+                context=r.context,
+                template_version=r.template_version,
+            )
+            for r in self.connection.execute(query)
+        ]
+
+    def record_typeset(
+        self, letter_id: int, *, sha256: str, pages: int, template_version: str, at: datetime
+    ) -> bool:
+        """Record a letter's hash and pages once (False when another renderer got there first)."""
+        result = self.connection.execute(
+            _RECORD_TYPESET,
+            {
+                "letter_id": letter_id,
+                "new_sha256": sha256,
+                "new_pages": pages,
+                "new_template_version": template_version,
+                "at": at,
+            },
+        )
+        return result.rowcount == 1
 
     def confirm_print_batch(self, batch_id: int, at: datetime) -> int:
         """Mark a batch printed and its letters posted; returns how many letters moved."""

@@ -42,22 +42,32 @@ class SqlNotificationRepository:
         self, case_id: int, notification: Notification, *, source: str, row: int, disposition: str
     ) -> None:
         """Keep the notification against its case."""
+        self.add_many([(case_id, notification, row, disposition)], source=source)
+
+    def add_many(self, rows: Sequence[tuple[int, Notification, int, str]], *, source: str) -> None:
+        """Keep many notifications (case id, notification, row number, disposition) at once."""
+        if not rows:
+            return
+        received = now()
         self.connection.execute(
             _INSERT_NOTIFICATION,
-            {
-                "case_id": case_id,
-                "fingerprint": notification.fingerprint,
-                "source": source,
-                "row_number": row,
-                "received_at": now(),
-                "referral_date": notification.referral_date,
-                "referrer_organisation": notification.referrer_organisation,
-                "referrer_name": notification.referrer_name,
-                "referrer_email": notification.referrer_email,
-                "disposition": disposition,
-                "vulnerabilities": ";".join(notification.vulnerabilities),
-                "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
-            },
+            [
+                {
+                    "case_id": case_id,
+                    "fingerprint": notification.fingerprint,
+                    "source": source,
+                    "row_number": row,
+                    "received_at": received,
+                    "referral_date": notification.referral_date,
+                    "referrer_organisation": notification.referrer_organisation,
+                    "referrer_name": notification.referrer_name,
+                    "referrer_email": notification.referrer_email,
+                    "disposition": disposition,
+                    "vulnerabilities": ";".join(notification.vulnerabilities),
+                    "extra": json.dumps(dict(notification.extra), ensure_ascii=False),
+                }
+                for case_id, notification, row, disposition in rows
+            ],
         )
 
     def for_case(self, case_id: int) -> list[NotificationRecord]:

@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from missing_education.clock import now
 from missing_education.domain import (
@@ -27,7 +38,7 @@ from missing_education.persistence.tables import (
     cases,
     deadlines,
 )
-from missing_education.ports import CaseSummary, WriteConflict
+from missing_education.ports import CaseSummary, NewCase, WriteConflict
 from missing_education.rules.school_age import SchoolAge, compulsory_school_age
 
 _OPEN = [s.value for s in OPEN_STATUSES]
@@ -35,6 +46,9 @@ _OPEN = [s.value for s in OPEN_STATUSES]
 # The statements intake and acknowledgement run for every row, built once: building one per
 # row (and working out its cache key) cost more than running it.
 _INSERT_CASE = insert(cases)
+_NEXT_CASE_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, :n)"
+)
 _INSERT_HISTORY = insert(case_history)
 _CASE = select(cases).where(cases.c.id == bindparam("case_id"))
 _CASE_LOCKED = _CASE.with_for_update()
@@ -89,6 +103,57 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _history_row(case_id: int, entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "at": entry.at,
+        "who": entry.who,
+        "from_status": entry.from_status.value if entry.from_status else None,
+        "to_status": entry.to_status.value,
+        "why": entry.why,
+    }
+
+
+def _case_values(
+    n: Notification, status: Status, opened_on: date, school_age: SchoolAge | None
+) -> dict[str, Any]:
+    """A new case's row for the child in a notification."""
+    school_age = school_age or compulsory_school_age(n.date_of_birth)
+    values: dict[str, Any] = {
+        "status": status.value,
+        "forename": n.forename,
+        "surname": n.surname,
+        "date_of_birth": n.date_of_birth,
+        "sex": n.sex,
+        "upn": n.upn,
+        "address_line1": n.address_line1,
+        "address_line2": n.address_line2,
+        "town": n.town,
+        "postcode": n.postcode,
+        "parent_name": n.parent_name,
+        "parent_phone": n.parent_phone,
+        "parent_email": n.parent_email,
+        "school_urn": n.school_urn,
+        "school_name": n.school_name,
+        "date_last_attended": n.date_last_attended,
+        "reason": n.reason,
+        "vulnerabilities": ";".join(n.vulnerabilities),
+        "safeguarding": n.safeguarding,
+        "referrer_name": n.referrer_name,
+        "referrer_organisation": n.referrer_organisation,
+        "referrer_email": n.referrer_email,
+        "identity_key": identity_key(n.forename, n.surname, n.date_of_birth, n.fingerprint),
+        "referral_date": n.referral_date,
+        "opened_on": opened_on,
+        "csa_starts": school_age.starts,
+        "csa_ends": school_age.ends,
+        "csa_needs_review": school_age.needs_review,
+        "notes": n.notes,
+        "created_at": now(),
+    }
+    return values
+
+
 class SqlCaseRepository:
     """Cases and their append-only history."""
 
@@ -109,40 +174,7 @@ class SqlCaseRepository:
         `school_age` is worked out on the term calendar by the caller; without it, from the
         date of birth alone (1 September standing in for the autumn term's first day).
         """
-        n = notification
-        school_age = school_age or compulsory_school_age(n.date_of_birth)
-        values: dict[str, Any] = {
-            "status": status.value,
-            "forename": n.forename,
-            "surname": n.surname,
-            "date_of_birth": n.date_of_birth,
-            "sex": n.sex,
-            "upn": n.upn,
-            "address_line1": n.address_line1,
-            "address_line2": n.address_line2,
-            "town": n.town,
-            "postcode": n.postcode,
-            "parent_name": n.parent_name,
-            "parent_phone": n.parent_phone,
-            "parent_email": n.parent_email,
-            "school_urn": n.school_urn,
-            "school_name": n.school_name,
-            "date_last_attended": n.date_last_attended,
-            "reason": n.reason,
-            "vulnerabilities": ";".join(n.vulnerabilities),
-            "safeguarding": n.safeguarding,
-            "referrer_name": n.referrer_name,
-            "referrer_organisation": n.referrer_organisation,
-            "referrer_email": n.referrer_email,
-            "identity_key": identity_key(n.forename, n.surname, n.date_of_birth, n.fingerprint),
-            "referral_date": n.referral_date,
-            "opened_on": opened_on,
-            "csa_starts": school_age.starts,
-            "csa_ends": school_age.ends,
-            "csa_needs_review": school_age.needs_review,
-            "notes": n.notes,
-            "created_at": now(),
-        }
+        values = _case_values(notification, status, opened_on, school_age)
         inserted = self.connection.execute(_INSERT_CASE, values).inserted_primary_key
         assert inserted is not None
         case_id = inserted[0]
@@ -234,20 +266,72 @@ class SqlCaseRepository:
             case.new_history.clear()
 
     def _append_history(self, case_id: int, entries: Sequence[HistoryEntry]) -> None:
-        self.connection.execute(
-            _INSERT_HISTORY,
-            [
-                {
-                    "case_id": case_id,
-                    "at": entry.at,
-                    "who": entry.who,
-                    "from_status": entry.from_status.value if entry.from_status else None,
-                    "to_status": entry.to_status.value,
-                    "why": entry.why,
-                }
-                for entry in entries
-            ],
-        )
+        self.connection.execute(_INSERT_HISTORY, [_history_row(case_id, e) for e in entries])
+
+    def add_many(self, new: Sequence[NewCase]) -> list[int]:
+        """Open many cases with one statement (ids in the order given), then their history."""
+        if not new:
+            return []
+        rows = [_case_values(c.notification, c.status, c.opened_on, c.school_age) for c in new]
+        if self.connection.dialect.name == "postgresql":
+            # Ids from the sequence first, then one pipelined executemany: cheaper than one
+            # INSERT ... RETURNING with every row's values in it.
+            ids = [
+                int(i) for i in self.connection.execute(_NEXT_CASE_IDS, {"n": len(rows)}).scalars()
+            ]
+            for row, case_id in zip(rows, ids, strict=True):
+                row["id"] = case_id
+            self.connection.execute(_INSERT_CASE, rows)
+        else:
+            ids = [
+                int(i)
+                for i in self.connection.execute(
+                    insert(cases).returning(cases.c.id, sort_by_parameter_order=True), rows
+                ).scalars()
+            ]
+        history = [
+            _history_row(case_id, entry)
+            for case_id, made in zip(ids, new, strict=True)
+            for entry in made.history
+        ]
+        if history:
+            self.connection.execute(_INSERT_HISTORY, history)
+        return ids
+
+    def find_open_many(
+        self, notifications: Sequence[Notification]
+    ) -> list[tuple[int, bool] | None]:
+        """For each notification, the open case of the same child (as find_open) and whether
+        the UPN matched (else name and birthday did), in one look."""
+        keys = [
+            identity_key(n.forename, n.surname, n.date_of_birth, n.fingerprint)
+            for n in notifications
+        ]
+        upns = sorted({n.upn for n in notifications if n.upn})
+        if not notifications:
+            return []
+        condition: ColumnElement[bool] = cases.c.identity_key.in_(sorted(set(keys)))
+        if upns:
+            condition = or_(condition, cases.c.upn.in_(upns))
+        by_upn: dict[str, int] = {}
+        by_key: dict[str, int] = {}
+        for row in self.connection.execute(
+            select(cases.c.id, cases.c.upn, cases.c.identity_key)
+            .where(condition, cases.c.status.in_(_OPEN))
+            .order_by(cases.c.id)
+        ):
+            if row.upn:
+                by_upn.setdefault(row.upn, int(row.id))
+            by_key.setdefault(row.identity_key, int(row.id))
+        found: list[tuple[int, bool] | None] = []
+        for n, key in zip(notifications, keys, strict=True):
+            if n.upn and n.upn in by_upn:
+                found.append((by_upn[n.upn], True))
+            elif key in by_key:
+                found.append((by_key[key], False))
+            else:
+                found.append(None)
+        return found
 
     def find_open(self, notification: Notification) -> int | None:
         """The open case of the same child: same UPN, or same name and date of birth."""

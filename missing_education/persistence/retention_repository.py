@@ -13,6 +13,7 @@ from sqlalchemy import Connection, and_, insert, select, update
 
 from missing_education.domain import HistoryEntry, Status
 from missing_education.domain.letter import Delivery
+from missing_education.persistence.letter_store import SqlLetterStore
 from missing_education.persistence.tables import (
     case_history,
     cases,
@@ -130,14 +131,16 @@ class SqlRetentionRepository:
             .where(database_checks.c.case_id == case_id)
             .values(best_ref="", candidates="[]")
         )
+        # Files written before letters were kept in the database (issue 18), if any are left.
         paths = [
             str(p)
             for p in self.connection.execute(
                 select(letters.c.path).where(
-                    letters.c.case_id == case_id, letters.c.path != REMOVED
+                    letters.c.case_id == case_id, letters.c.path != REMOVED, letters.c.path != ""
                 )
             ).scalars()
         ]
+        documents = SqlLetterStore(self.connection).delete_for_case(case_id)
         self.connection.execute(
             update(letters)
             .where(
@@ -149,9 +152,9 @@ class SqlRetentionRepository:
         self.connection.execute(
             update(letters)
             .where(letters.c.case_id == case_id)
-            .values(path=REMOVED, recipient=REMOVED, recipient_email="")
+            .values(path=REMOVED, recipient=REMOVED, recipient_email="", context="{}")
         )
-        return Anonymised(case_id, paths, self._spent_print_batches())
+        return Anonymised(case_id, paths, self._spent_print_batches(), documents)
 
     def _spent_print_batches(self) -> list[str]:
         # A print batch holds many cases' letters: its files go once every one is anonymised.

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -211,7 +212,27 @@ letters = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("message_id", String(200), nullable=False, default=""),
     Column("print_batch_id", Integer, ForeignKey("print_batches.id"), nullable=True),
+    # What the letter says, kept until it is typeset (JSON; dates tagged): the sweep records a
+    # letter and the renderer typesets it later, in batches. sha256 is "" until then.
+    Column("context", Text, nullable=False, default="{}", server_default="{}"),
+    Column("typeset_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("case_id", "step_key", name="uq_letters_case_step"),
+)
+Index(
+    "ix_letters_untypeset",
+    letters.c.id,
+    postgresql_where=text("sha256 = ''"),
+    sqlite_where=text("sha256 = ''"),
+)
+
+# Each letter's PDF, in the case database where every worker host can read it (issue 18):
+# CME_HOME keeps no letter that a second host would need.
+letter_documents = Table(
+    "letter_documents",
+    metadata,
+    Column("letter_id", Integer, ForeignKey("letters.id"), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
 )
 
 print_batches = Table(

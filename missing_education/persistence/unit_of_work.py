@@ -10,11 +10,13 @@ from sqlalchemy import Connection, Engine
 from missing_education.persistence.attention_repository import SqlAttentionRepository
 from missing_education.persistence.audit_repository import SqlAuditRepository
 from missing_education.persistence.calendar_repository import SqlCalendarRepository
+from missing_education.persistence.case_batch import SqlCaseBatches
 from missing_education.persistence.database import ensure_schema
 from missing_education.persistence.deadline_repository import SqlDeadlineRepository
 from missing_education.persistence.decision_repository import SqlDecisionRepository
 from missing_education.persistence.directory_repository import SqlDirectoryRepository
 from missing_education.persistence.letter_repository import SqlLetterRepository
+from missing_education.persistence.letter_store import SqlLetterStore
 from missing_education.persistence.notification_repository import SqlNotificationRepository
 from missing_education.persistence.repository import SqlCaseRepository
 from missing_education.persistence.retention_repository import SqlRetentionRepository
@@ -24,12 +26,14 @@ from missing_education.ports import (
     AttentionRepository,
     AuditRepository,
     CalendarRepository,
+    CaseBatches,
     CaseRepository,
     DatabaseUnavailable,
     DeadlineRepository,
     DecisionRepository,
     DirectoryRepository,
     LetterRepository,
+    LetterStore,
     NotificationRepository,
     RetentionRepository,
     SourceRepository,
@@ -50,6 +54,7 @@ class SqlUnitOfWork:
     deadlines: DeadlineRepository
     calendar: CalendarRepository
     letters: LetterRepository
+    documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository
@@ -57,6 +62,7 @@ class SqlUnitOfWork:
     retention: RetentionRepository
     workspace: WorkspaceRepository
     attention: AttentionRepository
+    batches: CaseBatches
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -75,6 +81,7 @@ class SqlUnitOfWork:
         self.deadlines = SqlDeadlineRepository(self._connection)
         self.calendar = SqlCalendarRepository(self._connection)
         self.letters = SqlLetterRepository(self._connection)
+        self.documents = SqlLetterStore(self._connection)
         self.directory = SqlDirectoryRepository(self._connection)
         self.decisions = SqlDecisionRepository(self._connection)
         self.sources = SqlSourceRepository(self._connection)
@@ -82,6 +89,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetentionRepository(self._connection)
         self.workspace = SqlWorkspaceRepository(self._connection)
         self.attention = SqlAttentionRepository(self._connection)
+        self.batches = SqlCaseBatches(self._connection, self)
         return self
 
     def __exit__(

@@ -92,6 +92,8 @@ def _words(code: str | None) -> str:
 
 
 def _hash(sha256: str) -> str:
+    if not sha256:
+        return "not yet typeset"  # recorded; the renderer makes its PDF and hash later
     # Grouped so that a 64-character hash can wrap in a table cell.
     return " ".join(sha256[i : i + 16] for i in range(0, len(sha256), 16))
 

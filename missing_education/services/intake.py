@@ -28,7 +28,7 @@ from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.directory import postcode_district
 from missing_education.domain.errors import InputFileRefused
 from missing_education.domain.residence import Residence, residence
-from missing_education.ports import UnitOfWork, WriteConflict
+from missing_education.ports import NewCase, UnitOfWork, WriteConflict
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.rules.school_age import (
     compulsory_school_age,
@@ -45,6 +45,8 @@ CONFLICT_ATTEMPTS = 5
 # Before a batch is run again it waits up to this long (times the attempt), a random share:
 # two intakes that restart in step would meet in the middle of their batches once more.
 CONFLICT_BACKOFF_SECONDS = 0.05
+# Cases triaged per commit (locked, read and written in bulk).
+TRIAGE_BATCH = 500
 
 
 class IntakeFileError(InputFileRefused):
@@ -194,60 +196,129 @@ def _ingest_batch(
     settings: Settings,
     today: date,
 ) -> IntakeReport:
-    """One batch in one transaction; WriteConflict (after rolling back) if another intake won."""
+    """One batch in one transaction; WriteConflict (after rolling back) if another intake won.
+
+    Set-based: the rows taken in before and the children's open cases are looked up for the
+    whole batch at once, and the new cases, their history, notifications and deadlines are
+    written with one statement each. A child named twice in the batch gets one case: the
+    second row links to the case the first one opens, as it would row by row.
+    """
     done = IntakeReport()
-    # The rows an earlier intake took in, looked up for the whole batch at once; a row repeated
-    # within the batch is found among those this batch stored (a fingerprint is stored once).
     taken = uow.notifications.cases_for([n.fingerprint for _, n in rows])
+    fresh = [(r, n) for r, n in rows if n.fingerprint not in taken]
+    in_database = dict(
+        zip(
+            (n.fingerprint for _, n in fresh),
+            uow.cases.find_open_many([n for _, n in fresh]),
+            strict=True,
+        )
+    )
+    new_cases: list[NewCase] = []
+    # Each row's case: an id, or ("new", index into new_cases) until the batch is written.
+    placed: list[tuple[int, Notification, int | None, int | None, str]] = []
+    by_upn: dict[str, int] = {}  # cases this batch opens, by UPN and by name and birthday
+    by_identity: dict[tuple[str, str, date], int] = {}
+    seen: dict[str, tuple[int | None, int | None]] = {}
     for row_number, notification in rows:
-        taken_in = taken.get(notification.fingerprint)
-        if taken_in is not None:
+        fingerprint = notification.fingerprint
+        if fingerprint in taken:
             done.duplicates += 1
-            done.taken_in_case_ids.append(taken_in)
+            done.taken_in_case_ids.append(taken[fingerprint])
             continue
-        case_id = uow.cases.find_open(notification)
-        if case_id is not None:
-            uow.notifications.add(
-                case_id, notification, source=source, row=row_number, disposition="linked"
+        if fingerprint in seen:  # the same row twice in this batch: stored once
+            done.duplicates += 1
+            placed.append((row_number, notification, *seen[fingerprint], "duplicate"))
+            continue
+        target = _open_case_of(notification, in_database[fingerprint], by_upn, by_identity)
+        if target is not None:
+            placed.append((row_number, notification, *target, "linked"))
+            seen[fingerprint] = target
+            done.linked += 1
+            continue
+        index = len(new_cases)
+        new_cases.append(
+            NewCase(
+                notification,
+                status=Status.RECEIVED,
+                opened_on=today,
+                history=[_opened_entry(source, row_number, today)],
+                # The leaving date depends on the autumn term's first day (docs/domain.md, 2).
+                school_age=compulsory_school_age(
+                    notification.date_of_birth, calendar.autumn_term_start
+                ),
             )
-            taken[notification.fingerprint] = case_id
+        )
+        if notification.upn:
+            by_upn.setdefault(notification.upn, index)
+        by_identity.setdefault(notification.identity_key, index)
+        placed.append((row_number, notification, None, index, "opened"))
+        seen[fingerprint] = (None, index)
+        done.opened += 1
+    opened_ids = uow.cases.add_many(new_cases)
+
+    def case_of(existing: int | None, index: int | None) -> int:
+        return existing if existing is not None else opened_ids[index or 0]
+
+    uow.notifications.add_many(
+        [
+            (case_of(in_database_id, new_index), notification, row, disposition)
+            for row, notification, in_database_id, new_index, disposition in placed
+            if disposition != "duplicate"
+        ],
+        source=source,
+    )
+    # Not located within 20 school days of the notification: escalate (docs/domain.md 4.8).
+    # The cases were opened just now, in this transaction: they have no deadline to look for.
+    uow.deadlines.add_new_many(
+        [
+            new_deadline(
+                calendar,
+                case_id,
+                Step.LOCATE_CHILD,
+                made.notification.referral_date,
+                school_days=settings.timescales.not_located_escalation,
+            )
+            for case_id, made in zip(opened_ids, new_cases, strict=True)
+        ]
+    )
+    for _row, notification, in_database_id, new_index, disposition in placed:
+        case_id = case_of(in_database_id, new_index)
+        if disposition == "opened":
+            done.opened_case_ids.append(case_id)
+        elif disposition == "duplicate":
+            done.taken_in_case_ids.append(case_id)
+        else:
+            done.linked_case_ids.append(case_id)
             if notification.vulnerabilities:
                 # A linked notification may raise a new concern: the case keeps every flag.
                 case = uow.cases.get(case_id)
                 if merge_flags(case, notification.vulnerabilities):
                     uow.cases.save(case)
-            done.linked += 1
-            done.linked_case_ids.append(case_id)
-            continue
-        case = uow.cases.add(
-            notification,
-            status=Status.RECEIVED,
-            opened_on=today,
-            history=[_opened_entry(source, row_number, today)],
-            # The leaving date depends on the autumn term's first day (docs/domain.md section 2).
-            school_age=compulsory_school_age(
-                notification.date_of_birth, calendar.autumn_term_start
-            ),
-        )
-        uow.notifications.add(
-            case.id, notification, source=source, row=row_number, disposition="opened"
-        )
-        taken[notification.fingerprint] = case.id
-        # Not located within 20 school days of the notification: escalate (docs/domain.md 4.8).
-        # The case was opened just now, in this transaction: it has no deadline to look for.
-        uow.deadlines.add_new(
-            new_deadline(
-                calendar,
-                case.id,
-                Step.LOCATE_CHILD,
-                notification.referral_date,
-                school_days=settings.timescales.not_located_escalation,
-            )
-        )
-        done.opened += 1
-        done.opened_case_ids.append(case.id)
     uow.commit()
     return done
+
+
+def _open_case_of(
+    notification: Notification,
+    in_database: tuple[int, bool] | None,
+    by_upn: dict[str, int],
+    by_identity: dict[tuple[str, str, date], int],
+) -> tuple[int | None, int | None] | None:
+    """The child's open case, as a row-by-row look would find it with this batch's cases in.
+
+    A UPN match wins over a name and birthday match, and an older case over a newer one; the
+    cases this batch opens are newer than any in the database. (id, None) is a case in the
+    database, (None, index) one this batch opens, None no open case at all.
+    """
+    if in_database is not None and in_database[1]:
+        return (in_database[0], None)  # the same UPN, in the database
+    if notification.upn and notification.upn in by_upn:
+        return (None, by_upn[notification.upn])
+    if in_database is not None:
+        return (in_database[0], None)  # the same name and birthday, in the database
+    if notification.identity_key in by_identity:
+        return (None, by_identity[notification.identity_key])
+    return None
 
 
 def _ingest(
@@ -356,51 +427,75 @@ def _triage(
     in_area: tuple[str, ...],
     handed_over: list[int] | None,
 ) -> list[int]:
-    closed = []
-    elsewhere = []
+    closed: list[int] = []
+    elsewhere: list[int] = []
+    ordered = sorted(set(case_ids))
     with uow:
         calendar = load_calendar(uow)
-        for case_id in sorted(set(case_ids)):
-            case = uow.cases.get(case_id, lock=True)
-            if case.status is not Status.RECEIVED:
-                continue  # already triaged: a re-run changes nothing
-            if not is_of_compulsory_school_age(
-                case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
-            ):
-                case.close(
-                    Outcome.NOT_CME,
-                    on=today,
-                    at=moment(today),
-                    who=SYSTEM,
-                    why="not of compulsory school age on the referral date",
-                )
-                closed.append(case_id)
-                uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
-            elif residence(case.child.postcode, in_area) is Residence.OUT_OF_AREA:
-                # Education Act 1996 s436A: the duty is to children in the area. The child's
-                # own council takes the case; an unknown residence is investigated here.
-                case.close(
-                    Outcome.OUT_OF_AREA,
-                    on=today,
-                    at=moment(today),
-                    who=SYSTEM,
-                    why="lives outside the council's area (postcode "
-                    f"{postcode_district(case.child.postcode)}): handed to the council there",
-                )
-                elsewhere.append(case_id)
-                uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
-            else:
-                case.move_to(
-                    Status.INVESTIGATING,
-                    at=moment(today),
-                    who=SYSTEM,
-                    why="of compulsory school age and not on a roll: investigation starts",
-                )
-            uow.cases.save(case)
-        uow.commit()
+        # A batch of cases per commit, locked in id order, read and written in bulk.
+        for start in range(0, len(ordered), TRIAGE_BATCH):
+            chunk = ordered[start : start + TRIAGE_BATCH]
+            batch = uow.batches.load(chunk)
+            for case_id in chunk:
+                where = _triage_one(batch.uow, case_id, calendar, today=today, in_area=in_area)
+                if where is Outcome.NOT_CME:
+                    closed.append(case_id)
+                elif where is Outcome.OUT_OF_AREA:
+                    elsewhere.append(case_id)
+            batch.flush()
+            uow.commit()
     if handed_over is not None:
         handed_over.extend(elsewhere)
     return closed
+
+
+def _triage_one(
+    uow: UnitOfWork,
+    case_id: int,
+    calendar: SchoolCalendar,
+    *,
+    today: date,
+    in_area: tuple[str, ...],
+) -> Outcome | None:
+    """Triage one received case; the outcome it was closed with (None: investigated, or done)."""
+    case = uow.cases.get(case_id, lock=True)
+    if case.status is not Status.RECEIVED:
+        return None  # already triaged: a re-run changes nothing
+    outcome: Outcome | None = None
+    if not is_of_compulsory_school_age(
+        case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
+    ):
+        outcome = Outcome.NOT_CME
+        case.close(
+            outcome,
+            on=today,
+            at=moment(today),
+            who=SYSTEM,
+            why="not of compulsory school age on the referral date",
+        )
+        uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
+    elif residence(case.child.postcode, in_area) is Residence.OUT_OF_AREA:
+        # Education Act 1996 s436A: the duty is to children in the area. The child's own
+        # council takes the case; an unknown residence is investigated here.
+        outcome = Outcome.OUT_OF_AREA
+        case.close(
+            outcome,
+            on=today,
+            at=moment(today),
+            who=SYSTEM,
+            why="lives outside the council's area (postcode "
+            f"{postcode_district(case.child.postcode)}): handed to the council there",
+        )
+        uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
+    else:
+        case.move_to(
+            Status.INVESTIGATING,
+            at=moment(today),
+            who=SYSTEM,
+            why="of compulsory school age and not on a roll: investigation starts",
+        )
+    uow.cases.save(case)
+    return outcome
 
 
 def never_investigated(uow: UnitOfWork, case_ids: Sequence[int]) -> list[int]:

@@ -1,8 +1,13 @@
-"""Issuing letters: render once per step, keep the PDF and its hash as evidence, queue delivery."""
+"""Issuing letters: record each once per step, queued for typesetting and then delivery.
+
+A step records the letter (type, recipient, context, template version) in its own transaction
+and typesets nothing: the renderer (services.typesetting) makes the PDF later, in batches on
+every core, keeps it in the case database and records its hash. No letter is sent, printed or
+shown before it is typeset.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,9 +17,9 @@ from typing import Any
 from missing_education.clock import moment
 from missing_education.domain import Case
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, Recipient
-from missing_education.letters import Letterhead, render_letters
+from missing_education.letters import Letterhead, check_context, template_version
+from missing_education.letters.context_json import dumps_context
 from missing_education.ports import UnitOfWork
-from missing_education.private_files import write_private
 from missing_education.rules.school_age import year_group
 from missing_education.settings import Settings
 
@@ -86,52 +91,42 @@ def letter_context(request: LetterRequest, settings: Settings, today: date) -> d
     return context
 
 
-def _file_name(step_key: str) -> str:
-    return re.sub(r"[^a-z0-9_.-]+", "-", step_key.lower()) + ".pdf"
-
-
 def issue_letters(
     uow: UnitOfWork, requests: Sequence[LetterRequest], *, settings: Settings, today: date
 ) -> list[LetterRecord]:
-    """Render, keep and queue the letters not made before; return every requested letter.
+    """Record and queue the letters not made before; return every requested letter.
 
     Runs inside the caller's transaction. A letter already made for a step is returned as it
-    is, never rendered again, so re-running a step after a crash sends nothing twice.
+    is, never recorded again, so re-running a step after a crash sends nothing twice. The
+    context is checked now (a missing key fails the step), typeset later.
     """
     results: dict[int, LetterRecord] = {}
-    missing: list[tuple[int, LetterRequest]] = []
     for index, request in enumerate(requests):
         found = uow.letters.find(request.case.id, request.step_key)
         if found is not None:
             results[index] = found
-        else:
-            missing.append((index, request))
-    if missing:
-        rendered = render_letters(
-            [(r.letter_type, letter_context(r, settings, today)) for _, r in missing],
-            letterhead(settings),
+            continue
+        context = letter_context(request, settings, today)
+        check_context(request.letter_type, context)
+        results[index] = uow.letters.add(
+            {
+                "case_id": request.case.id,
+                "step_key": request.step_key,
+                "letter_type": request.letter_type,
+                "recipient_role": request.recipient.role,
+                "recipient": request.recipient.organisation or request.recipient.name,
+                "recipient_email": request.recipient.email,
+                "channel": request.recipient.channel.value,
+                "template_version": template_version(request.letter_type),
+                "sha256": "",  # typeset later: services.typesetting records it
+                "pages": 0,
+                "path": "",
+                "context": dumps_context(context),
+                "created_at": moment(today),
+                "replaces_letter_id": request.replaces.id if request.replaces else None,
+                "status": Delivery.QUEUED.value,
+            }
         )
-        for (index, request), letter in zip(missing, rendered, strict=True):
-            path = settings.letters_dir / request.case.reference / _file_name(request.step_key)
-            write_private(path, letter.pdf)  # owner-only (0600) in owner-only folders
-            results[index] = uow.letters.add(
-                {
-                    "case_id": request.case.id,
-                    "step_key": request.step_key,
-                    "letter_type": request.letter_type,
-                    "recipient_role": request.recipient.role,
-                    "recipient": request.recipient.organisation or request.recipient.name,
-                    "recipient_email": request.recipient.email,
-                    "channel": request.recipient.channel.value,
-                    "template_version": letter.template_version,
-                    "sha256": letter.sha256,
-                    "pages": letter.pages,
-                    "path": str(path),
-                    "created_at": moment(today),
-                    "replaces_letter_id": request.replaces.id if request.replaces else None,
-                    "status": Delivery.QUEUED.value,
-                }
-            )
     return [results[i] for i in range(len(requests))]
 
 
@@ -151,8 +146,8 @@ def letter_summary(letter: LetterRecord) -> dict[str, Any]:
         "recipient_role": letter.recipient_role,
         "channel": letter.channel.value,
         "status": letter.status.value,
-        "path": letter.path,
-        "sha256": letter.sha256,
+        "sha256": letter.sha256 or None,  # None: recorded, waiting to be typeset
+        "typeset": letter.is_typeset,
         "template_version": letter.template_version,
         "pages": letter.pages,
         "created_at": letter.created_at.isoformat(timespec="seconds"),

@@ -1,4 +1,8 @@
-"""The outbox: emails sent exactly once, with retry and back-off; post goes in print batches."""
+"""The outbox: emails sent exactly once, with retry and back-off; post goes in print batches.
+
+A letter leaves only once it is typeset: each run first typesets whatever is still queued for
+it (services.typesetting), and a letter that could not be typeset waits, counted.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from missing_education.clock import moment, now
@@ -19,6 +22,7 @@ from missing_education.letters import merge_pdfs
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.private_files import make_private_dir, write_private
 from missing_education.services.letters import letter_summary
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Settings
 
 # Two print-batch runs at once: the one that loses looks again this many times at most.
@@ -47,6 +51,7 @@ class SendReport:
     failed: int = 0
     uncertain: list[int] = field(default_factory=list)
     waiting: int = 0
+    untypeset: int = 0  # could not be typeset yet: their cases are flagged, they wait
 
     def as_dict(self) -> dict[str, Any]:
         """For --json."""
@@ -56,6 +61,7 @@ class SendReport:
             "failed": self.failed,
             "uncertain": self.uncertain,
             "waiting": self.waiting,
+            "untypeset": self.untypeset,
         }
 
 
@@ -65,12 +71,12 @@ def message_id(letter: LetterRecord, settings: Settings) -> str:
     return f"<letter-{letter.id}-{letter.sha256[:16]}@{domain}>"
 
 
-def _email(letter: LetterRecord, settings: Settings) -> Email:
+def _email(letter: LetterRecord, pdf: bytes | None, settings: Settings) -> Email:
     """The message for a letter, or ValueError/OSError saying why it cannot be sent."""
     if problem := email_problem(letter.recipient_email):
         raise ValueError(f"the recipient's address {problem}")
-    if not Path(letter.path).is_file():
-        raise ValueError("the letter's PDF is missing from the letters folder")
+    if pdf is None:
+        raise ValueError("the letter's PDF is missing from the letter store")
     reference = case_reference(letter.case_id)
     subject = SUBJECTS.get(letter.letter_type, "Children Missing Education")
     return Email(
@@ -84,7 +90,7 @@ def _email(letter: LetterRecord, settings: Settings) -> Email:
             f"{reference}.\n"
         ),
         attachment_name=f"{reference}-{letter.letter_type}.pdf",
-        attachment=Path(letter.path).read_bytes(),
+        attachment=pdf,
         message_id=message_id(letter, settings),
     )
 
@@ -106,10 +112,14 @@ def send_queued(
     """
     report = SendReport()
     started = at or now()
+    typeset_letters(uow, settings=settings, today=started.date())  # nothing leaves untypeset
     with uow:
         candidates = uow.letters.outbox((Delivery.QUEUED, Delivery.SENDING))
         for letter in candidates:
             if letter.channel is not Channel.EMAIL:
+                continue
+            if not letter.is_typeset:
+                report.untypeset += 1  # its case is flagged; it goes once it typesets
                 continue
             if letter.status is Delivery.SENDING:
                 if not resend_uncertain:
@@ -125,7 +135,7 @@ def send_queued(
             if not claimed:
                 continue  # another sender took it
             try:
-                email = _email(letter, settings)
+                email = _email(letter, uow.documents.read(letter.id), settings)
             except (OSError, ValueError) as error:
                 # This letter cannot be sent as it stands: marked failed, the rest go on.
                 uow.letters.set_delivery(
@@ -187,11 +197,14 @@ def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pri
 
 
 def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
+    typeset_letters(uow, settings=settings, today=today)  # nothing is printed untypeset
     with uow:
         pending = [
             letter
             for letter in uow.letters.outbox((Delivery.QUEUED,))
-            if letter.channel is Channel.POST and letter.print_batch_id is None
+            if letter.channel is Channel.POST
+            and letter.print_batch_id is None
+            and letter.is_typeset
         ]
         if not pending:
             return None
@@ -210,7 +223,10 @@ def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pr
             },
             [letter.id for letter in pending],
         )
-        write_private(pdf_path, merge_pdfs([Path(letter.path).read_bytes() for letter in pending]))
+        pdfs = [uow.documents.read(letter.id) for letter in pending]
+        if any(pdf is None for pdf in pdfs):
+            raise ValueError("a letter's PDF is missing from the letter store")
+        write_private(pdf_path, merge_pdfs([pdf for pdf in pdfs if pdf is not None]))
         manifest = io.StringIO()
         writer = csv.writer(manifest)
         writer.writerow(["sequence", "case_reference", "letter_type", "pages", "letter_id"])

@@ -14,8 +14,10 @@ from typing import Any
 
 from missing_education.ports import UnitOfWork
 from missing_education.services.attention import each_case, step_summary
+from missing_education.services.batches import in_batches
 from missing_education.services.intake import IntakeReport, Progress, ingest_file
 from missing_education.services.procedure import Procedure, StepReport
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Settings
 
 
@@ -25,6 +27,7 @@ class Receipt:
 
     intake: IntakeReport
     follow_up: StepReport
+    typeset: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """Intake's counts and case ids, and the cases the follow-up flagged (references)."""
@@ -33,6 +36,7 @@ class Receipt:
             **self.intake.as_dict(),
             "failed": summary["failed"],
             "attention": summary["attention"],
+            "typeset": self.typeset,
         }
 
 
@@ -41,12 +45,13 @@ def acknowledge_cases(
 ) -> StepReport:
     """Send each referrer an acknowledgement, and safeguarding referrals to MASH at once.
 
-    One case at a time: a record that breaks its letter is flagged and the rest go on; two
-    intakes naming the same case take turns, so each referrer is acknowledged once.
+    A batch of cases per commit, read and written in bulk (services.batches): a record that
+    breaks its letter is flagged and the rest go on; two intakes naming the same case take
+    turns, so each referrer is acknowledged once.
     """
     with uow:
         procedure = Procedure(uow, settings, today)
-        return each_case(procedure, case_ids, lambda i: procedure.acknowledge([i]))
+        return in_batches(procedure, case_ids, lambda p, i: p.acknowledge([i]))
 
 
 def investigate_cases(
@@ -81,4 +86,8 @@ def receive_file(
     # A case whose acknowledgement failed waits for the next run before it is investigated.
     started = [i for i in intake.to_investigate if i not in follow_up.attention]
     follow_up.merge(investigate_cases(uow, started, settings=settings, today=today))
-    return Receipt(intake, follow_up)
+    # The letters queued above, typeset now that the steps' transactions are done.
+    typeset = typeset_letters(uow, settings=settings, today=today)
+    for case_id in typeset.attention:
+        follow_up.fail("letter", case_id)
+    return Receipt(intake, follow_up, typeset.typeset)

@@ -3,7 +3,7 @@
 UK GDPR Art 5(1)(e): kept no longer than necessary. The period runs from closure
 (`retention_years`, 7 by default, docs/domain.md section 9). An anonymised case keeps what the
 statistics and the audit trail need (status, outcome, dates, reason codes, who did what and
-when) and nothing that identifies the child or the family; its letter files are deleted, and
+when) and nothing that identifies the child or the family; its letters' PDFs are deleted, and
 a print batch's files once every letter in them has gone.
 """
 
@@ -110,4 +110,5 @@ def _anonymise(uow: UnitOfWork, case_id: int, why: str, today: date) -> int:
         at=moment(today), who=SYSTEM, from_status=Status.CLOSED, to_status=Status.CLOSED, why=why
     )
     removed = uow.retention.anonymise(case_id, entry, today)
-    return sum(_delete(path) for path in removed.letter_paths + removed.print_batch_paths)
+    files = sum(_delete(path) for path in removed.letter_paths + removed.print_batch_paths)
+    return files + removed.documents_deleted

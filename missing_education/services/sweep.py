@@ -11,9 +11,11 @@ from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.words import step_words
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
-from missing_education.services.attention import NOT_THE_CASE, flag, guarded
+from missing_education.services.attention import NOT_THE_CASE, classify, guarded
+from missing_education.services.batches import in_batches
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Settings
 
 NOT_LOCATED = (Status.INVESTIGATING, Status.HANDOVER)
@@ -29,8 +31,8 @@ def overdue(deadlines: list[Deadline], today: date) -> list[Deadline]:
 def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepReport:
     """Apply the rules to every overdue step; safe to run twice at once or after downtime.
 
-    Each deadline is claimed (marked acted on) inside the same transaction as its effects, one
-    case at a time, so a second sweep finds it claimed and a crash leaves it unclaimed.
+    Each deadline is claimed (marked acted on) inside the same transaction as its effects, a
+    batch of cases at a time, so a second sweep finds it claimed and a crash leaves it unclaimed.
     """
     report = StepReport()
     with uow:
@@ -55,68 +57,99 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
                 report.fail(assigned.category, case_id)
         # No CME step after compulsory school age ends (Education Act 1996 s8): close those
         # cases first, each on its own, before any overdue step is acted on.
-        for case_id in uow.cases.open_past_school_age(today):
-            try:
-                closed = guarded(
-                    uow,
-                    case_id,
-                    today,
-                    partial(_close_past_school_age, procedure, case_id, report),
-                    clear=case_id in flagged,
-                )
-            except WriteConflict:
-                uow.rollback()
+        # A batch of cases per commit (services.batches): each case on its own all the same.
+        past = uow.cases.open_past_school_age(today)
+        try:
+            report.merge(in_batches(procedure, past, _close_past_school_age))
+        except WriteConflict:
+            uow.rollback()  # another process holds these cases: the next review closes them
+            for case_id in past:
                 report.count("left_for_next_review", case_id)
-                continue
-            if isinstance(closed, Attention):
-                report.fail(closed.category, case_id)
-        for deadline in overdue(uow.deadlines.open(), today):
-            # The case before its deadline, as every step locks them: nobody waits in a circle.
-            try:
-                case = uow.cases.get(deadline.case_id, lock=True)
-            except NOT_THE_CASE:
-                raise
-            except Exception as error:  # a record that cannot even be read stops nothing
-                report.fail(flag(uow, deadline.case_id, error, today).category, deadline.case_id)
-                continue
-            if not uow.deadlines.claim(deadline, today):
-                uow.rollback()
-                continue  # another sweep acted on it
-            kept = len(procedure.letters)
-            step = StepReport()
-            try:
-                outcome = guarded(
-                    uow,
-                    case.id,
-                    today,
-                    partial(_apply_if_open, procedure, case, deadline, step),
-                    # A case failing on another deadline today keeps its flag.
-                    clear=case.id in flagged and case.id not in report.attention,
-                )
-            except WriteConflict:
-                # Someone else moved the case meanwhile: its deadline stays for the next sweep.
-                uow.rollback()
-                report.count("left_for_next_review", deadline.case_id)
-                continue
-            if isinstance(outcome, Attention):
-                # Rolled back with its claim: the step is tried again on the next sweep.
-                del procedure.letters[kept:]
-                report.fail(outcome.category, case.id)
-            else:
-                report.merge(step)
+        _act_on_overdue_steps(uow, procedure, report, flagged, settings=settings, today=today)
         report.letters = len(procedure.letters)
     return report
 
 
-def _close_past_school_age(p: Procedure, case_id: int, report: StepReport) -> None:
+def _act_on_overdue_steps(
+    uow: UnitOfWork,
+    procedure: Procedure,
+    report: StepReport,
+    flagged: set[int],
+    *,
+    settings: Settings,
+    today: date,
+) -> None:
+    """Every overdue step, a batch of cases at a time: claimed, applied in memory, one commit.
+
+    A batch's cases are locked and their overdue deadlines claimed in the transaction that acts
+    on them, so a crash leaves whole cases (the rest are claimed by the rerun) and a second
+    sweeper takes other cases. A step that fails on one case drops that case's work and
+    releases its claims (it is tried again next time); the case is flagged, the batch goes on.
+    """
+    after = 0
+    size = max(1, settings.sweep_batch_size)
+    while True:
+        try:
+            batch = uow.batches.claim_batch(today, after_case_id=after, limit=size)
+        except WriteConflict:
+            uow.rollback()  # another process holds what this batch needs: the next sweep
+            break
+        if batch is None:
+            return
+        after = batch.last_case_id
+        # The batch's own view of the unit of work: reads from memory, writes staged.
+        step_procedure = Procedure(batch.uow, settings, today)
+        step_procedure._calendar = procedure.calendar
+        by_case: dict[int, list[Deadline]] = {}
+        for deadline in batch.claimed:
+            by_case.setdefault(deadline.case_id, []).append(deadline)
+        done = StepReport()
+        failed: dict[int, BaseException] = {}
+        for case_id, steps in by_case.items():
+            kept = len(step_procedure.letters)
+            step = StepReport()
+            try:
+                for deadline in steps:
+                    case = batch.uow.cases.get(case_id)
+                    _apply_if_open(step_procedure, case, deadline, step)
+            except NOT_THE_CASE:
+                raise
+            except Exception as error:  # one bad record stops nothing (issue 15)
+                batch.discard(case_id)
+                del step_procedure.letters[kept:]
+                failed[case_id] = error
+                continue
+            done.merge(step)
+        try:
+            batch.flush()
+            for case_id, fault in failed.items():
+                category, reason = classify(fault)
+                uow.attention.flag(case_id, category, reason, today)
+            # A flag goes once a step on the case works (one failing today keeps it).
+            for case_id in (by_case.keys() & flagged) - failed.keys() - report.attention.keys():
+                uow.attention.clear(case_id)
+            uow.commit()
+        except WriteConflict:
+            uow.rollback()  # nothing of the batch was kept: its cases wait for the next sweep
+            for case_id in by_case:
+                report.count("left_for_next_review", case_id)
+            continue
+        report.merge(done)
+        for case_id in failed:
+            report.fail(classify(failed[case_id])[0], case_id)
+        procedure.letters.extend(step_procedure.letters)
+
+
+def _close_past_school_age(p: Procedure, case_id: int) -> StepReport:
     """Close an open case whose child is past compulsory school age, whatever its stage.
 
     No CME action (letter, notice, visit) may be taken after the child ceases to be of
     compulsory school age (Education Act 1996 s8), so this runs before any overdue step.
     """
+    report = StepReport()
     case = p.uow.cases.get(case_id, lock=True)
     if not case.is_open or case.csa_ends is None or case.csa_ends >= p.today:
-        return  # closed by someone else meanwhile
+        return report  # closed by someone else meanwhile
     p.close(
         case,
         Outcome.PAST_CSA,
@@ -124,6 +157,7 @@ def _close_past_school_age(p: Procedure, case_id: int, report: StepReport) -> No
         f"ceased to be of compulsory school age on {case.csa_ends:%d %B %Y}",
     )
     report.count("closed_past_csa", case_id)
+    return report
 
 
 def _assign_visits(p: Procedure, case_id: int, report: StepReport) -> None:
@@ -208,3 +242,14 @@ def _review_whereabouts_unknown(
         round=deadline.round + 1,
     )
     report.count("monitoring_review", case.id)
+
+
+def review_and_typeset(uow: UnitOfWork, *, settings: Settings, today: date) -> StepReport:
+    """The daily case review without Prefect: the sweep, then the letters it queued typeset.
+
+    A letter that cannot be typeset flags its case (a letter problem); the others go on.
+    """
+    report = review_cases(uow, settings=settings, today=today)
+    for case_id in typeset_letters(uow, settings=settings, today=today).attention:
+        report.fail("letter", case_id)
+    return report

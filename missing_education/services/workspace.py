@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, replace
 from datetime import date
-from pathlib import Path
+from itertools import chain
 from typing import Any
 
 from missing_education.clock import now
@@ -22,6 +23,8 @@ from missing_education.domain.workspace import (
 )
 from missing_education.ports import UnitOfWork
 from missing_education.services.cases import case_details
+from missing_education.services.typesetting import typeset_letters
+from missing_education.settings import Settings
 
 _REFERENCE = re.compile(r"^\s*(?:cme-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
 _UPN = re.compile(r"^[A-Z]\d{12}$")
@@ -177,8 +180,14 @@ def case_page(uow: UnitOfWork, user: User, case_id: int, *, today: date) -> dict
     return details
 
 
-def letter_file(uow: UnitOfWork, user: User, case_id: int, letter_id: int) -> tuple[Path, str]:
-    """A letter's PDF and a file name for it; the download is recorded (who, what, when)."""
+def letter_file(
+    uow: UnitOfWork, user: User, case_id: int, letter_id: int, *, settings: Settings
+) -> tuple[Iterator[bytes] | None, str]:
+    """A letter's PDF, streamed from the letter store, and a file name for it.
+
+    The download is recorded (who, what, when). A letter still waiting to be typeset is
+    typeset now; None when there is no PDF to show (removed by retention).
+    """
     with uow:
         _check_can_see(uow, user, case_id)
         letter = uow.letters.get(letter_id)
@@ -186,7 +195,19 @@ def letter_file(uow: UnitOfWork, user: User, case_id: int, letter_id: int) -> tu
             raise CaseNotFound(case_id)
         uow.workspace.record_access(case_id, user.name, f"downloaded letter {letter_id}", now())
         uow.commit()
-    return Path(letter.path), f"{case_reference(case_id)}-{letter.letter_type}-{letter_id}.pdf"
+    name = f"{case_reference(case_id)}-{letter.letter_type}-{letter_id}.pdf"
+    if not letter.is_typeset:
+        typeset_letters(uow, settings=settings, today=now().date(), letter_ids=[letter_id])
+    pieces = _pieces(uow, letter_id)
+    first = next(pieces, None)
+    if first is None:
+        return None, name
+    return chain([first], pieces), name
+
+
+def _pieces(uow: UnitOfWork, letter_id: int) -> Iterator[bytes]:
+    with uow:
+        yield from uow.documents.chunks(letter_id)
 
 
 def add_note(

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request, Response
 from fastapi import Path as FastApiPath
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -282,20 +282,22 @@ def create_app(
         session = signed_in(request)
         case_id = workspace.case_id_of(reference)
         try:
-            path, name = workspace.letter_file(uow_factory(), session.user, case_id, letter_id)
+            pieces, name = workspace.letter_file(
+                uow_factory(), session.user, case_id, letter_id, settings=settings
+            )
         except DomainError:
             raise CaseNotFound(case_id) from None
-        if not path.is_file():
+        if pieces is None:
             raise _Forbidden("The letter's file is no longer kept (retention).")
-        return FileResponse(
-            path,
+        # Streamed from the case database a piece at a time; no file on this host is needed.
+        return StreamingResponse(
+            pieces,
             media_type="application/pdf",
-            filename=name,
-            content_disposition_type="inline",
-            # The browser's own PDF viewer is a plugin: object-src must let it show the letter.
             headers={
+                "Content-Disposition": f'inline; filename="{name}"',
+                # The browser's own PDF viewer is a plugin: object-src must let it show it.
                 "Content-Security-Policy": "default-src 'none'; object-src 'self'; "
-                "frame-ancestors 'none'"
+                "frame-ancestors 'none'",
             },
         )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -43,6 +42,7 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
 from synthetic.council import synthetic_notifications, write_csv
+from tests.integration.test_one_bad_record import BrokenLetters
 
 pytestmark = pytest.mark.prefect
 
@@ -230,9 +230,7 @@ def test_a_review_that_could_not_finish_a_case_ends_failed_saying_how_many_and_w
     with database() as uow:
         open_ids = [s.case_id for s in uow.cases.summaries() if s.status.value == "investigating"]
     bad = open_ids[0]
-    blocked = load_settings().letters_dir / f"CME-{bad:06d}"
-    shutil.rmtree(blocked)
-    blocked.write_bytes(b"a file where the case's letters folder should be")
+    BrokenLetters(monkeypatch, bad)
     monkeypatch.setenv("CME_TODAY", "2026-12-29")  # every locate deadline has passed
 
     state = daily_case_review(return_state=True)

@@ -177,24 +177,26 @@ def test_a_crash_part_way_leaves_nothing_a_rerun_would_duplicate(
     children = ["Ann", "Ben", "Cal", "Dee", "Eve"]
     rows = [f"{name},Khan,2015-03-04,2026-11-20,Matlock Primary," for name in children]
     path = write(tmp_path, "\n".join([HEADER, *rows, ""]).encode())
-    real_add = SqlNotificationRepository.add
+    real_add = SqlNotificationRepository.add_many
     calls = 0
 
     def add_then_crash(
-        self: SqlNotificationRepository, case_id: int, notification: Notification, **kw: object
+        self: SqlNotificationRepository,
+        rows: list[tuple[int, Notification, int, str]],
+        **kw: str,
     ) -> None:
         nonlocal calls
         calls += 1
-        if calls == 4:  # the second row of the second batch
+        if calls == 2:  # the second batch's notifications, after its cases were written
             raise RuntimeError("the server went away")
-        real_add(self, case_id, notification, **kw)  # type: ignore[arg-type]
+        real_add(self, rows, **kw)
 
-    monkeypatch.setattr(SqlNotificationRepository, "add", add_then_crash)
+    monkeypatch.setattr(SqlNotificationRepository, "add_many", add_then_crash)
     with pytest.raises(RuntimeError):
         ingest(database_url, path)
     assert count(database_url, cases) == 2  # the first batch is kept, the second rolled back
 
-    monkeypatch.setattr(SqlNotificationRepository, "add", real_add)
+    monkeypatch.setattr(SqlNotificationRepository, "add_many", real_add)
     report = ingest(database_url, path)
     assert report.opened + report.duplicates == report.received == len(children)
     assert (report.opened, report.duplicates) == (3, 2)

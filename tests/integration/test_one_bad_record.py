@@ -1,12 +1,13 @@
 """One bad record stops nothing (issue 15): a case a step fails on is flagged, the rest go on.
 
-The bad record here is a case whose letters cannot be written (its letters folder is a file):
-a fault in one case's letters, whatever its cause, on SQLite and PostgreSQL.
+The bad record here is a case whose letters cannot be recorded (an error injected where the
+letter's context is made, for that case only): a fault in one case's letters, whatever its
+cause, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,11 @@ from missing_education.cli import app
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.domain.deadline import Step
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import letters as issuing
 from missing_education.services.attention import step_summary
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
 from missing_education.services.receiving import receive_file
-from missing_education.services.sweep import review_cases
+from missing_education.services.sweep import review_and_typeset, review_cases
 from missing_education.settings import Settings, load_settings
 from synthetic.council import autumn_2026_calendar, write_csv
 
@@ -45,14 +47,24 @@ def rows(count: int) -> list[dict[str, str]]:
     ]
 
 
-def block_letters(case_id: int) -> Path:
-    """Make a case's letters folder unusable: a file stands where the folder should be."""
-    folder = load_settings().letters_dir / f"CME-{case_id:06d}"
-    if folder.is_dir():
-        shutil.rmtree(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    folder.write_bytes(b"not a folder")
-    return folder
+class BrokenLetters:
+    """Letters of the cases named cannot be recorded (OSError) until `fix()`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *case_ids: int) -> None:
+        self.case_ids = set(case_ids)
+        real = issuing.letter_context
+
+        def letter_context(
+            request: issuing.LetterRequest, settings: Settings, today: date
+        ) -> Mapping[str, object]:
+            if request.case.id in self.case_ids:
+                raise OSError(28, "No space left on device")
+            return real(request, settings, today)
+
+        monkeypatch.setattr(issuing, "letter_context", letter_context)
+
+    def fix(self) -> None:
+        self.case_ids.clear()
 
 
 def setup(url: str, tmp_path: Path) -> None:
@@ -62,14 +74,14 @@ def setup(url: str, tmp_path: Path) -> None:
 
 def sweep(url: str, settings: Settings, today: date) -> dict[str, Any]:
     """The daily case review's summary, as `cme sweep --json` prints it."""
-    return step_summary(review_cases(SqlUnitOfWork(url), settings=settings, today=today))
+    return step_summary(review_and_typeset(SqlUnitOfWork(url), settings=settings, today=today))
 
 
 def test_intake_flags_the_case_whose_letters_fail_and_acknowledges_every_other(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     setup(database_url, tmp_path)
-    block_letters(3)
+    BrokenLetters(monkeypatch, 3)
     path = write_csv(tmp_path / "n.csv", rows(5), NOTIFICATION_COLUMNS)
     settings = load_settings()
     report = receive_file(
@@ -86,18 +98,18 @@ def test_intake_flags_the_case_whose_letters_fail_and_acknowledges_every_other(
             if any(x.letter_type == "acknowledgement" for x in uow.letters.for_case(case_id))
         }
     assert [a.case_id for a in flagged] == [3]
-    assert "NotADirectoryError" in flagged[0].reason or "FileExistsError" in flagged[0].reason
+    assert "OSError" in flagged[0].reason
     assert acknowledged == {1, 2, 4, 5}
 
 
 def test_the_sweep_escalates_every_other_case_flags_the_bad_one_and_retries_it_next_day(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     setup(database_url, tmp_path)
     path = write_csv(tmp_path / "n.csv", rows(5), NOTIFICATION_COLUMNS)
     settings = load_settings()
     receive_file(SqlUnitOfWork(database_url), path, settings=settings, today=REFERRAL)
-    blocked = block_letters(2)
+    broken = BrokenLetters(monkeypatch, 2)
     with SqlUnitOfWork(database_url) as uow:
         calendar = load_calendar(uow)
         locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)
@@ -126,8 +138,8 @@ def test_the_sweep_escalates_every_other_case_flags_the_bad_one_and_retries_it_n
     shown = CliRunner().invoke(app, ["case", "show", "2"])
     assert "NEEDS ATTENTION (unexpected" in shown.output
 
-    # Fixed (the folder is back): the next sweep escalates it and the flag goes.
-    blocked.unlink()
+    # Fixed: the next sweep escalates it and the flag goes.
+    broken.fix()
     next_day = calendar.add_school_days(day_after, 1)
     again = step_summary(
         review_cases(SqlUnitOfWork(database_url), settings=settings, today=next_day)
@@ -146,7 +158,7 @@ def test_cme_sweep_says_how_many_cases_need_attention_and_exits_1(
     setup(url, tmp_path)
     path = write_csv(tmp_path / "n.csv", rows(3), NOTIFICATION_COLUMNS)
     receive_file(SqlUnitOfWork(url), path, settings=load_settings(), today=REFERRAL)
-    block_letters(1)
+    BrokenLetters(monkeypatch, 1)
     with SqlUnitOfWork(url) as uow:
         calendar = load_calendar(uow)
         locate_by = next(d.due for d in uow.deadlines.for_case(1) if d.step is Step.LOCATE_CHILD)

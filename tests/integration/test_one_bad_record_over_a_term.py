@@ -1,8 +1,8 @@
 """A letter-breaking record among 1,000 cases over a whole term: every other case escalates on time.
 
 Issue 15: one child's record used to stop the daily sweep, so every case due after it was never
-escalated. Here one case's letters cannot be written (its letters folder is a file) from the day
-after intake; the term is swept school day by school day with nobody answering, so every child
+escalated. Here one case's letters cannot be recorded (an error injected for that case) from the
+day after intake; the term is swept school day by school day with nobody answering, so every child
 not located must be escalated on the first school day after their locate deadline. SQLite only
 (the isolation itself runs on PostgreSQL in test_one_bad_record.py).
 """
@@ -29,8 +29,8 @@ from synthetic.council import (
     synthetic_schools,
     write_csv,
 )
-from synthetic.simulation import END_OF_SPRING_TERM, FIRST_DAY, SEED, school_days, typeset_later
-from tests.integration.test_one_bad_record import block_letters
+from synthetic.simulation import END_OF_SPRING_TERM, FIRST_DAY, SEED, school_days, skip_typesetting
+from tests.integration.test_one_bad_record import BrokenLetters
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -38,7 +38,7 @@ LONDON = ZoneInfo("Europe/London")
 def test_a_letter_breaking_record_among_1000_cases_stops_no_other_escalation_all_term(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("missing_education.services.letters.render_letters", typeset_later)
+    skip_typesetting(monkeypatch.setattr)
     settings = load_settings()
     url = settings.effective_database_url
     import_calendar(
@@ -61,7 +61,7 @@ def test_a_letter_breaking_record_among_1000_cases_stops_no_other_escalation_all
         planted = min(
             i for i in locate_by if i >= 500 and uow.cases.get(i).status is Status.INVESTIGATING
         )
-    block_letters(planted)
+    BrokenLetters(monkeypatch, planted)
 
     days = list(
         school_days(calendar.is_school_day, FIRST_DAY + timedelta(days=1), END_OF_SPRING_TERM)

@@ -21,11 +21,13 @@ from typing import Any, cast
 import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
+from sqlalchemy import text
 
 from missing_education.delivery import SmtpTransport
 from missing_education.domain import NOTIFICATION_COLUMNS, case_reference
 from missing_education.domain.letter import Channel, Delivery, LetterRecord
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.persistence.database import ensure_schema
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.outbox import (
     confirm_print_batch,
@@ -349,3 +351,37 @@ def test_a_letter_to_an_address_that_is_not_one_valid_address_fails_and_the_rest
     recipients = [str(m["To"]) for m in mail_server.mailbox.messages]
     assert not any("elsewhere" in r or "b@y.example" in r for r in recipients)
     assert outbox.send(NINE + timedelta(days=1)).sent == 0
+
+
+def untypeset(outbox: Outbox, letter: LetterRecord) -> None:
+    """Put a letter back in the renderer's queue with a context it cannot typeset."""
+    with ensure_schema(outbox.url).begin() as connection:
+        connection.execute(
+            text("DELETE FROM letter_documents WHERE letter_id = :id"), {"id": letter.id}
+        )
+        connection.execute(
+            text("UPDATE letters SET sha256 = '', pages = 0, context = '{}' WHERE id = :id"),
+            {"id": letter.id},
+        )
+
+
+def test_no_letter_is_sent_or_printed_before_it_is_typeset_and_the_others_go(
+    outbox: Outbox, mail_server: MailServer
+) -> None:
+    email, *other_emails = outbox.emails()
+    post, *other_post = outbox.letters(Channel.POST)
+    untypeset(outbox, email)
+    untypeset(outbox, post)
+
+    report = outbox.send(NINE)
+    batch = make_print_batch(outbox.uow(), settings=outbox.settings, today=DAY)
+
+    assert (report.sent, report.untypeset, report.failed) == (len(other_emails), 1, 0)
+    sent = {str(m["Message-ID"]) for m in mail_server.mailbox.messages}
+    assert message_id(email, outbox.settings) not in sent
+    assert batch is not None and batch.letters == len(other_post)
+    by_id = {x.id: x for x in outbox.letters()}
+    assert (by_id[email.id].status, by_id[post.id].print_batch_id) == (Delivery.QUEUED, None)
+    with outbox.uow() as uow:
+        flagged = {a.case_id for a in uow.attention.all()}
+    assert {email.case_id, post.case_id} <= flagged  # a person is asked to look at each

@@ -8,7 +8,7 @@ daily sweep does when a step is overdue. Letters are real PDFs kept under CME_HO
 from __future__ import annotations
 
 import hashlib
-import stat
+import io
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -35,6 +35,7 @@ from missing_education.services.directory import (
 from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.sweep import review_cases
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Settings, load_settings
 from synthetic.council import autumn_2026_calendar, write_csv
 
@@ -76,6 +77,8 @@ class Council:
     """The synthetic council's case database, with the steps of the procedure as one-liners."""
 
     def __init__(self, url: str, folder: Path) -> None:
+        global _DATABASE  # pdf_text(letter) reads the letter's PDF from this council's database
+        _DATABASE = url
         self.url = url
         self.folder = folder
         self.settings: Settings = load_settings()
@@ -162,6 +165,8 @@ class Council:
             return uow.cases.get(case_id)
 
     def letters(self, case_id: int | None = None) -> list[LetterRecord]:
+        """The letters, each typeset first (as the renderer does after every step)."""
+        typeset_letters(self.uow(), settings=self.settings, today=REFERRAL, workers=1)
         with self.uow() as uow:
             if case_id is None:
                 return uow.letters.outbox()
@@ -210,10 +215,20 @@ def unstaffed_council(database_url: str, tmp_path: Path) -> Council:
     return Council(database_url, tmp_path)
 
 
+_DATABASE = ""
+
+
+def letter_pdf(letter: LetterRecord) -> bytes:
+    """The letter's PDF as the letter store keeps it."""
+    with SqlUnitOfWork(_DATABASE) as uow:
+        pdf = uow.documents.read(letter.id)
+    assert pdf is not None, f"letter {letter.id} has no PDF"
+    return pdf
+
+
 def pdf_text(letter: LetterRecord) -> str:
-    return " ".join(
-        " ".join((page.extract_text() or "").split()) for page in PdfReader(letter.path).pages
-    )
+    reader = PdfReader(io.BytesIO(letter_pdf(letter)))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
 def assert_closed_with_letters(council: Council, case_id: int, outcome: Outcome) -> None:
@@ -744,7 +759,7 @@ def test_an_unknown_decision_or_answer_is_refused_with_the_choices(council: Coun
 # -- letters as evidence ------------------------------------------------------------------------
 
 
-def test_every_letter_is_kept_as_evidence_with_its_hash_template_version_and_owner_only_file(
+def test_every_letter_is_kept_as_evidence_with_its_hash_and_template_version_in_the_database(
     council: Council, isolated_home: Path
 ) -> None:
     case_id = council.open_case(vulnerabilities="child_protection")
@@ -753,13 +768,13 @@ def test_every_letter_is_kept_as_evidence_with_its_hash_template_version_and_own
 
     letters = council.letters()
     assert len(letters) == 6
-    letters_dir = (isolated_home / "letters").resolve()
     for letter in letters:
-        path = Path(letter.path)
-        assert path.resolve().is_relative_to(letters_dir)
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == letter.sha256
+        pdf = letter_pdf(letter)
+        assert hashlib.sha256(pdf).hexdigest() == letter.sha256
         assert len(letter.template_version) == 16
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert letter.pages >= 1
+        assert letter.typeset_at is not None
         assert letter.status is Delivery.QUEUED
-        assert path.read_bytes().startswith(b"%PDF")
+        assert pdf.startswith(b"%PDF")
+    # Nothing a second host would need is kept under CME_HOME.
+    assert not (isolated_home / "letters").exists()

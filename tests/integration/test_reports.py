@@ -50,7 +50,7 @@ from synthetic.council import (
     synthetic_schools,
     write_csv,
 )
-from synthetic.simulation import ANSWER_TIMES, typeset_later
+from synthetic.simulation import ANSWER_TIMES, skip_typesetting
 
 FIRST_WAVE = date(2026, 11, 16)
 SECOND_WAVE = date(2027, 1, 11)
@@ -139,7 +139,7 @@ def term_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env.setenv("CME_HOME", str(folder))
         env.setenv("CME_DATABASE_URL", url)
         env.setenv("CME_TODAY", FIRST_WAVE.isoformat())
-        env.setattr("missing_education.services.letters.render_letters", typeset_later)
+        skip_typesetting(env.setattr)
         simulate_term(folder)
     yield url
 
@@ -374,7 +374,7 @@ def test_the_weekly_report_task_hands_prefect_counts_only(term: str, plain_chart
 def test_reports_read_the_same_on_postgresql_as_on_sqlite(
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plain_charts: None
 ) -> None:
-    monkeypatch.setattr("missing_education.services.letters.render_letters", typeset_later)
+    skip_typesetting(monkeypatch.setattr)
     settings = load_settings()
     path = write_csv(
         tmp_path / "n.csv",

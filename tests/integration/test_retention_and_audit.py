@@ -19,13 +19,14 @@ from missing_education.cli import app
 from missing_education.domain import NOTIFICATION_COLUMNS, Outcome, Status
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
+from missing_education.persistence.letter_store import SqlLetterStore
 from missing_education.persistence.tables import metadata
-from missing_education.services import retention
 from missing_education.services.decisions import answer_decision
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.outbox import make_print_batch
 from missing_education.services.receiving import receive_file
 from missing_education.services.retention import apply_retention, retention_cutoff
+from missing_education.services.typesetting import typeset_letters
 from missing_education.settings import Settings, load_settings
 from synthetic.council import synthetic_schools, write_csv
 
@@ -81,6 +82,11 @@ class Council:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.url)
 
+    def pdfs(self, letter_ids: list[int]) -> list[bytes | None]:
+        """The letters' PDFs in the letter store (None where there is none)."""
+        with self.uow() as uow:
+            return [uow.documents.read(letter_id) for letter_id in letter_ids]
+
     def open_case(self, **changes: str) -> int:
         self.files += 1
         row = {**CHILD, **changes}
@@ -130,7 +136,7 @@ def test_a_case_closed_seven_years_ago_keeps_its_statistics_and_loses_everything
     with council.uow() as uow:
         letters = uow.letters.for_case(due)
         before = uow.cases.get(due)
-    assert len(letters) >= 3 and all(Path(x.path).is_file() for x in letters)
+    assert len(letters) >= 3 and all(council.pdfs([x.id for x in letters]))
     assert all(
         value.casefold() in council.everything_stored().casefold() for value in PERSONAL[:-1]
     )
@@ -160,30 +166,29 @@ def test_a_case_closed_seven_years_ago_keeps_its_statistics_and_loses_everything
         assert case.history[-1].why.startswith("personal data removed")
         for letter in uow.letters.for_case(due):
             assert letter.path == "[removed]"
-    assert not any(Path(x.path).exists() for x in letters)
+    assert council.pdfs([x.id for x in letters]) == [None] * len(letters)
     assert not Path(batch.pdf_path).exists() and not Path(batch.manifest_path).exists()
     stored = council.everything_stored()
     for value in PERSONAL:
         assert value.casefold() not in stored.casefold(), f"{value} is still stored"
 
 
-def test_a_case_whose_files_cannot_be_deleted_is_flagged_and_the_others_are_anonymised(
+def test_a_case_whose_letters_cannot_be_deleted_is_flagged_and_the_others_are_anonymised(
     council: Council, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stuck = council.open_case(forename="Stuck")
     council.close(stuck, date(2019, 5, 1))
     freed = council.open_case(forename="Freed")
     council.close(freed, date(2019, 5, 1))
-    with council.uow() as uow:
-        stuck_files = {letter.path for letter in uow.letters.for_case(stuck)}
-    real_delete = retention._delete
+    typeset_letters(council.uow(), settings=council.settings, today=date(2019, 5, 1))
+    real_delete = SqlLetterStore.delete_for_case
 
-    def delete(path: str) -> int:
-        if path in stuck_files:
-            raise PermissionError(13, "Permission denied")  # a file the service may not remove
-        return real_delete(path)
+    def delete(store: SqlLetterStore, case_id: int) -> int:
+        if case_id == stuck:
+            raise RuntimeError("the letter store refused")  # fault injected for this case
+        return real_delete(store, case_id)
 
-    monkeypatch.setattr(retention, "_delete", delete)
+    monkeypatch.setattr(SqlLetterStore, "delete_for_case", delete)
     report = apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 1))
 
     assert (report.anonymised, sum(report.failed.values())) == (1, 1)
@@ -192,8 +197,8 @@ def test_a_case_whose_files_cannot_be_deleted_is_flagged_and_the_others_are_anon
         assert uow.cases.get(freed).child.forename == "[removed]"
         assert uow.cases.get(stuck).child.forename == "Stuck"  # rolled back whole
         assert uow.attention.get(stuck) is not None
-    # The next run, with the file deletable again, finishes the case and clears its flag.
-    monkeypatch.setattr(retention, "_delete", real_delete)
+    # The next run, with the letters deletable again, finishes the case and clears its flag.
+    monkeypatch.setattr(SqlLetterStore, "delete_for_case", real_delete)
     again = apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 2))
     assert (again.anonymised, again.failed) == (1, {})
     with council.uow() as uow:
@@ -207,6 +212,7 @@ def test_a_case_inside_its_retention_period_and_an_open_case_are_left_alone(
     kept = council.open_case()
     council.close(kept, date(2019, 5, 2))
     still_open = council.open_case(forename="Tobias", upn="", surname="Wrenfield")
+    typeset_letters(council.uow(), settings=council.settings, today=date(2019, 5, 2))
     with council.uow() as uow:
         letters = uow.letters.outbox()
 
@@ -216,7 +222,7 @@ def test_a_case_inside_its_retention_period_and_an_open_case_are_left_alone(
     with council.uow() as uow:
         assert uow.cases.get(kept).child.forename == "Philippa"
         assert uow.cases.get(still_open).child.forename == "Tobias"
-    assert all(Path(x.path).is_file() for x in letters)
+    assert all(council.pdfs([x.id for x in letters]))
     # The next day, the first is due; running again then changes nothing more.
     assert (
         apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 2)).anonymised
@@ -306,6 +312,7 @@ def test_the_sqlite_database_its_journal_files_and_cme_home_are_owner_only(
     assert {p.name for p in journals} >= {"cme.sqlite3-wal", "cme.sqlite3-shm"}
     assert {mode(p) for p in [database, *journals]} == {0o600}
     folders = [p for p in isolated_home.rglob("*") if p.is_dir()]
-    assert {"letters", "print"} <= {p.name for p in folders}
+    # Letters live in the database; the print room's batch is an export written here.
+    assert "print" in {p.name for p in folders}
     assert {mode(p) for p in folders} == {0o700}
     assert {mode(p) for p in isolated_home.rglob("*") if p.is_file()} == {0o600}

@@ -47,14 +47,14 @@ from synthetic.simulation import (
     SEED,
     Coordinators,
     school_days,
-    typeset_later,
+    skip_typesetting,
 )
 
 
 def test_a_term_of_200_cases_ends_with_every_case_closed_or_legally_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("missing_education.services.letters.render_letters", typeset_later)
+    skip_typesetting(monkeypatch.setattr)
     started = time.perf_counter()
     settings = load_settings()
     url = settings.effective_database_url

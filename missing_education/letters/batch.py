@@ -1,0 +1,108 @@
+"""Typesetting many letters on every core: a pool of processes, each with its own warm compiler.
+
+A Typst compiler is used by one thread at a time, so one process typesets one letter at a
+time; a pool of processes (one per core) typesets a batch in parallel. Each letter is still
+compiled on its own, so its PDF and hash are those `render_letter` makes alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import repeat
+from types import TracebackType
+from typing import Self
+
+from missing_education.letters.context_json import loads_context
+from missing_education.letters.errors import LetterError
+from missing_education.letters.letterhead import Letterhead
+from missing_education.letters.rendering import RenderedLetter, render_letter
+
+# Fewer letters than this are typeset in the calling process: starting workers costs more.
+POOL_FROM = 16
+
+
+@dataclass(frozen=True)
+class TypesetJob:
+    """One queued letter to typeset: its id, type and context (JSON)."""
+
+    letter_id: int
+    letter_type: str
+    context: str
+
+
+@dataclass(frozen=True)
+class TypesetResult:
+    """A letter typeset, or why not (a reason that names keys and types, never values)."""
+
+    letter_id: int
+    letter: RenderedLetter | None
+    error: str = ""
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def typeset_here(jobs: Sequence[TypesetJob], letterhead: Letterhead) -> list[TypesetResult]:
+    """Typeset jobs one after another in this process; one bad letter fails only itself."""
+    results = []
+    for job in jobs:
+        try:
+            letter = render_letter(job.letter_type, loads_context(job.context), letterhead)
+        except LetterError as error:
+            lines = str(error).strip().splitlines()
+            results.append(TypesetResult(job.letter_id, None, lines[0] if lines else "failed"))
+        except Exception as error:  # a message might quote the record: its type alone
+            results.append(TypesetResult(job.letter_id, None, type(error).__name__))
+        else:
+            results.append(TypesetResult(job.letter_id, letter))
+    return results
+
+
+class TypesettingPool:
+    """`with TypesettingPool(workers) as pool: pool.typeset(jobs, letterhead)`.
+
+    Worker processes start on the first batch big enough to need them and serve every later
+    batch, each keeping its fonts and compiler warm. They are started fresh (spawn), never
+    forked from a process that runs threads (Prefect's, a web server's).
+    """
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers or usable_cores()
+        self._executor: Executor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def typeset(self, jobs: Sequence[TypesetJob], letterhead: Letterhead) -> list[TypesetResult]:
+        """Typeset a batch, in the order given, on every worker."""
+        if self.workers <= 1 or len(jobs) < POOL_FROM:
+            return typeset_here(jobs, letterhead)
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        # A few chunks per worker: an even share of the work, and little to send back and forth.
+        size = max(1, -(-len(jobs) // (self.workers * 4)))
+        chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        results: list[TypesetResult] = []
+        for done in self._executor.map(typeset_here, chunks, repeat(letterhead)):
+            results.extend(done)
+        return results

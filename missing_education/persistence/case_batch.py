@@ -1,0 +1,573 @@
+"""Cases in batches: claimed (the sweep) or named (intake), read in bulk, written in bulk.
+
+`claim_batch` locks the next cases with an overdue step (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
+so two sweepers split the cases instead of waiting) and claims their overdue deadlines with one
+`UPDATE ... RETURNING`: the case before its deadline, as every step locks them. It then loads
+the batch's cases, histories, deadlines, letters, decisions, visits and notifications with one
+query each. The batch's repositories answer the procedure from memory and stage its writes per
+case; `discard` drops what one case staged (a step that failed on it), and `flush` writes the
+rest with one statement per table, in the caller's transaction. `load` makes the same kind
+of batch from cases named by id (intake's triage and acknowledgements), locked in id order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from types import TracebackType
+from typing import Any, Self, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    RowMapping,
+    and_,
+    any_,
+    bindparam,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from missing_education.domain import Case, HistoryEntry, Status
+from missing_education.domain.deadline import Deadline, Step
+from missing_education.domain.decision import DecisionRequest
+from missing_education.domain.directory import HomeVisit, School
+from missing_education.domain.letter import Channel, Delivery, LetterRecord
+from missing_education.persistence.columns import aware as _aware
+from missing_education.persistence.deadline_repository import _deadline_from_row
+from missing_education.persistence.decision_repository import _decision
+from missing_education.persistence.letter_repository import _LETTER_COLUMNS, _letter
+from missing_education.persistence.repository import SqlCaseRepository
+from missing_education.persistence.tables import (
+    case_history,
+    cases,
+    deadlines,
+    decisions,
+    home_visits,
+    letters,
+    notifications,
+)
+from missing_education.ports import CaseBatch, NotificationRecord, UnitOfWork
+
+_OPEN = and_(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
+_SAVE = (
+    update(cases)
+    .where(cases.c.id == bindparam("case_id"))
+    .values(
+        status=bindparam("new_status"),
+        outcome=bindparam("new_outcome"),
+        closed_on=bindparam("new_closed_on"),
+        vulnerabilities=bindparam("new_vulnerabilities"),
+        safeguarding=bindparam("new_safeguarding"),
+    )
+)
+_MEET = (
+    update(deadlines)
+    .where(
+        deadlines.c.case_id == bindparam("d_case_id"),
+        deadlines.c.step == bindparam("d_step"),
+        deadlines.c.round == bindparam("d_round"),
+        _OPEN,
+    )
+    .values(met_on=bindparam("d_met_on"))
+)
+_RELEASE = (
+    update(deadlines)
+    .where(
+        deadlines.c.case_id == bindparam("d_case_id"),
+        deadlines.c.step == bindparam("d_step"),
+        deadlines.c.round == bindparam("d_round"),
+    )
+    .values(acted_on=None)
+)
+
+
+def _among(connection: Connection, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN ids`: on PostgreSQL one array parameter (`= ANY`), not one per id."""
+    if connection.dialect.name == "postgresql":
+        array = bindparam(None, list(ids), type_=postgresql.ARRAY(Integer))
+        return cast(ColumnElement[bool], column == any_(array))
+    return cast(ColumnElement[bool], column.in_(list(ids)))
+
+
+def _key(deadline: Deadline) -> tuple[int, str, int]:
+    return (deadline.case_id, deadline.step.value, deadline.round)
+
+
+class SqlCaseBatches:
+    """Claims the next batch of overdue cases for a sweep (see the module docstring)."""
+
+    def __init__(self, connection: Connection, uow: UnitOfWork) -> None:
+        self.connection = connection
+        self.uow = uow
+        self._schools: dict[str, School | None] = {}  # kept across the sweep's batches
+
+    def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> CaseBatch | None:
+        """Lock up to `limit` cases after `after_case_id` with a step overdue; claim those steps."""
+        overdue = select(deadlines.c.case_id).where(_OPEN, deadlines.c.due < today)
+        query = (
+            select(cases.c.id)
+            .where(cases.c.id > after_case_id, cases.c.id.in_(overdue))
+            .order_by(cases.c.id)
+            .limit(limit)
+        )
+        if self.connection.dialect.name == "postgresql":
+            # Another sweeper's cases are skipped, not waited for: two sweepers split the work.
+            query = query.with_for_update(skip_locked=True)
+        case_ids = list(self.connection.execute(query).scalars())
+        if not case_ids:
+            return None
+        claimed = self.connection.execute(
+            update(deadlines)
+            .where(
+                _among(self.connection, deadlines.c.case_id, case_ids),
+                _OPEN,
+                deadlines.c.due < today,
+            )
+            .values(acted_on=today)
+            .returning(*deadlines.c)
+        ).mappings()
+        steps = sorted(
+            (replace(_deadline_from_row(r), acted_on=None) for r in claimed),
+            key=lambda d: (d.due, d.case_id),
+        )
+        return SqlCaseBatch(self, case_ids, steps)
+
+    def load(self, case_ids: Sequence[int]) -> CaseBatch:
+        """Lock these cases (in id order) and read their records: a batch with nothing claimed."""
+        ids = sorted(set(case_ids))
+        if self.connection.dialect.name == "postgresql" and ids:
+            # Two runs naming the same cases take turns, as lock_cases makes them.
+            self.connection.execute(
+                select(cases.c.id)
+                .where(_among(self.connection, cases.c.id, ids))
+                .order_by(cases.c.id)
+                .with_for_update()
+            ).all()
+        return SqlCaseBatch(self, ids, [])
+
+
+class SqlCaseBatch:
+    """One batch's records in memory, its writes staged per case until `flush`."""
+
+    def __init__(self, claims: SqlCaseBatches, case_ids: list[int], claimed: list[Deadline]):
+        self.connection = claims.connection
+        self.real = claims.uow
+        self.case_ids = case_ids
+        self.last_case_id = max(case_ids, default=0)
+        # What was claimed, oldest due first (another sweeper may have claimed a case's steps
+        # between the lock and the claim: such a case has none here and is left alone).
+        self.claimed = claimed
+        ids = case_ids
+        connection = self.connection
+        # Cases whose row cannot even be read (a value another tool wrote wrongly), and why:
+        # the sweep flags them and acts on the others.
+        self.unreadable: dict[int, Exception] = {}
+        self._cases: dict[int, Case] = {}
+        try:
+            self._cases = {
+                row["id"]: SqlCaseRepository._case_from_row(row)
+                for row in connection.execute(
+                    select(cases).where(_among(self.connection, cases.c.id, ids))
+                ).mappings()
+            }
+        except (ValueError, TypeError, KeyError, OverflowError):
+            for case_id in ids:  # one by one, to find the row that cannot be read
+                try:
+                    row = (
+                        connection.execute(select(cases).where(cases.c.id == case_id))
+                        .mappings()
+                        .one()
+                    )
+                    self._cases[case_id] = SqlCaseRepository._case_from_row(row)
+                except (ValueError, TypeError, KeyError, OverflowError) as error:
+                    self.unreadable[case_id] = error
+        for h in connection.execute(
+            select(case_history)
+            .where(_among(self.connection, case_history.c.case_id, ids))
+            .order_by(case_history.c.id)
+        ).mappings():
+            if h["case_id"] not in self._cases:
+                continue
+            self._cases[h["case_id"]].history.append(
+                HistoryEntry(
+                    at=_aware(h["at"]),
+                    who=h["who"],
+                    from_status=Status(h["from_status"]) if h["from_status"] else None,
+                    to_status=Status(h["to_status"]),
+                    why=h["why"],
+                )
+            )
+        self._deadlines: dict[int, list[Deadline]] = defaultdict(list)
+        for r in connection.execute(
+            select(deadlines)
+            .where(_among(self.connection, deadlines.c.case_id, ids))
+            .order_by(deadlines.c.due, deadlines.c.id)
+        ).mappings():
+            self._deadlines[r["case_id"]].append(_deadline_from_row(r))
+        self._letters: dict[int, list[LetterRecord]] = defaultdict(list)
+        for r in connection.execute(
+            select(*_LETTER_COLUMNS)
+            .where(_among(self.connection, letters.c.case_id, ids))
+            .order_by(letters.c.id)
+        ).mappings():
+            self._letters[r["case_id"]].append(_letter(r))
+        self._decisions: dict[int, list[DecisionRequest]] = defaultdict(list)
+        for r in connection.execute(
+            select(decisions)
+            .where(_among(self.connection, decisions.c.case_id, ids))
+            .order_by(decisions.c.id)
+        ).mappings():
+            self._decisions[r["case_id"]].append(_decision(r))
+        self._visits: dict[int, list[HomeVisit]] = defaultdict(list)
+        for r in connection.execute(
+            select(home_visits)
+            .where(_among(self.connection, home_visits.c.case_id, ids))
+            .order_by(home_visits.c.case_id, home_visits.c.round)
+        ).mappings():
+            self._visits[r["case_id"]].append(
+                HomeVisit(**{k: v for k, v in r.items() if k != "id"})
+            )
+        self._notifications: dict[int, list[NotificationRecord]] = defaultdict(list)
+        for r in connection.execute(
+            select(notifications)
+            .where(_among(self.connection, notifications.c.case_id, ids))
+            .order_by(notifications.c.id)
+        ).mappings():
+            self._notifications[r["case_id"]].append(_notification(r))
+        self._schools = claims._schools
+        # Staged writes, per case.
+        self._saved: dict[int, Case] = {}
+        self._history: dict[int, list[HistoryEntry]] = defaultdict(list)
+        self._new_deadlines: dict[tuple[int, str, int], Deadline] = {}
+        self._met: dict[tuple[int, str, int], date] = {}
+        self._new_letters: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self._new_decisions: dict[int, list[DecisionRequest]] = defaultdict(list)
+        self._discarded: set[int] = set()
+        # Duck-typed: the batch's repositories, and the real ones for everything else.
+        self.uow = cast(UnitOfWork, _BatchView(self))
+
+    def holds(self, case_id: int) -> bool:
+        """Whether the case is one of this batch's (its records are in memory)."""
+        return case_id in self._cases or case_id in self.unreadable
+
+    def discard(self, case_id: int) -> None:
+        """Drop everything the case's step staged; its claims are released at flush."""
+        self._discarded.add(case_id)
+        self._saved.pop(case_id, None)
+        self._history.pop(case_id, None)
+        self._new_letters.pop(case_id, None)
+        self._new_decisions.pop(case_id, None)
+        for key in [k for k in self._new_deadlines if k[0] == case_id]:
+            del self._new_deadlines[key]
+        for key in [k for k in self._met if k[0] == case_id]:
+            del self._met[key]
+
+    def flush(self) -> None:
+        """Write every staged change with one statement per table; release discarded claims."""
+        run = self.connection.execute
+        if self._saved:
+            run(
+                _SAVE,
+                [
+                    {
+                        "case_id": case.id,
+                        "new_status": case.status.value,
+                        "new_outcome": case.outcome.value if case.outcome else None,
+                        "new_closed_on": case.closed_on,
+                        "new_vulnerabilities": ";".join(case.vulnerabilities),
+                        "new_safeguarding": case.safeguarding,
+                    }
+                    for case in self._saved.values()
+                ],
+            )
+        history = [
+            {
+                "case_id": case_id,
+                "at": entry.at,
+                "who": entry.who,
+                "from_status": entry.from_status.value if entry.from_status else None,
+                "to_status": entry.to_status.value,
+                "why": entry.why,
+            }
+            for case_id, entries in self._history.items()
+            for entry in entries
+        ]
+        if history:
+            run(case_history.insert(), history)
+        if self._new_deadlines:
+            run(
+                self._insert(deadlines),
+                [
+                    {
+                        "case_id": d.case_id,
+                        "step": d.step.value,
+                        "round": d.round,
+                        "base_date": d.base_date,
+                        "school_days": d.school_days,
+                        "calendar_days": d.calendar_days,
+                        "school_urn": d.school_urn,
+                        "due": d.due,
+                        "met_on": d.met_on,
+                        "acted_on": d.acted_on,
+                    }
+                    for d in self._new_deadlines.values()
+                ],
+            )
+        if self._met:
+            run(
+                _MEET,
+                [
+                    {"d_case_id": c, "d_step": s, "d_round": r, "d_met_on": on}
+                    for (c, s, r), on in self._met.items()
+                ],
+            )
+        new_letters = [values for rows in self._new_letters.values() for values in rows]
+        if new_letters:
+            run(letters.insert(), new_letters)
+        new_decisions = [d for rows in self._new_decisions.values() for d in rows]
+        if new_decisions:
+            run(
+                self._insert(decisions),
+                [
+                    {
+                        "case_id": d.case_id,
+                        "kind": d.kind,
+                        "round": d.round,
+                        "requested_on": d.requested_on,
+                        "details": "{}",
+                    }
+                    for d in new_decisions
+                ],
+            )
+        released = [d for d in self.claimed if d.case_id in self._discarded]
+        if released:
+            run(
+                _RELEASE,
+                [
+                    {"d_case_id": d.case_id, "d_step": d.step.value, "d_round": d.round}
+                    for d in released
+                ],
+            )
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table).on_conflict_do_nothing()
+
+    # -- what the batch's repositories call -----------------------------------------------
+
+    def save_case(self, case: Case) -> None:
+        self._saved[case.id] = case
+        self._history[case.id].extend(case.new_history)
+        case.new_history.clear()
+
+    def add_deadline(self, deadline: Deadline) -> bool:
+        found = self._deadlines[deadline.case_id]
+        if any(_key(d) == _key(deadline) for d in found):
+            return False
+        found.append(deadline)
+        found.sort(key=lambda d: d.due)
+        self._new_deadlines[_key(deadline)] = deadline
+        return True
+
+    def meet(self, case_id: int, step: Step, on: date) -> None:
+        found = self._deadlines[case_id]
+        for index, deadline in enumerate(found):
+            if deadline.step is step and deadline.is_open:
+                met = replace(deadline, met_on=on)
+                found[index] = met
+                if _key(met) in self._new_deadlines:
+                    self._new_deadlines[_key(met)] = met
+                else:
+                    self._met[_key(met)] = on
+
+    def add_letter(self, values: dict[str, Any]) -> LetterRecord:
+        self._new_letters[values["case_id"]].append(values)
+        # Its id is given when the batch is written; nothing in a sweep step reads it.
+        record = LetterRecord(
+            id=0,
+            case_id=values["case_id"],
+            step_key=values["step_key"],
+            letter_type=values["letter_type"],
+            recipient_role=values["recipient_role"],
+            recipient=values["recipient"],
+            recipient_email=values["recipient_email"],
+            channel=Channel(values["channel"]),
+            template_version=values["template_version"],
+            sha256=values["sha256"],
+            pages=values["pages"],
+            path=values["path"],
+            created_at=values["created_at"],
+            status=Delivery(values["status"]),
+            replaces_letter_id=values.get("replaces_letter_id"),
+        )
+        self._letters[record.case_id].append(record)
+        return record
+
+    def request_decision(self, case_id: int, kind: str, requested_on: date) -> DecisionRequest:
+        found = self._decisions[case_id]
+        waiting = next((d for d in found if d.kind == kind and d.is_open), None)
+        if waiting is not None:
+            return waiting
+        last = max((d.round for d in found if d.kind == kind), default=0)
+        made = DecisionRequest(
+            case_id=case_id, kind=kind, round=last + 1, requested_on=requested_on
+        )
+        found.append(made)
+        self._new_decisions[case_id].append(made)
+        return made
+
+
+def _notification(r: RowMapping) -> NotificationRecord:
+    return NotificationRecord(
+        id=r["id"],
+        case_id=r["case_id"],
+        source=r["source"],
+        row_number=r["row_number"],
+        referral_date=r["referral_date"],
+        referrer_organisation=r["referrer_organisation"],
+        referrer_name=r["referrer_name"],
+        referrer_email=r["referrer_email"],
+        disposition=r["disposition"],
+        vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
+    )
+
+
+class _Delegate:
+    """A repository of the batch: what it does not answer from memory goes to the real one."""
+
+    def __init__(self, batch: SqlCaseBatch, real: Any) -> None:
+        self.batch = batch
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class _Cases(_Delegate):
+    def get(self, case_id: int, *, lock: bool = False) -> Case:
+        if case_id in self.batch.unreadable:
+            raise self.batch.unreadable[case_id]
+        if self.batch.holds(case_id):
+            return self.batch._cases[case_id]  # locked when the batch was claimed
+        return self.real.get(case_id, lock=lock)  # type: ignore[no-any-return]
+
+    def save(self, case: Case) -> None:
+        if self.batch.holds(case.id):
+            self.batch.save_case(case)
+        else:
+            self.real.save(case)
+
+
+class _Deadlines(_Delegate):
+    def add(self, deadline: Deadline) -> bool:
+        if self.batch.holds(deadline.case_id):
+            return self.batch.add_deadline(deadline)
+        return self.real.add(deadline)  # type: ignore[no-any-return]
+
+    def add_new(self, deadline: Deadline) -> None:
+        self.add(deadline)
+
+    def for_case(self, case_id: int) -> list[Deadline]:
+        if self.batch.holds(case_id):
+            return list(self.batch._deadlines[case_id])
+        return self.real.for_case(case_id)  # type: ignore[no-any-return]
+
+    def meet(self, case_id: int, step: Step, on: date) -> None:
+        if self.batch.holds(case_id):
+            self.batch.meet(case_id, step, on)
+        else:
+            self.real.meet(case_id, step, on)
+
+
+class _Letters(_Delegate):
+    def find(self, case_id: int, step_key: str) -> LetterRecord | None:
+        if self.batch.holds(case_id):
+            return next((x for x in self.batch._letters[case_id] if x.step_key == step_key), None)
+        return self.real.find(case_id, step_key)  # type: ignore[no-any-return]
+
+    def add(self, values: dict[str, Any]) -> LetterRecord:
+        if self.batch.holds(values["case_id"]):
+            return self.batch.add_letter(values)
+        return self.real.add(values)  # type: ignore[no-any-return]
+
+    def for_case(self, case_id: int) -> list[LetterRecord]:
+        if self.batch.holds(case_id):
+            return list(self.batch._letters[case_id])
+        return self.real.for_case(case_id)  # type: ignore[no-any-return]
+
+
+class _Decisions(_Delegate):
+    def request(self, case_id: int, kind: str, requested_on: date) -> DecisionRequest:
+        if self.batch.holds(case_id):
+            return self.batch.request_decision(case_id, kind, requested_on)
+        return self.real.request(case_id, kind, requested_on)  # type: ignore[no-any-return]
+
+    def open_for(self, case_id: int, kind: str) -> DecisionRequest | None:
+        if self.batch.holds(case_id):
+            found = self.batch._decisions[case_id]
+            return next((d for d in found if d.kind == kind and d.is_open), None)
+        return self.real.open_for(case_id, kind)  # type: ignore[no-any-return]
+
+    def for_case(self, case_id: int) -> list[DecisionRequest]:
+        if self.batch.holds(case_id):
+            return list(self.batch._decisions[case_id])
+        return self.real.for_case(case_id)  # type: ignore[no-any-return]
+
+
+class _Directory(_Delegate):
+    def school(self, urn: str) -> School | None:
+        schools = self.batch._schools
+        if urn not in schools:
+            schools[urn] = self.real.school(urn)
+        return schools[urn]
+
+    def visits(self, case_id: int | None = None, *, unassigned: bool = False) -> list[HomeVisit]:
+        if case_id is not None and not unassigned and self.batch.holds(case_id):
+            return list(self.batch._visits[case_id])
+        return self.real.visits(case_id, unassigned=unassigned)  # type: ignore[no-any-return]
+
+
+class _Notifications(_Delegate):
+    def for_case(self, case_id: int) -> list[NotificationRecord]:
+        if self.batch.holds(case_id):
+            return list(self.batch._notifications[case_id])
+        return self.real.for_case(case_id)  # type: ignore[no-any-return]
+
+
+class _BatchView:
+    """The unit of work a sweep step sees inside a batch: the batch's repositories first."""
+
+    def __init__(self, batch: SqlCaseBatch) -> None:
+        real = batch.real
+        self.cases = _Cases(batch, real.cases)
+        self.deadlines = _Deadlines(batch, real.deadlines)
+        self.letters = _Letters(batch, real.letters)
+        self.decisions = _Decisions(batch, real.decisions)
+        self.directory = _Directory(batch, real.directory)
+        self.notifications = _Notifications(batch, real.notifications)
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)  # calendar, attention, documents, ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def commit(self) -> None:
+        raise RuntimeError("a sweep batch is written as a whole (SqlCaseBatch.flush)")
+
+    def rollback(self) -> None:
+        raise RuntimeError("a sweep batch drops one case's work with discard(case_id)")
