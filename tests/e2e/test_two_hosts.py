@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from missing_education.synthetic import synthetic_notifications, synthetic_schools, write_csv
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
@@ -31,6 +30,7 @@ from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
 from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import Procedure
 from missing_education.settings import load_settings
+from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 from tests.conftest import _truncate_postgres
 from tests.e2e.conftest import REPO, PrefectServer, stop, tail, wait_for
 from tests.integration.test_outbox_smtp import DAY, MailServer

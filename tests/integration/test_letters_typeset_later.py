@@ -9,7 +9,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from missing_education.synthetic import synthetic_notifications, write_csv
 from sqlalchemy import text
 
 from missing_education.domain import NOTIFICATION_COLUMNS
@@ -25,6 +24,7 @@ from missing_education.services.procedure import Procedure
 from missing_education.services.typesetting import typeset_letters
 from missing_education.services.workspace import letter_file
 from missing_education.settings import Settings, load_settings
+from synthetic.council import synthetic_notifications, write_csv
 from tests.integration.test_one_bad_record import REFERRAL
 
 

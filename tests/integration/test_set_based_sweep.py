@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from missing_education.synthetic import write_csv
 
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.domain.deadline import Step
@@ -21,6 +20,7 @@ from missing_education.services.intake import ingest_file
 from missing_education.services.procedure import StepReport
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings, load_settings
+from synthetic.council import write_csv
 from tests.integration.test_one_bad_record import REFERRAL, rows, setup
 
 CASES = 23
