@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class Channel(StrEnum):
@@ -23,6 +26,9 @@ class Delivery(StrEnum):
     FAILED = "failed"  # gave up after the last attempt; needs a person
     POSTED = "posted"
     CANCELLED = "cancelled"  # taken out of the post by a coordinator before it was printed
+    # Not printed: its reply-by date had passed when the post was made up (replaced by a new
+    # letter with new dates, or withdrawn with the reason in last_error).
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class LetterRecord:
     message_id: str = ""
     replaces_letter_id: int | None = None
     print_batch_id: int | None = None
+    # The date the letter asks for (its reply-by or deadline), when it states one.
+    reply_by: date | None = None
+    # When it was served: posted letters on the deemed day of delivery, emails when sent.
+    served_on: date | None = None
+    # The step's own facts the letter was made from (JSON, see encode_details), so a letter
+    # that waited too long for the post can be made again with new dates.
+    details: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -75,3 +88,46 @@ class PrintBatch:
     letters: int
     pages: int
     confirmed: bool
+
+
+def encode_details(details: Mapping[str, Any]) -> str:
+    """A letter's details as JSON that keeps dates and times as they were."""
+
+    def default(value: object) -> object:
+        if isinstance(value, datetime):
+            return {"$datetime": value.isoformat()}
+        if isinstance(value, date):
+            return {"$date": value.isoformat()}
+        if isinstance(value, tuple | frozenset | set):
+            return list(value)
+        raise TypeError(f"a letter detail cannot be kept: {type(value).__name__}")
+
+    return json.dumps(_tag_dates(details), default=default, sort_keys=True)
+
+
+def _tag_dates(value: Any) -> Any:
+    # json.dumps calls `default` only for what it cannot write itself; dates must be tagged
+    # before a datetime (a date subclass) reaches it.
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Mapping):
+        return {str(k): _tag_dates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tag_dates(v) for v in value]
+    return value
+
+
+def decode_details(text: str) -> dict[str, Any]:
+    """The details encode_details wrote, with their dates and times back."""
+
+    def hook(value: dict[str, Any]) -> Any:
+        if set(value) == {"$date"}:
+            return date.fromisoformat(value["$date"])
+        if set(value) == {"$datetime"}:
+            return datetime.fromisoformat(value["$datetime"])
+        return value
+
+    found = json.loads(text or "{}", object_hook=hook)
+    return found if isinstance(found, dict) else {}

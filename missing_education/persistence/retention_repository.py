@@ -149,7 +149,7 @@ class SqlRetentionRepository:
         self.connection.execute(
             update(letters)
             .where(letters.c.case_id == case_id)
-            .values(path=REMOVED, recipient=REMOVED, recipient_email="")
+            .values(path=REMOVED, recipient=REMOVED, recipient_email="", details="{}")
         )
         return Anonymised(case_id, paths, self._spent_print_batches())
 

@@ -211,6 +211,9 @@ letters = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("message_id", String(200), nullable=False, default=""),
     Column("print_batch_id", Integer, ForeignKey("print_batches.id"), nullable=True),
+    Column("reply_by", Date, nullable=True),  # the date the letter asks for
+    Column("served_on", Date, nullable=True),  # deemed served (post) or sent (email)
+    Column("details", Text, nullable=False, default="{}"),  # JSON: to remake it with new dates
     UniqueConstraint("case_id", "step_key", name="uq_letters_case_step"),
 )
 

@@ -73,7 +73,10 @@ def checked_details(
                 f"({case.opened_on:%d %B %Y})"
             )
         checked["visited_on"] = visited.isoformat()
-    if chosen.value in decision.spec.needs_details:
+    if decision is DecisionKind.S438 and chosen.value in decision.spec.needs_details:
+        if not str(checked.get("named_school_urn") or "").strip():
+            raise DecisionRefused("give the URN of the school the parent chose (--school-urn)")
+    elif chosen.value in decision.spec.needs_details:
         if not str(checked.get("other_council") or "").strip():
             raise DecisionRefused("name the council the family moved to (--other-council)")
         if not checked.get("other_council_email"):
