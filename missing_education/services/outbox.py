@@ -273,13 +273,17 @@ def confirm_print_batch(
     served = deemed_served(posted, settings.timescales.post_deemed_service_days)
     with uow:
         uow.letters.print_batch(batch_id)
+        # The batch's letters still waiting for the post (a second confirmation finds none).
+        batched = [
+            letter.id
+            for letter in uow.letters.outbox((Delivery.QUEUED,))
+            if letter.print_batch_id == batch_id
+        ]
         moved = uow.letters.confirm_print_batch(batch_id, now())
         procedure = Procedure(uow, settings, posted)
-        for letter in uow.letters.outbox((Delivery.POSTED,)):
-            if letter.print_batch_id != batch_id or letter.served_on is not None:
-                continue
-            uow.letters.set_delivery(letter.id, served_on=served)
-            notice_served(procedure, uow.letters.get(letter.id), served)
+        for letter_id in batched:
+            uow.letters.set_delivery(letter_id, served_on=served)
+            notice_served(procedure, uow.letters.get(letter_id), served)
         uow.commit()
         return moved
 
