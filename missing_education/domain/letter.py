@@ -93,21 +93,11 @@ class PrintBatch:
 def encode_details(details: Mapping[str, Any]) -> str:
     """A letter's details as JSON that keeps dates and times as they were."""
 
-    def default(value: object) -> object:
-        if isinstance(value, datetime):
-            return {"$datetime": value.isoformat()}
-        if isinstance(value, date):
-            return {"$date": value.isoformat()}
-        if isinstance(value, tuple | frozenset | set):
-            return list(value)
-        raise TypeError(f"a letter detail cannot be kept: {type(value).__name__}")
-
-    return json.dumps(_tag_dates(details), default=default, sort_keys=True)
+    return json.dumps(_tag_dates(details), sort_keys=True)
 
 
 def _tag_dates(value: Any) -> Any:
-    # json.dumps calls `default` only for what it cannot write itself; dates must be tagged
-    # before a datetime (a date subclass) reaches it.
+    # Tagged before json.dumps sees them: a date would otherwise fail, a tuple come back a list.
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}
     if isinstance(value, date):
