@@ -76,8 +76,11 @@ def notice_served(p: Branches, letter: LetterRecord, served_on: date) -> None:
     if days is not None:
         legal = period_last_day(served_on, days)
     else:
+        # School days on the calendar of the school the order names.
         legal = p.calendar.add_school_days(
-            served_on, p.settings.timescales.attendance_order_register_days, case.school_urn
+            served_on,
+            p.settings.timescales.attendance_order_register_days,
+            named_school_urn(p, case),
         )
     due = max(legal, letter.reply_by or legal)
     p.uow.deadlines.add(
@@ -202,6 +205,7 @@ def not_complying(p: Branches, case: Case, who: str, report: StepReport) -> None
         case,
         Step.ORDER_COMPLIANCE,
         school_days=p.settings.timescales.attendance_order_register_days,
+        school_urn=named_school_urn(p, case),
         round=max((d.round for d in rounds), default=0) + 1,
     )
     p.uow.decisions.request(case.id, "attendance_order", p.today)
