@@ -121,7 +121,11 @@ def _remake_or_withdraw(p: Procedure, letter_id: int, result: StalePost) -> None
     root = letter.step_key.split(":reissue:")[0]
     # A remade letter goes to the family's address as the record has it now.
     stored = Recipient(
-        **{**kept["recipient"], "address_lines": tuple(kept["recipient"]["address_lines"])}
+        **{
+            **kept["recipient"],
+            "channel": Channel(kept["recipient"]["channel"]),
+            "address_lines": tuple(kept["recipient"]["address_lines"]),
+        }
     )
     to = recipients.parent(case, case.parent_name) if stored.role == "parent" else stored
     if to is None:

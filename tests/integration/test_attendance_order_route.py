@@ -256,3 +256,19 @@ def test_stale_post_to_a_family_is_remade_and_post_for_a_closed_case_is_withdraw
     posted = [x for x in council.letters() if x.status is Delivery.POSTED and x.reply_by]
     assert all(x.reply_by is not None and x.reply_by >= date(2026, 11, 27) for x in posted)
     assert COUNCIL_SCHOOL  # the same council as the other journeys
+
+
+def test_a_stale_enquiry_to_a_school_without_email_is_remade_to_the_same_school(
+    council: Council,
+) -> None:
+    case_id = council.open_case(forename="Leo", school_urn="999999", school_name="Hope School")
+    enquiry = council.letter(case_id, "school_enquiry:1")
+    assert enquiry.channel.value == "post" and enquiry.reply_by == date(2026, 11, 30)
+
+    post(council, date(2026, 11, 27))
+
+    remade = current(council, case_id, "school_enquiry")
+    assert remade.replaces_letter_id == enquiry.id and remade.recipient == "Hope School"
+    assert remade.reply_by is not None and remade.reply_by >= date(2026, 12, 3)
+    text = pdf_text(remade)
+    assert "Hope School" in text and "30 November" not in text
