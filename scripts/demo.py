@@ -209,6 +209,9 @@ def main() -> None:
                         str(case_id),
                         "s437",
                         "attendance_order_expedient",
+                        # The school the notice of intention names (the child has none).
+                        "--school-urn",
+                        synthetic_schools()[0]["urn"],
                         "--by",
                         "demo coordinator",
                         env=env,
