@@ -66,6 +66,7 @@ def simulate(folder: Path, cases: int) -> dict[str, Any]:
         FIRST_DAY,
         SEED,
         Coordinators,
+        post,
         school_days,
         typeset_later,
     )
@@ -108,6 +109,7 @@ def simulate(folder: Path, cases: int) -> dict[str, Any]:
             swept = time.perf_counter()
             sweeps.update(review_cases(SqlUnitOfWork(url), settings=settings, today=day).actions)
             sweep_seconds += time.perf_counter() - swept
+            post(url, settings, day)
             with SqlUnitOfWork(url) as uow:
                 coordinators.work(uow, Procedure(uow, settings, day), day)
             days += 1

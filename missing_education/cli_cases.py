@@ -139,6 +139,13 @@ def decide(
     ] = None,
     other_council: Annotated[str, typer.Option(help="Moved: the receiving council.")] = "",
     other_council_email: Annotated[str, typer.Option(help="Moved: its CME email.")] = "",
+    school_urn: Annotated[
+        str,
+        typer.Option(
+            help="Attendance order: the URN of the school to name (s437: default the last "
+            "known school; s438 parent_chose_school: the parent's choice)."
+        ),
+    ] = "",
     notes: Annotated[str, typer.Option(help="Anything to add to the case record.")] = "",
     school: Annotated[
         str,
@@ -182,6 +189,7 @@ def decide(
             "other_council_email": other_council_email,
             "notes": notes,
             "visited_at": visited_at,
+            "named_school_urn": school_urn,
             "school": school,
             "new_address": new_address,
             "destination": destination,

@@ -10,6 +10,7 @@ import typer
 from missing_education.cli_support import JsonOption
 from missing_education.cli_support import fail as _fail
 from missing_education.cli_support import open_uow as _uow
+from missing_education.cli_support import parse_day as _parse_day
 from missing_education.cli_support import print_json as _print_json
 from missing_education.cli_support import settings_or_exit as _settings
 from missing_education.cli_support import today_or_exit as _today
@@ -91,7 +92,19 @@ def letters_send(
 def letters_print_batch() -> None:
     """Put every queued postal letter into one PDF with a manifest CSV for the print room."""
     settings = _settings()
-    batch = outbox.make_print_batch(_uow(settings), settings=settings, today=_today())
+    made = outbox.make_up_post(_uow(settings), settings=settings, today=_today())
+    for old_id, new_id in made.stale.remade:
+        typer.echo(
+            f"Letter {old_id} remade as letter {new_id}: its date had passed or was too close."
+        )
+    for letter_id, reason in made.stale.withdrawn:
+        typer.echo(f"Letter {letter_id} withdrawn from the post: {reason}.")
+    if made.stale.attention:
+        typer.echo(
+            f"{len(made.stale.attention)} cases need attention: a stale letter could not be "
+            "remade (cme cases --attention)."
+        )
+    batch = made.batch
     if batch is None:
         typer.echo("No letters waiting to be posted.")
         return
@@ -102,7 +115,19 @@ def letters_print_batch() -> None:
 
 def letters_confirm_batch(
     batch_id: Annotated[int, typer.Argument(help="The print batch id.", min=1, max=ID_LIMIT)],
+    posted_on: Annotated[
+        str | None,
+        typer.Option(help="The day it went in the post, YYYY-MM-DD (default: today)."),
+    ] = None,
 ) -> None:
-    """Confirm a print batch went in the post: its letters are marked posted."""
-    moved = outbox.confirm_print_batch(_uow(_settings()), batch_id)
-    typer.echo(f"Print batch {batch_id}: {moved} letters marked posted.")
+    """Confirm a print batch went in the post: its letters are marked posted.
+
+    Each letter is deemed served on the second business day after posting; the periods of
+    s437(1) and s438 notices and school attendance orders run from that day.
+    """
+    settings = _settings()
+    day = _parse_day(posted_on, "--posted-on") if posted_on else _today()
+    if day > _today():
+        raise _fail(f"--posted-on {day.isoformat()} is in the future")
+    moved = outbox.confirm_print_batch(_uow(settings), batch_id, settings=settings, posted_on=day)
+    typer.echo(f"Print batch {batch_id}: {moved} letters marked posted on {day:%d %B %Y}.")

@@ -40,6 +40,11 @@ class Timescales:
     calling_card_callback_days: int = 5  # [L] family asked to call back within N days (calendar)
     monitoring_interval_days: int = 28  # [?] "monthly" review of whereabouts-unknown cases
     reminder_grace: int = 5  # [L] school days after a reminder before escalating to the manager
+    # The attendance order route (Education Act 1996 ss437-443) and the post it depends on.
+    s438_choice_days: int = 15  # [S] s438: days (from service) the parent has to choose a school
+    attendance_order_register_days: int = 10  # [?] school days to register the child at the school
+    post_deemed_service_days: int = 2  # [S] posted letters deemed served on the 2nd business day
+    post_min_reply_days: int = 2  # [L] a posted letter keeps at least N days after delivery
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class Contacts:
     responsible_authority_email: str = "children.in.care@synthetic-county.example"
     # An armed forces family moving on: the service's education advisers are told [?].
     armed_forces_email: str = "ceas@armed-forces.example"
+    # A school attendance order not complied with: referred for prosecution (s443) [L].
+    attendance_enforcement_email: str = "attendance.enforcement@synthetic-county.example"
     admissions_url: str = "https://www.synthetic-county.example/school-admissions"
     privacy_notice_url: str = ""
 
@@ -312,10 +319,25 @@ def _check_ranges(settings: Settings) -> None:
         limits[f"timescales.{f.name}"] = (1, 366)
     # Education Act 1996 s437(1): the notice gives the parent at least 15 days.
     limits["timescales.s437_notice_days"] = (15, 366)
+    # s438(2): the parent has 15 days from service to choose a school.
+    limits["timescales.s438_choice_days"] = (15, 366)
+    limits["timescales.post_deemed_service_days"] = (0, 10)
+    limits["timescales.post_min_reply_days"] = (0, 60)
     for name, value in values.items():
         low, high = limits[name]
         if not low <= value <= high:
             raise SettingsError(
                 f"setting {name} (CME_{name.replace('.', '_').upper()}) must be between "
-                f"{low} and {high}, not {value}"
+                f"{low} and {high}, not {value}" + _WHY.get(name, "")
             )
+
+
+# Limits the law sets, said with the refusal.
+_WHY = {
+    "timescales.s437_notice_days": (
+        ": the Education Act 1996 s437(1) gives the parent not less than 15 days from service"
+    ),
+    "timescales.s438_choice_days": (
+        ": the Education Act 1996 s438 gives the parent 15 days from service to choose a school"
+    ),
+}

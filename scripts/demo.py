@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -69,7 +70,12 @@ DEMO_PASSWORD = "demo-coordinator-2026"  # a demo database of synthetic children
 
 
 def cme(
-    *args: str, env: dict[str, str], day: date, parse: bool = False, quiet: bool = False
+    *args: str,
+    env: dict[str, str],
+    day: date,
+    parse: bool = False,
+    quiet: bool = False,
+    output: bool = False,
 ) -> Any:
     """Run one `cme` command as of `day`, echoing it as a coordinator would type it."""
     print(f"\n[{day:%a %d %b %Y}] $ cme {' '.join(args)}", flush=True)
@@ -87,7 +93,15 @@ def cme(
         return json.loads(result.stdout)
     if not quiet:
         print(result.stdout.rstrip())
-    return None
+    return result.stdout if output else None
+
+
+def post(env: dict[str, str], day: date) -> None:
+    """The day's post: a print batch (stale letters remade first), then confirmed as posted."""
+    made = cme("letters", "print-batch", env=env, day=day, output=True)
+    found = re.search(r"Print batch (\d+):", made)
+    if found:
+        cme("letters", "confirm-batch", found.group(1), env=env, day=day)
 
 
 def main() -> None:
@@ -181,9 +195,30 @@ def main() -> None:
             f"\n[{decide_day:%a %d %b %Y}] {len(answered)} decisions recorded from school "
             "replies and home visits (cme decide ...)"
         )
+        # The post goes the day it is made: notices' periods run from their service.
+        post(env, decide_day)
+        refused = [c for c, (_, answer) in answered if answer == "refuses_education"]
         for day in (date(2026, 12, 3), date(2026, 12, 16)):
             cme("sweep", env=env, day=day)
+            if day == date(2026, 12, 16):
+                # The s437(1) period is over and the parent has not answered: an order is
+                # expedient, so the notice of intention (s438) goes first.
+                for case_id in refused:
+                    cme(
+                        "decide",
+                        str(case_id),
+                        "s437",
+                        "attendance_order_expedient",
+                        # The school the notice of intention names (the child has none).
+                        "--school-urn",
+                        synthetic_schools()[0]["urn"],
+                        "--by",
+                        "demo coordinator",
+                        env=env,
+                        day=day,
+                    )
             cme("letters", "send", env=env, day=day)
+            post(env, day)
         # Admissions places the children found without a school place.
         placed = [c for c, (_, answer) in answered if answer == "family_found_no_place"]
         for case_id in placed:
@@ -198,10 +233,22 @@ def main() -> None:
                 day=date(2027, 1, 6),
                 quiet=True,
             )
+        # The parent chose no school in the 15 days: the school attendance order is served.
+        for case_id in refused:
+            cme(
+                "decide",
+                str(case_id),
+                "s438",
+                "no_choice",
+                "--by",
+                "demo coordinator",
+                env=env,
+                day=date(2027, 1, 6),
+            )
         last = date(2027, 1, 15)
         cme("sweep", env=env, day=last)
         cme("letters", "send", env=env, day=last)
-        cme("letters", "print-batch", env=env, day=last)
+        post(env, last)
         cme(
             "report",
             "--from",

@@ -7,6 +7,7 @@ same procedure the same way. Nothing sleeps: days are dates handed to the servic
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import random
 from collections import Counter
@@ -14,13 +15,18 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
+import pypdf
+
 from missing_education.domain import OPEN_STATUSES, DomainError, Status
+from missing_education.domain.deadline import Step
 from missing_education.domain.decision import VOCABULARY, DecisionRequest
 from missing_education.letters import Letterhead, RenderedLetter, template_version
 from missing_education.letters.rendering import letter_source
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services.outbox import confirm_print_batch, make_up_post
 from missing_education.services.procedure import Procedure
 from missing_education.services.procedure.outcomes import whereabouts_unknown_refusal
+from missing_education.settings import Settings
 
 FIRST_DAY = date(2026, 11, 16)
 END_OF_SPRING_TERM = date(2027, 3, 26)
@@ -49,7 +55,13 @@ def typeset_later(
     typesetter alone would take most of a minute, and the invariants are about the records.
     """
     source, _ = letter_source(letter_type, context, letterhead)
-    pdf = b"%PDF-1.7\n% stand-in\n" + hashlib.sha256(source.encode()).hexdigest().encode()
+    # A real one-page PDF (blank), so print batches can join them, unique per letter.
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Subject": hashlib.sha256(source.encode()).hexdigest()})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    pdf = buffer.getvalue()
     return RenderedLetter(
         letter_type=letter_type,
         pdf=pdf,
@@ -82,12 +94,32 @@ ANSWER_TIMES: dict[str, tuple[int, int, float]] = {
     "admissions": (5, 35, 0.2),
     "fair_access": (5, 40, 0.2),
     "handover": (5, 40, 0.2),
-    "s437": (5, 25, 0.1),
+    # The attendance order route: counted from the end of the period the answer waits for.
+    "s437": (0, 10, 0.1),
+    "s438": (0, 10, 0.05),
+    "attendance_order": (0, 10, 0.05),
     "police_notification": (1, 6, 0.0),
     "lpd_search": (3, 40, 0.2),
     "risk_mapping": (0, 3, 0.0),
     "match_review": (0, 5, 0.0),
 }
+
+
+# Route decisions a coordinator answers once the period from service is over (the law's
+# order: an earlier order, choice or prosecution is refused).
+WAITS_FOR = {
+    "s437": Step.S437_COMPLIANCE,
+    "s438": Step.S438_CHOICE,
+    "attendance_order": Step.ORDER_COMPLIANCE,
+}
+CHOSEN_SCHOOL = "120987"  # a synthetic school the parent may choose (Buxton Junior)
+
+
+def post(url: str, settings: Settings, day: date) -> None:
+    """The day's post: made up (stale letters remade first) and confirmed as posted that day."""
+    made = make_up_post(SqlUnitOfWork(url), settings=settings, today=day)
+    if made.batch is not None:
+        confirm_print_batch(SqlUnitOfWork(url), made.batch.id, settings=settings, posted_on=day)
 
 
 class Coordinators:
@@ -102,6 +134,20 @@ class Coordinators:
         self.applied: Counter[tuple[str, str]] = Counter()
         self.errors: list[str] = []
         self.days = 0
+
+    def ready(self, uow: SqlUnitOfWork, request: DecisionRequest, day: date) -> bool:
+        """Whether this request is answered today (route decisions wait for their period)."""
+        after = self.answer_after(request)
+        if after is None:
+            return False
+        start = request.requested_on
+        step = WAITS_FOR.get(request.kind)
+        if step is not None:
+            rounds = [d for d in uow.deadlines.for_case(request.case_id) if d.step is step]
+            if not rounds:
+                return False  # not served yet: no period runs
+            start = max(rounds, key=lambda d: d.round).due + timedelta(days=1)
+        return (day - start).days >= after
 
     def answer_after(self, request: DecisionRequest) -> int | None:
         """Days until this request is answered (None: never), the same on every run."""
@@ -121,6 +167,8 @@ class Coordinators:
             return {"new_address": "3 Mill Lane, Matlock, DE4 3AB"}
         if "moved" in answer:
             return {"notes": f"seeded {kind}", "destination": "County Galway"}
+        if answer in ("parent_chose_school", "attendance_order_expedient"):
+            return {"named_school_urn": CHOSEN_SCHOOL}
         return {"notes": f"seeded {kind}"}
 
     def decide(self, uow: SqlUnitOfWork, procedure: Procedure, case_id: int, kind: str) -> None:
@@ -153,8 +201,7 @@ class Coordinators:
     def work(self, uow: SqlUnitOfWork, procedure: Procedure, day: date) -> None:
         """A day's answers, then now and then a match review or a coordinator's closure."""
         for request in uow.decisions.waiting():
-            after = self.answer_after(request)
-            if after is None or (day - request.requested_on).days < after:
+            if not self.ready(uow, request, day):
                 continue
             if not uow.cases.get(request.case_id).is_open:
                 continue  # closed earlier today

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Self
 
+import pandas as pd
+
 from missing_education.domain import (
     OPEN_STATUSES,
     Case,
@@ -25,6 +27,7 @@ from missing_education.domain import (
     Status,
 )
 from missing_education.domain.attention import REASON_LIMIT, Attention
+from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, Officer, School
@@ -45,6 +48,7 @@ from missing_education.ports import (
     NotificationRecord,
     NotificationRepository,
     QueuedLetter,
+    SourceRepository,
     UnitOfWork,
     WriteConflict,
 )
@@ -85,6 +89,9 @@ class FakeStore:
     login_failures: list[tuple[str, datetime]] = field(default_factory=list)
     accesses: list[RecordAccess] = field(default_factory=list)
     case_notes: list[CaseNote] = field(default_factory=list)
+    # Council data sources and the checks made against them.
+    sources: dict[str, tuple[SourceInfo, pd.DataFrame]] = field(default_factory=dict)
+    checks: list[DatabaseCheck] = field(default_factory=list)
 
 
 class FakeCaseRepository:
@@ -752,6 +759,32 @@ class FakeCaseBatches:
         return FakeCaseBatch(self.uow, self.store, [], date.min)
 
 
+class FakeSourceRepository:
+    """Loaded sources and the checks made against them (one per case, source and version)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def replace(self, info: SourceInfo, records: pd.DataFrame) -> None:
+        self.store.sources[info.name] = (info, records.copy())
+
+    def all(self) -> list[SourceInfo]:
+        return [info for _, (info, _) in sorted(self.store.sources.items())]
+
+    def records(self, name: str) -> pd.DataFrame:
+        return self.store.sources[name][1].copy()
+
+    def add_check(self, check: DatabaseCheck) -> bool:
+        key = (check.case_id, check.source_name, check.source_sha256)
+        if any((c.case_id, c.source_name, c.source_sha256) == key for c in self.store.checks):
+            return False
+        self.store.checks.append(check)
+        return True
+
+    def checks(self, case_id: int) -> list[DatabaseCheck]:
+        return [c for c in self.store.checks if c.case_id == case_id]
+
+
 class FakeUnitOfWork:
     """`with uow: ...; uow.commit()` over a FakeStore; uncommitted work is rolled back."""
 
@@ -763,6 +796,7 @@ class FakeUnitOfWork:
     documents: LetterStore
     directory: DirectoryRepository
     decisions: DecisionRepository
+    sources: SourceRepository
     attention: AttentionRepository
     batches: CaseBatches
 
@@ -781,6 +815,7 @@ class FakeUnitOfWork:
         self.workspace = FakeWorkspaceRepository(self.store)
         self.attention = FakeAttentionRepository(self.store)
         self.batches = FakeCaseBatches(self, self.store)
+        self.sources = FakeSourceRepository(self.store)
 
     def __enter__(self) -> Self:
         return self

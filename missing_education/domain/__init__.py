@@ -14,6 +14,7 @@ from missing_education.domain.errors import (
     DomainError,
     IllegalTransition,
     InvalidNotification,
+    PreconditionUnmet,
 )
 from missing_education.domain.notification import (
     NOTIFICATION_COLUMNS,
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidNotification",
     "Notification",
     "Outcome",
+    "PreconditionUnmet",
     "Status",
     "case_reference",
     "parse_notification",

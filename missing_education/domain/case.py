@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from missing_education.domain.errors import IllegalTransition
+from missing_education.domain.errors import IllegalTransition, PreconditionUnmet
+from missing_education.domain.preconditions import CaseFacts, unmet
 from missing_education.domain.states import TRANSITIONS, Status
 
 
@@ -95,17 +96,41 @@ class Case:
         """Whether the case is still being worked."""
         return self.status is not Status.CLOSED
 
-    def move_to(self, to_status: Status, *, at: datetime, who: str, why: str) -> None:
-        """Move the case on, or raise IllegalTransition; the move is appended to the history."""
+    def move_to(
+        self,
+        to_status: Status,
+        *,
+        at: datetime,
+        who: str,
+        why: str,
+        facts: CaseFacts | None = None,
+    ) -> None:
+        """Move the case on, or raise IllegalTransition; the move is appended to the history.
+
+        A move the law conditions (domain.preconditions) is taken only with the case's facts,
+        and only when they hold: otherwise PreconditionUnmet says every reason.
+        """
         if (self.status, to_status) not in TRANSITIONS:
             raise IllegalTransition(self.reference, self.status, to_status)
+        reasons = unmet(self.status, to_status, facts)
+        if reasons:
+            raise PreconditionUnmet(self.reference, self.status, to_status, reasons)
         entry = HistoryEntry(at=at, who=who, from_status=self.status, to_status=to_status, why=why)
         self.status = to_status
         self.history.append(entry)
         self.new_history.append(entry)
 
-    def close(self, outcome: Outcome, *, on: date, at: datetime, who: str, why: str) -> None:
+    def close(
+        self,
+        outcome: Outcome,
+        *,
+        on: date,
+        at: datetime,
+        who: str,
+        why: str,
+        facts: CaseFacts | None = None,
+    ) -> None:
         """Close the case with an outcome (a closure always says why)."""
-        self.move_to(Status.CLOSED, at=at, who=who, why=f"{outcome.value}: {why}")
+        self.move_to(Status.CLOSED, at=at, who=who, why=f"{outcome.value}: {why}", facts=facts)
         self.outcome = outcome
         self.closed_on = on

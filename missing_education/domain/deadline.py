@@ -21,6 +21,9 @@ class Step(StrEnum):
     HANDOVER_CONFIRMATION = "handover_confirmation"
     S437_COMPLIANCE = "s437_compliance"
     MONITORING_REVIEW = "monitoring_review"
+    # The attendance order route: periods that run from the day a notice is served.
+    S438_CHOICE = "s438_choice"  # the parent's 15 days to choose a school (s438)
+    ORDER_COMPLIANCE = "attendance_order_compliance"  # the named school confirms registration
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ class DecisionKind(StrEnum):
     CLOSURE = "closure"
     # A flag the risk vocabulary does not know: which code it means (docs/domain.md 4.1).
     RISK_MAPPING = "risk_mapping"
+    # The attendance order route after the s437(1) notice (DOMAIN.md 4.7).
+    S438 = "s438"
+    ATTENDANCE_ORDER = "attendance_order"
 
     @property
     def slug(self) -> str:
@@ -111,8 +114,12 @@ class S437(Answer):
     # Kept for decisions recorded before it was split in two (below); no longer accepted.
     SUITABLE_EDUCATION_SHOWN = "suitable_education_shown", "The parent showed suitable education"
     APPLIED_FOR_PLACE = "applied_for_place", "The parent applied for a school place"
-    ATTENDANCE_ORDER_MADE = "attendance_order_made", "A school attendance order was made"
-    # "Suitable education shown" is two outcomes (DOMAIN.md 4.7): a school place, or EHE.
+    # Education Act 1996 s437(3): only once the period is over, and the council's decision.
+    ORDER_EXPEDIENT = (
+        "attendance_order_expedient",
+        "Period over, not satisfied: an attendance order is expedient (serve the s438 notice)",
+    )
+    # "Suitable education shown" is two outcomes (docs/domain.md 4): a school place, or EHE.
     SCHOOL_PLACE_SHOWN = "school_place_shown", "The parent showed a school place (name the school)"
     HOME_EDUCATION_SHOWN = "home_education_shown", "The parent showed suitable home education"
 
@@ -162,6 +169,25 @@ class RiskMapping(Answer):
     PERMANENTLY_EXCLUDED = "permanently_excluded", "Permanently excluded"
     SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse"
     NOT_A_RISK = "not_a_risk", "Not a risk or vulnerability"
+
+
+class S438(Answer):
+    """The parent's answer to the notice of intention (Education Act 1996 s438)."""
+
+    NO_CHOICE = "no_choice", "No school chosen in the 15 days: serve the order naming ours"
+    PARENT_CHOSE_SCHOOL = "parent_chose_school", "The parent chose a school: name it in the order"
+    REGISTERED_AT_SCHOOL = "registered_at_school", "A school confirms the child is now registered"
+
+
+class AttendanceOrder(Answer):
+    """Whether the school attendance order is complied with (Education Act 1996 ss437, 442, 443)."""
+
+    REGISTERED_AND_ATTENDING = (
+        "registered_and_attending",
+        "The named school confirms the child is registered and attending",
+    )
+    NOT_COMPLYING = "not_complying", "Not registered or not attending: refer for prosecution (s443)"
+    ORDER_REVOKED = "order_revoked", "The order was revoked: education otherwise (s442)"
 
 
 @dataclass(frozen=True)
@@ -269,6 +295,22 @@ VOCABULARY: Mapping[DecisionKind, DecisionSpec] = {
             "Which risk or vulnerability does the referrer's unrecognised flag mean?",
             RiskMapping,
         ),
+        DecisionSpec(
+            DecisionKind.S438,
+            "Record the parent's choice of school after the s438 notice",
+            "Did the parent choose a school within the 15 days?",
+            S438,
+            due_step=Step.S438_CHOICE,
+            # The school the parent chose: its URN, given with `cme decide --school-urn`.
+            needs_details=frozenset({S438.PARENT_CHOSE_SCHOOL.value}),
+        ),
+        DecisionSpec(
+            DecisionKind.ATTENDANCE_ORDER,
+            "Record whether the school attendance order is complied with",
+            "Is the child registered at the named school and attending?",
+            AttendanceOrder,
+            due_step=Step.ORDER_COMPLIANCE,
+        ),
     )
 }
 
@@ -283,6 +325,9 @@ REQUIRED_DETAILS: Mapping[tuple[DecisionKind, str], tuple[tuple[str, str], ...]]
     ),
     (DecisionKind.SCHOOL_REPLY, SchoolReply.NEW_ADDRESS.value): (
         ("new_address", "give the new address as 'first line, town, postcode' (--new-address)"),
+    ),
+    (DecisionKind.S438, S438.PARENT_CHOSE_SCHOOL.value): (
+        ("named_school_urn", "give the URN of the school the parent chose (--school-urn)"),
     ),
 }
 # What a retired answer became, for the refusal that names the answers to give instead.

@@ -2,6 +2,8 @@
 
 DomainError
 ├── IllegalTransition      a case cannot move from its status to the one asked for
+│   └── PreconditionUnmet  the move exists, but what the law requires first has not happened
+│                          (also a DecisionRefused)
 ├── InvalidNotification    a notification row is unusable (names the field and the problem)
 ├── CaseNotFound           no case has that id
 ├── DecisionRefused        a decision does not fit the case as it stands
@@ -79,3 +81,21 @@ class CalendarNotLoaded(DomainError):
             f"school calendar not loaded for {start} to {end}{school}: import the term dates "
             "with `cme calendar import`, and the step runs again"
         )
+
+
+class PreconditionUnmet(IllegalTransition, DecisionRefused):
+    """The move is in the table, but its preconditions do not hold; `reasons` says which.
+
+    Also a DecisionRefused: a person's answer that would take such a move is refused with it.
+    """
+
+    def __init__(
+        self, reference: str, from_status: str, to_status: str, reasons: list[str]
+    ) -> None:
+        DomainError.__init__(
+            self,
+            f"{reference}: cannot move from {from_status} to {to_status}: " + "; ".join(reasons),
+        )
+        self.from_status = from_status
+        self.to_status = to_status
+        self.reasons = reasons

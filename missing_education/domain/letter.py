@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 
 class LetterType(StrEnum):
@@ -27,6 +30,10 @@ class LetterType(StrEnum):
     ADMISSIONS_REFERRAL = "admissions_referral"
     FAIR_ACCESS_REFERRAL = "fair_access_referral"
     S437_NOTICE = "s437_notice"
+    S438_NOTICE = "s438_notice"
+    SCHOOL_ATTENDANCE_ORDER = "school_attendance_order"
+    ATTENDANCE_ORDER_SCHOOL = "attendance_order_school"
+    PROSECUTION_REFERRAL = "prosecution_referral"
     CLOSURE_PARENT = "closure_parent"
     CLOSURE_SCHOOL = "closure_school"
     CLOSURE_REFERRER = "closure_referrer"
@@ -48,6 +55,9 @@ class Delivery(StrEnum):
     FAILED = "failed"  # gave up after the last attempt; needs a person
     POSTED = "posted"
     CANCELLED = "cancelled"  # taken out of the post by a coordinator before it was printed
+    # Not printed: its reply-by date had passed when the post was made up (replaced by a new
+    # letter with new dates, or withdrawn with the reason in last_error).
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,14 @@ class LetterRecord:
         """Whether the PDF is made: a letter is recorded first and typeset in a later batch."""
         return bool(self.sha256)
 
+    # The date the letter asks for (its reply-by or deadline), when it states one.
+    reply_by: date | None = None
+    # When it was served: posted letters on the deemed day of delivery, emails when sent.
+    served_on: date | None = None
+    # The step's own facts the letter was made from (JSON, see encode_details), so a letter
+    # that waited too long for the post can be made again with new dates.
+    details: str = "{}"
+
 
 @dataclass(frozen=True)
 class PrintBatch:
@@ -106,3 +124,36 @@ class PrintBatch:
     letters: int
     pages: int
     confirmed: bool
+
+
+def encode_details(details: Mapping[str, Any]) -> str:
+    """A letter's details as JSON that keeps dates and times as they were."""
+
+    return json.dumps(_tag_dates(details), sort_keys=True)
+
+
+def _tag_dates(value: Any) -> Any:
+    # Tagged before json.dumps sees them: a date would otherwise fail, a tuple come back a list.
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Mapping):
+        return {str(k): _tag_dates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tag_dates(v) for v in value]
+    return value
+
+
+def decode_details(text: str) -> dict[str, Any]:
+    """The details encode_details wrote, with their dates and times back."""
+
+    def hook(value: dict[str, Any]) -> Any:
+        if set(value) == {"$date"}:
+            return date.fromisoformat(value["$date"])
+        if set(value) == {"$datetime"}:
+            return datetime.fromisoformat(value["$datetime"])
+        return value
+
+    found = json.loads(text or "{}", object_hook=hook)
+    return found if isinstance(found, dict) else {}

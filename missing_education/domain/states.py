@@ -23,6 +23,10 @@ class Status(StrEnum):
     ESCALATED = "escalated"  # not located in time; social care and LPD informed
     MONITORING = "monitoring"  # whereabouts unknown; reviewed monthly
     CLOSED = "closed"
+    # The school attendance order route, Education Act 1996 ss437-443 (DOMAIN.md 4.7).
+    S438_ISSUED = "s438_issued"  # order expedient; notice of intention served; 15 days to choose
+    ATTENDANCE_ORDER = "attendance_order"  # order made and sent; in force from service; compliance
+    PROSECUTION = "prosecution_referred"  # order not complied with; referred for prosecution
 
 
 OPEN_STATUSES = frozenset(s for s in Status if s is not Status.CLOSED)
@@ -47,7 +51,7 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.HANDOVER, Status.CLOSED): "other council confirmed the child is on a roll",
     (Status.HANDOVER, Status.ESCALATED): "no confirmation from the other council",
     (Status.S437_ISSUED, Status.AWAITING_ADMISSION): "parent applies for a place",
-    (Status.S437_ISSUED, Status.CLOSED): "suitable education shown, or attendance order made",
+    (Status.S437_ISSUED, Status.CLOSED): "suitable education shown (a school place or at home)",
     (Status.ESCALATED, Status.MONITORING): "enquiries exhausted; monthly review",
     (Status.ESCALATED, Status.LOCATED): "located after escalation",
     (Status.ESCALATED, Status.AWAITING_ADMISSION): "located after escalation; needs a place",
@@ -57,6 +61,20 @@ TRANSITIONS: dict[tuple[Status, Status], str] = {
     (Status.MONITORING, Status.AWAITING_ADMISSION): "located during monitoring; needs a place",
     (Status.MONITORING, Status.HANDOVER): "located in another council during monitoring",
     (Status.MONITORING, Status.CLOSED): "located, past school age, or all enquiries complete",
+    (Status.S437_ISSUED, Status.S438_ISSUED): (
+        "s437 period over, parent has not satisfied us, order expedient: s438 notice served"
+    ),
+    (Status.S438_ISSUED, Status.ATTENDANCE_ORDER): "15 days to choose a school over: order served",
+    (Status.S438_ISSUED, Status.CLOSED): "a school confirms the child is registered",
+    (
+        Status.ATTENDANCE_ORDER,
+        Status.PROSECUTION,
+    ): "order not complied with: referred for prosecution",
+    (
+        Status.ATTENDANCE_ORDER,
+        Status.CLOSED,
+    ): "named school confirms registration, or order revoked",
+    (Status.PROSECUTION, Status.CLOSED): "named school confirms registration, or order revoked",
 }
 
 

@@ -20,6 +20,10 @@ LETTER_WORDS: dict[str, str] = {
     "admissions_referral": "Referral to in-year admissions",
     "fair_access_referral": "Referral to the Fair Access panel",
     "s437_notice": "Notice under section 437(1) of the Education Act 1996",
+    "s438_notice": "Notice of intention to serve a school attendance order (section 438)",
+    "school_attendance_order": "School attendance order served on the parent (section 437(3))",
+    "attendance_order_school": "Letter to the school named in the school attendance order",
+    "prosecution_referral": "Referral for prosecution (section 443)",
     "school_escalation": "Letter to the school that joint enquiries have failed",
     "out_of_area_handover": "Handover to the council where the child lives",
     "closure_parent": "Closure letter to the parent or carer",
@@ -48,6 +52,15 @@ ANSWER_WORDS: dict[str, str] = {
     "suitable_education_shown": "the parent has shown that the child receives suitable education",
     "applied_for_place": "the parent has applied for a school place",
     "attendance_order_made": "a school attendance order has been made",
+    "attendance_order_expedient": (
+        "the parent did not satisfy us in time and a school attendance order is expedient"
+    ),
+    "no_choice": "the parent chose no school in the 15 days allowed",
+    "parent_chose_school": "the parent chose a school to be named in the order",
+    "registered_at_school": "a school confirms the child is registered",
+    "registered_and_attending": "the named school confirms the child is registered and attending",
+    "not_complying": "the school attendance order is not complied with",
+    "order_revoked": "the school attendance order was revoked (education otherwise)",
     "same_child": "a record elsewhere is the same child",
     "school_place_shown": "the parent has shown that the child has a school place",
     "home_education_shown": "the parent has shown that the child is educated at home",
@@ -68,6 +81,8 @@ STEP_WORDS: dict[str, str] = {
     "handover_confirmation": "The other council's confirmation",
     "s437_compliance": "The parent's reply to the section 437(1) notice",
     "monitoring_review": "The monthly review",
+    "s438_choice": "The parent's choice of school after the notice of intention (section 438)",
+    "attendance_order_compliance": "Compliance with the school attendance order",
 }
 
 # What the closure letter tells the parent to do next. The duty to secure education

@@ -159,6 +159,24 @@ TYPE_REQUIRED: dict[str, tuple[Key, ...]] = {
         Key("deadline", DATE, "place-by date"),
     ),
     "s437_notice": (Key("deadline", DATE, "comply-by date, at least 15 days after service"),),
+    "s438_notice": (
+        *_SCHOOL,
+        Key("s437_served_on", DATE, "when the s437(1) notice was served"),
+        Key("s437_deadline", DATE, "the date the s437(1) notice gave the parent"),
+        Key("deadline", DATE, "choose-a-school-by date, 15 days from service (s438)"),
+    ),
+    "school_attendance_order": (
+        *_SCHOOL,
+        Key("named_because", TEXT, "why this school is named (the parent's choice or ours)"),
+        Key("deadline", DATE, "register-by date"),
+    ),
+    "attendance_order_school": (*_SCHOOL, Key("deadline", DATE, "confirm-registration-by date")),
+    "prosecution_referral": (
+        *_SCHOOL,
+        Key("reason", TEXT, "why the order is not complied with"),
+        Key("evidence", TEXT_LIST, "the steps of the route, one line each"),
+        Key("deadline", DATE, "confirm-receipt-by date"),
+    ),
     "closure_parent": (Key("outcome", TEXT, "the outcome, in plain words for the family"),),
     "closure_school": (
         *_SCHOOL,

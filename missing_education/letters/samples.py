@@ -49,6 +49,10 @@ _DEADLINES = {
     "admissions_referral": date(2026, 12, 16),
     "fair_access_referral": date(2027, 1, 8),
     "s437_notice": date(2026, 12, 14),
+    "s438_notice": date(2027, 1, 11),
+    "school_attendance_order": date(2027, 2, 5),
+    "attendance_order_school": date(2027, 2, 5),
+    "prosecution_referral": date(2027, 3, 12),
 }
 
 _FAMILY = {
@@ -116,6 +120,15 @@ _RECIPIENTS: dict[str, dict[str, Any]] = {
         "address_lines": ["County Hall", "High Street", "Sampletown", "ST1 1AA"],
     },
     "s437_notice": _FAMILY,
+    "s438_notice": _FAMILY,
+    "school_attendance_order": _FAMILY,
+    "attendance_order_school": _SCHOOL_OFFICE,
+    "prosecution_referral": {
+        "name": "Attendance Enforcement",
+        "salutation": "colleague",
+        "organisation": "Sample County Council Legal Services",
+        "address_lines": ["County Hall", "High Street", "Sampletown", "ST1 1AA"],
+    },
     "closure_parent": _FAMILY,
     "closure_school": _SCHOOL_OFFICE,
     "closure_referrer": _REFERRER,
@@ -171,6 +184,25 @@ _TYPE_VALUES: dict[str, dict[str, Any]] = {
         ],
     },
     "s437_notice": {},
+    "s438_notice": {
+        "school": _SCHOOL,
+        "s437_served_on": date(2026, 11, 27),
+        "s437_deadline": date(2026, 12, 11),
+    },
+    "school_attendance_order": {
+        "school": _SCHOOL,
+        "named_because": "You did not choose a school within the 15 days our notice of "
+        "intention gave you, so this order names the school we said we intended to name.",
+    },
+    "attendance_order_school": {"school": _SCHOOL},
+    "prosecution_referral": {
+        "school": _SCHOOL,
+        "reason": "The child is not registered at the school named in the order.",
+        "evidence": [
+            "Notice under section 437(1) served on 27 November 2026.",
+            "School attendance order served on 15 January 2027.",
+        ],
+    },
     "closure_parent": {"outcome": "Amira is now on the roll of Hillside School."},
     "closure_school": {
         "school": _SCHOOL,
@@ -261,7 +293,14 @@ def _edge_cases(context: dict[str, Any]) -> dict[str, Any]:
         "phone": "01234 567891 (ext. 4412)",
         "email": "siobhan.oconnor-smythe.children-missing-education@sample-county.example",
     }
-    for key in ("reason", "outcome", "category", "overdue_step", "deletion_ground"):
+    for key in (
+        "reason",
+        "outcome",
+        "category",
+        "overdue_step",
+        "deletion_ground",
+        "named_because",
+    ):
         if key in edge:
             edge[key] = HOSTILE_TEXT
     if "other_council" in edge:

@@ -43,6 +43,9 @@ def _letter(row: RowMapping) -> LetterRecord:
         message_id=row["message_id"],
         replaces_letter_id=row["replaces_letter_id"],
         print_batch_id=row["print_batch_id"],
+        reply_by=row["reply_by"],
+        served_on=row["served_on"],
+        details=row["details"],
         typeset_at=aware_or_none(row["typeset_at"]),
     )
 

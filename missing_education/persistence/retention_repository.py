@@ -152,7 +152,7 @@ class SqlRetentionRepository:
         self.connection.execute(
             update(letters)
             .where(letters.c.case_id == case_id)
-            .values(path=REMOVED, recipient=REMOVED, recipient_email="", context="{}")
+            .values(path=REMOVED, recipient=REMOVED, recipient_email="", context="{}", details="{}")
         )
         return Anonymised(case_id, paths, self._spent_print_batches(), documents)
 

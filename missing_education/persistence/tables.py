@@ -216,6 +216,9 @@ letters = Table(
     # letter and the renderer typesets it later, in batches. sha256 is "" until then.
     Column("context", Text, nullable=False, default="{}", server_default="{}"),
     Column("typeset_at", DateTime(timezone=True), nullable=True),
+    Column("reply_by", Date, nullable=True),  # the date the letter asks for
+    Column("served_on", Date, nullable=True),  # deemed served (post) or sent (email)
+    Column("details", Text, nullable=False, default="{}"),  # JSON: to remake it with new dates
     UniqueConstraint("case_id", "step_key", name="uq_letters_case_step"),
 )
 Index(

@@ -85,6 +85,10 @@ STAGE_REASONS: dict[Status, str] = {
     Status.AWAITING_ADMISSION: "awaiting_school_place",
     Status.FAIR_ACCESS: "awaiting_school_place",
     Status.S437_ISSUED: "unsuitable_education",
+    # The attendance order route: not yet in school, so still missing education.
+    Status.S438_ISSUED: "unsuitable_education",
+    Status.ATTENDANCE_ORDER: "unsuitable_education",
+    Status.PROSECUTION: "unsuitable_education",
     Status.ESCALATED: "whereabouts_unknown",
     Status.MONITORING: "whereabouts_unknown",
 }

@@ -32,8 +32,16 @@ STAGES: tuple[tuple[str, str, frozenset[Status]], ...] = (
     ),
     (
         "handover_or_s437",
-        "Handed over, or s437 notice served",
-        frozenset({Status.HANDOVER, Status.S437_ISSUED}),
+        "Handed over, or on the attendance order route",
+        frozenset(
+            {
+                Status.HANDOVER,
+                Status.S437_ISSUED,
+                Status.S438_ISSUED,
+                Status.ATTENDANCE_ORDER,
+                Status.PROSECUTION,
+            }
+        ),
     ),
     (
         "not_located",

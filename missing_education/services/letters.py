@@ -9,14 +9,20 @@ shown before it is typeset.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from missing_education.clock import moment
 from missing_education.domain import Case
-from missing_education.domain.letter import Channel, Delivery, LetterRecord, Recipient
+from missing_education.domain.letter import (
+    Channel,
+    Delivery,
+    LetterRecord,
+    Recipient,
+    encode_details,
+)
 from missing_education.letters import Letterhead, check_context, template_version
 from missing_education.letters.context_json import dumps_context
 from missing_education.ports import UnitOfWork
@@ -86,7 +92,8 @@ def letter_context(request: LetterRequest, settings: Settings, today: date) -> d
         },
         **request.details,
     }
-    if request.replaces is not None:
+    if request.replaces is not None and request.replaces.status in (Delivery.SENT, Delivery.POSTED):
+        # Only a letter that went out is "replaced"; one withdrawn from the post never arrived.
         context["replaces"] = f"{case.reference}/{request.replaces.id}"
     return context
 
@@ -125,9 +132,26 @@ def issue_letters(
                 "created_at": moment(today),
                 "replaces_letter_id": request.replaces.id if request.replaces else None,
                 "status": Delivery.QUEUED.value,
+                "reply_by": _reply_by(request.details),
+                # Post waits for a print batch: kept so it can be remade with new dates.
+                "details": encode_details(
+                    {
+                        "details": request.details,
+                        "recipient": asdict(request.recipient),
+                        "letter_date": today,
+                    }
+                )
+                if request.recipient.channel is Channel.POST
+                else "{}",
             }
         )
     return [results[i] for i in range(len(requests))]
+
+
+def _reply_by(details: Mapping[str, Any]) -> date | None:
+    # `deadline` is the date every letter type asks for (docs/letters.md), when it has one.
+    found = details.get("deadline")
+    return found if isinstance(found, date) else None
 
 
 def issue_letter(
@@ -153,6 +177,8 @@ def letter_summary(letter: LetterRecord) -> dict[str, Any]:
         "created_at": letter.created_at.isoformat(timespec="seconds"),
         "sent_at": letter.sent_at.isoformat(timespec="seconds") if letter.sent_at else None,
         "replaces": letter.replaces_letter_id,
+        "reply_by": letter.reply_by.isoformat() if letter.reply_by else None,
+        "served_on": letter.served_on.isoformat() if letter.served_on else None,
     }
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from missing_education.clock import moment, now
+from missing_education.clock import LONDON, moment, now
+from missing_education.clock import today as clock_today
 from missing_education.delivery import DeliveryError, Email, Transport
 from missing_education.domain import case_reference
 from missing_education.domain.csv_safety import neutralise_formula
@@ -21,9 +22,13 @@ from missing_education.domain.letter import Channel, Delivery, LetterRecord, Pri
 from missing_education.letters import merge_pdfs
 from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.private_files import make_private_dir, write_private
+from missing_education.rules.service import deemed_served
 from missing_education.services.letters import letter_summary
+from missing_education.services.procedure import Procedure
+from missing_education.services.procedure.attendance_order import notice_served
+from missing_education.services.stale_post import StalePost, review_waiting_post
 from missing_education.services.typesetting import typeset_letters
-from missing_education.settings import Settings
+from missing_education.settings import Settings, load_settings
 
 # Two print-batch runs at once: the one that loses looks again this many times at most.
 CONFLICT_ATTEMPTS = 3
@@ -39,6 +44,8 @@ SUBJECTS = {
     "fair_access_referral": "Referral to the Fair Access panel",
     "closure_school": "Case closed: joint enquiries complete",
     "closure_referrer": "Case closed",
+    "attendance_order_school": "School attendance order naming your school",
+    "prosecution_referral": "Referral: school attendance order not complied with",
 }
 
 
@@ -167,33 +174,52 @@ def send_queued(
                 else:
                     report.retrying += 1
                 continue
+            sent_at = now()
             uow.letters.set_delivery(
                 letter.id,
                 status=Delivery.SENT,
                 attempts=letter.attempts + 1,
-                sent_at=now(),
+                sent_at=sent_at,
                 last_error="",
                 message_id=message_id(letter, settings),
+                # An email is served the day it is sent.
+                served_on=sent_at.astimezone(LONDON).date(),
             )
             uow.commit()
             report.sent += 1
     return report
 
 
-def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
-    """Gather every queued postal letter not yet batched into one PDF and a manifest CSV.
+@dataclass
+class PostReport:
+    """A print batch (None: nothing to post) and what the check of stale post did first."""
 
-    The letters are claimed for the batch before its files are written: two print-batch runs
-    at once never put one letter in two batches (the second finds nothing left, or a WriteConflict
-    makes it look again).
-    """
+    batch: PrintBatch | None
+    stale: StalePost
+
+
+def make_up_post(uow: UnitOfWork, *, settings: Settings, today: date) -> PostReport:
+    """Remake or withdraw stale post, then gather what is left into one print batch."""
+    stale = review_waiting_post(uow, settings=settings, today=today)
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            return _make_print_batch(uow, settings=settings, today=today)
+            return PostReport(_make_print_batch(uow, settings=settings, today=today), stale)
         except WriteConflict:
             if attempt == CONFLICT_ATTEMPTS:
                 raise
-    return None  # pragma: no cover - the loop returns or raises
+    return PostReport(None, stale)  # pragma: no cover - the loop returns or raises
+
+
+def make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
+    """Gather every queued postal letter not yet batched into one PDF and a manifest CSV.
+
+    Stale post is remade or withdrawn first (see stale_post), so no letter in the batch asks
+    for a date that will have passed, or come too soon, by the time it is delivered. The
+    letters are claimed for the batch before its files are written: two print-batch runs at
+    once never put one letter in two batches (the second finds nothing left, or a WriteConflict
+    makes it look again).
+    """
+    return make_up_post(uow, settings=settings, today=today).batch
 
 
 def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> PrintBatch | None:
@@ -246,11 +272,34 @@ def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pr
         return batch
 
 
-def confirm_print_batch(uow: UnitOfWork, batch_id: int) -> int:
-    """The print room confirms a batch went in the post: its letters are marked posted."""
+def confirm_print_batch(
+    uow: UnitOfWork,
+    batch_id: int,
+    *,
+    settings: Settings | None = None,
+    posted_on: date | None = None,
+) -> int:
+    """The print room confirms a batch went in the post: its letters are marked posted.
+
+    Each letter is deemed served on the second business day after `posted_on` (default today),
+    and a notice whose period the Act counts from service starts that period then.
+    """
+    settings = settings or load_settings()
+    posted = posted_on or clock_today()
+    served = deemed_served(posted, settings.timescales.post_deemed_service_days)
     with uow:
         uow.letters.print_batch(batch_id)
+        # The batch's letters still waiting for the post (a second confirmation finds none).
+        batched = [
+            letter.id
+            for letter in uow.letters.outbox((Delivery.QUEUED,))
+            if letter.print_batch_id == batch_id
+        ]
         moved = uow.letters.confirm_print_batch(batch_id, now())
+        procedure = Procedure(uow, settings, posted)
+        for letter_id in batched:
+            uow.letters.set_delivery(letter_id, served_on=served)
+            notice_served(procedure, uow.letters.get(letter_id), served)
         uow.commit()
         return moved
 

@@ -54,6 +54,29 @@ def school(uow: UnitOfWork, case: Case) -> Recipient | None:
     )
 
 
+def named_school(uow: UnitOfWork, urn: str) -> Recipient | None:
+    """A school in the directory by its URN (a school named in an attendance order)."""
+    known = uow.directory.school(urn)
+    if known is None:
+        return None
+    if known.email:
+        return Recipient(
+            role="school",
+            name="The Headteacher",
+            channel=Channel.EMAIL,
+            email=known.email,
+            organisation=known.name,
+        )
+    lines = tuple(x for x in (known.address_line1, known.town, known.postcode) if x)
+    return Recipient(
+        role="school",
+        name="The Headteacher",
+        channel=Channel.POST,
+        organisation=known.name,
+        address_lines=lines or (known.name,),
+    )
+
+
 def parent(case: Case, parent_name: str) -> Recipient | None:
     """The parent or carer at the child's last known address (None with no address)."""
     child = case.child
@@ -105,6 +128,11 @@ def agency(role: str, settings: Settings) -> Recipient:
             "Children's Education Advisory Service",
             contacts.armed_forces_email,
             "Armed forces families' education advisers",
+        ),
+        "attendance_enforcement": (
+            "Attendance Enforcement (Legal Services)",
+            contacts.attendance_enforcement_email,
+            settings.council.council_name,
         ),
     }
     name, email, organisation = table[role]

@@ -211,7 +211,13 @@ def _apply(p: Procedure, case: Case, deadline: Deadline, report: StepReport) -> 
     elif step is Step.ADMISSIONS_DECISION:
         if p.admissions_overdue(case, deadline):
             report.count("escalated_to_manager", case.id)
-    elif step in (Step.FAIR_ACCESS_PLACE, Step.HANDOVER_CONFIRMATION, Step.S437_COMPLIANCE):
+    elif step in (
+        Step.FAIR_ACCESS_PLACE,
+        Step.HANDOVER_CONFIRMATION,
+        Step.S437_COMPLIANCE,
+        Step.S438_CHOICE,  # the order is due: a coordinator records the parent's choice
+        Step.ORDER_COMPLIANCE,
+    ):
         p.escalate_to_manager(
             case, step, deadline.due, f"{step_words(step.value).lower()} is overdue"
         )

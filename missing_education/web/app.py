@@ -540,7 +540,9 @@ def create_app(
     @app.post("/print-room/batches/{batch_id}/confirm")
     async def confirm(request: Request, batch_id: RowId) -> Response:
         def run(user: User, form: FormData) -> str:
-            outbox.confirm_print_batch(uow_factory(), batch_id)
+            outbox.confirm_print_batch(
+                uow_factory(), batch_id, settings=settings, posted_on=today()
+            )
             return "confirmed"
 
         return await print_action(request, run)

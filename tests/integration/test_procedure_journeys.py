@@ -470,7 +470,7 @@ def test_a_move_abroad_closes_the_case(council: Council) -> None:
     assert_closed_with_letters(council, case_id, Outcome.MOVED_ABROAD)
 
 
-def test_a_parent_who_refuses_education_is_served_an_s437_notice_with_15_calendar_days(
+def test_a_parent_who_refuses_education_is_served_an_s437_notice_with_15_days_from_service(
     council: Council,
 ) -> None:
     case_id = council.open_case()
@@ -481,9 +481,11 @@ def test_a_parent_who_refuses_education_is_served_an_s437_notice_with_15_calenda
     assert council.case(case_id).status is Status.S437_ISSUED
     notice = council.letter(case_id, "s437_notice:1")
     assert (notice.channel, notice.recipient_role) == (Channel.POST, "parent")
-    [compliance] = council.deadlines(case_id, Step.S437_COMPLIANCE)
-    assert (compliance.calendar_days, compliance.due) == (15, date(2026, 12, 4))
-    assert "4 December 2026" in pdf_text(notice)
+    # Posted the next business day (Friday 20), deemed served Tuesday 24: 15 days to 8 December.
+    assert notice.reply_by == date(2026, 12, 8)
+    assert "8 December 2026" in pdf_text(notice)
+    # The period runs from service: no deadline until the post is confirmed.
+    assert council.deadlines(case_id, Step.S437_COMPLIANCE) == []
     assert "s437" in council.waiting(case_id)
 
 

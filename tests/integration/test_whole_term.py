@@ -46,6 +46,7 @@ from synthetic.simulation import (
     FIRST_DAY,
     SEED,
     Coordinators,
+    post,
     school_days,
     skip_typesetting,
 )
@@ -81,6 +82,7 @@ def test_a_term_of_200_cases_ends_with_every_case_closed_or_legally_open(
     for day in school_days(calendar.is_school_day, FIRST_DAY, END_OF_SPRING_TERM):
         monkeypatch.setenv("CME_TODAY", day.isoformat())
         sweeps.update(review_cases(SqlUnitOfWork(url), settings=settings, today=day).actions)
+        post(url, settings, day)  # notices' periods run from the day the post is confirmed
         with SqlUnitOfWork(url) as uow:
             coordinators.work(uow, Procedure(uow, settings, day), day)
     elapsed = time.perf_counter() - started

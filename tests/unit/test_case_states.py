@@ -14,8 +14,11 @@ from missing_education.domain import (
     Child,
     IllegalTransition,
     Outcome,
+    PreconditionUnmet,
     Status,
 )
+from missing_education.domain.deadline import Step
+from missing_education.domain.preconditions import PRECONDITIONS, CaseFacts
 
 AT = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 LEGAL = sorted(TRANSITIONS)
@@ -59,10 +62,24 @@ def test_every_move_in_the_table_says_when_it_happens() -> None:
     assert all(reason.strip() for reason in TRANSITIONS.values())
 
 
+# Facts under which every precondition holds: every notice served, every period over.
+ALL_MET = CaseFacts(
+    today=date(2027, 3, 1),
+    csa_ends=date(2031, 6, 27),
+    served={
+        t: date(2026, 12, 1) for t in ("s437_notice", "s438_notice", "school_attendance_order")
+    },
+    due={
+        s: date(2027, 2, 1) for s in (Step.S437_COMPLIANCE, Step.S438_CHOICE, Step.ORDER_COMPLIANCE)
+    },
+    answers=frozenset({("s437", "attendance_order_expedient")}),
+)
+
+
 @pytest.mark.parametrize(("from_status", "to_status"), LEGAL)
 def test_a_move_in_the_table_is_made_and_recorded(from_status: Status, to_status: Status) -> None:
     case = a_case(from_status)
-    case.move_to(to_status, at=AT, who="j.smith", why="because the table allows it")
+    case.move_to(to_status, at=AT, who="j.smith", why="because the table allows it", facts=ALL_MET)
     assert case.status is to_status
     assert case.history[-1].from_status is from_status
     assert case.history[-1].to_status is to_status
@@ -130,3 +147,18 @@ def test_a_refused_closure_leaves_no_outcome_behind() -> None:
 
 def test_the_case_reference_is_six_digits() -> None:
     assert a_case().reference == "CME-000042"
+
+
+@pytest.mark.parametrize(("from_status", "to_status"), sorted(PRECONDITIONS))
+def test_a_move_the_law_conditions_is_refused_without_the_facts_and_says_why(
+    from_status: Status, to_status: Status
+) -> None:
+    case = a_case(from_status)
+    with pytest.raises(PreconditionUnmet, match="facts were not given"):
+        case.move_to(to_status, at=AT, who="j.smith", why="no facts")
+    nothing = CaseFacts(today=date(2032, 1, 1), csa_ends=date(2031, 6, 27))
+    with pytest.raises(PreconditionUnmet) as raised:
+        case.move_to(to_status, at=AT, who="j.smith", why="nothing done", facts=nothing)
+    assert len(raised.value.reasons) == len(PRECONDITIONS[(from_status, to_status)])
+    assert all(reason.strip() for reason in raised.value.reasons)
+    assert case.status is from_status and case.history == []

@@ -24,6 +24,7 @@ from missing_education.domain.words import (
     step_words,
 )
 from missing_education.ports import UnitOfWork
+from missing_education.rules.service import stated_last_day
 from missing_education.services import recipients
 from missing_education.services.procedure import groups, outcomes
 from missing_education.services.procedure.context import ProcedureContext
@@ -181,17 +182,19 @@ class Branches(ProcedureContext):
             self.move(
                 case, Status.LOCATED, who, "located after escalation: parent refuses education"
             )
-        self.move(case, Status.S437_ISSUED, who, "parent refuses education: s437(1) notice served")
-        # Education Act 1996 s437(1): the notice gives the parent at least 15 days.
-        due = self.deadline(
-            case, Step.S437_COMPLIANCE, calendar_days=self.settings.timescales.s437_notice_days
-        )
+        self.move(case, Status.S437_ISSUED, who, "parent refuses education: s437(1) notice issued")
+        # Education Act 1996 s437(1): not less than 15 days *beginning with the day the notice
+        # is served*. The notice states a date counted from its expected service; the period's
+        # deadline is set when the post is confirmed (attendance_order.notice_served).
+        timescales = self.settings.timescales
         self.letter(
             case,
             "s437_notice",
             "s437_notice:1",
             recipients.parent(case, case.parent_name),
-            deadline=due,
+            deadline=stated_last_day(
+                self.today, timescales.s437_notice_days, timescales.post_deemed_service_days
+            ),
         )
         self.uow.decisions.request(case.id, "s437", self.today)
 

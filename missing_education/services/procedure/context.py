@@ -10,6 +10,7 @@ from missing_education.domain import Case, Status
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.errors import CalendarNotLoaded
 from missing_education.domain.letter import LetterRecord, Recipient
+from missing_education.domain.preconditions import preconditions
 from missing_education.domain.words import (
     answer_words,
     letter_words,
@@ -19,6 +20,7 @@ from missing_education.ports import UnitOfWork
 from missing_education.rules.calendar import SchoolCalendar
 from missing_education.services.calendar import load_calendar
 from missing_education.services.letters import LetterRequest, issue_letters
+from missing_education.services.procedure.facts import case_facts
 from missing_education.settings import Settings
 
 # Letters that are CME action: none may go once the child is past compulsory school age.
@@ -32,6 +34,9 @@ CME_ACTION_LETTERS = frozenset(
         "admissions_referral",
         "fair_access_referral",
         "other_la_enquiry",
+        "s438_notice",
+        "school_attendance_order",
+        "attendance_order_school",
     }
 )
 
@@ -126,8 +131,10 @@ class ProcedureContext:
             raise CalendarNotLoaded(long_date(last + timedelta(days=1)), long_date(due), school_urn)
 
     def move(self, case: Case, status: Status, who: str, why: str) -> None:
-        """Move the case on and save it."""
-        case.move_to(status, at=now(), who=who, why=why)
+        """Move the case on and save it (a move the law conditions is checked on the record)."""
+        needs_facts = bool(preconditions(case.status, status))
+        facts = case_facts(self.uow, case, self.today) if needs_facts else None
+        case.move_to(status, at=now(), who=who, why=why, facts=facts)
         self.uow.cases.save(case)
 
     def evidence(self, case: Case) -> list[str]:

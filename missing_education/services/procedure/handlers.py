@@ -15,6 +15,7 @@ from missing_education.domain.decision import (
 from missing_education.domain.risk import read_risks
 from missing_education.services import recipients, safeguarding
 from missing_education.services.checks import outcome_for
+from missing_education.services.procedure import attendance_order
 from missing_education.services.procedure.decision_rules import address_of, visit_time
 from missing_education.services.procedure.report import StepReport
 
@@ -136,6 +137,10 @@ def on_handover(
 def on_s437(
     p: Procedure, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
 ) -> None:
+    if answer == "attendance_order_expedient":
+        # Only once the period from service is over (the move's preconditions say so).
+        attendance_order.order_expedient(p, case, who, d)
+        return
     p.uow.deadlines.meet(case.id, Step.S437_COMPLIANCE, p.today)
     if answer == "school_place_shown":
         # A place at a school (an independent school too): on a roll, ground 9(1)(a).
@@ -146,8 +151,34 @@ def on_s437(
         p.close(case, Outcome.EHE, who, "the parent showed suitable home education (s437(1))")
     elif answer == "applied_for_place":
         p.refer_admissions(case, who)
+
+
+def on_s438(
+    p: Procedure, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+) -> None:
+    if answer == "registered_at_school":
+        # Registered before any order: nothing to order (the school confirmed the roll).
+        p.uow.deadlines.meet(case.id, Step.S438_CHOICE, p.today)
+        p.close(case, Outcome.ON_ROLL_HERE, who, "a school confirms the child is registered")
     else:
-        p.close(case, Outcome.ON_ROLL_HERE, who, "school attendance order made (s437(3))")
+        attendance_order.serve_order(p, case, who, answer, d)
+
+
+def on_attendance_order(
+    p: Procedure, case: Case, answer: str, who: str, d: dict[str, Any], r: StepReport
+) -> None:
+    if answer == "registered_and_attending":
+        p.uow.deadlines.meet(case.id, Step.ORDER_COMPLIANCE, p.today)
+        p.close(
+            case,
+            Outcome.ON_ROLL_HERE,
+            who,
+            "the named school confirms the child is registered and attending (order complied with)",
+        )
+    elif answer == "order_revoked":
+        attendance_order.order_revoked(p, case, who)
+    else:
+        attendance_order.not_complying(p, case, who, r)
 
 
 def on_police_notification(
@@ -235,4 +266,6 @@ HANDLERS: dict[DecisionKind, DecisionHandler] = {
     DecisionKind.S437: on_s437,
     DecisionKind.CLOSURE: on_closure,
     DecisionKind.RISK_MAPPING: on_risk_mapping,
+    DecisionKind.S438: on_s438,
+    DecisionKind.ATTENDANCE_ORDER: on_attendance_order,
 }

@@ -10,10 +10,13 @@ from missing_education.letters import LETTER_TYPES, LetterError, check_context, 
 from missing_education.letters.context import optional_keys, required_keys
 
 
-def test_there_are_sixteen_letter_types_in_procedure_order() -> None:
+def test_there_are_twenty_letter_types_in_procedure_order() -> None:
     assert LETTER_TYPES[0] == "acknowledgement"
     assert LETTER_TYPES[-1] == "closure_referrer"
-    assert len(set(LETTER_TYPES)) == 16
+    assert len(set(LETTER_TYPES)) == len(LETTER_TYPES) == 20
+    # The attendance order route in its order (Education Act 1996 ss437-443).
+    route = ["s437_notice", "s438_notice", "school_attendance_order", "prosecution_referral"]
+    assert sorted(route, key=LETTER_TYPES.index) == route
 
 
 @pytest.mark.parametrize("letter_type", LETTER_TYPES)
