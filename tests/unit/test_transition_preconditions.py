@@ -18,8 +18,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
-from missing_education.synthetic import autumn_2026_calendar
-from tests.simulation import typeset_later
 
 from missing_education.domain import (
     TRANSITIONS,
@@ -41,6 +39,8 @@ from missing_education.services.outbox import confirm_print_batch, make_up_post
 from missing_education.services.procedure import Procedure
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings
+from synthetic.council import autumn_2026_calendar
+from synthetic.simulation import skip_typesetting
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 START = date(2026, 11, 16)
@@ -65,7 +65,7 @@ def _calendar() -> list[CalendarPeriod]:
 @pytest.fixture(autouse=True)
 def quick_letters(monkeypatch: pytest.MonkeyPatch) -> None:
     """Templates filled for real, typesetting skipped; a print batch's PDFs joined as bytes."""
-    monkeypatch.setattr("missing_education.services.letters.render_letters", typeset_later)
+    skip_typesetting(monkeypatch.setattr)
     monkeypatch.setattr(outbox, "merge_pdfs", lambda pdfs: b"".join(pdfs))
 
 
