@@ -344,7 +344,7 @@ def result(figures: dict[str, Any]) -> Result:
             key="intake rate",
             figure=(
                 f"Intake, {received:,} notifications to open cases with acknowledgement "
-                "records, SQLite (PDF rendering stubbed)"
+                "records, SQLite (letters queued)"
             ),
             measured=f"{rate:,.0f} notifications/s",
             target=f">= {RATE_TARGET:,.0f} notifications/s",

@@ -210,6 +210,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         # Test-only: the workers act as of REVIEW_DAY, and look for work every second.
         fast = {
             "CME_TODAY": REVIEW_DAY.isoformat(),
+            # Small sweep batches (a commit each), so a sweep killed mid-run has done some.
+            "CME_SWEEP_BATCH_SIZE": "1",
             "PREFECT_WORKER_QUERY_SECONDS": "1",
             "PREFECT_WORKER_PREFETCH_SECONDS": "2",
         }
