@@ -95,6 +95,7 @@ class Council:
             CME_WITHOUT_PREFECT="1",
             # Small batches: a kill lands between commits as often as inside one.
             CME_INTAKE_BATCH_SIZE="5",
+            CME_SWEEP_BATCH_SIZE="2",
             CME_MAIL_SMTP_PORT="9",
         )
         return env
