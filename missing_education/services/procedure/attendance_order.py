@@ -32,7 +32,8 @@ from missing_education.rules.service import (
     stated_last_day,
 )
 from missing_education.services import recipients
-from missing_education.services.procedure.branches import OUTCOME_WORDS, Branches
+from missing_education.services.procedure.branches import Branches
+from missing_education.services.procedure.closing import OUTCOME_WORDS
 from missing_education.services.procedure.facts import current_letter, latest_due
 from missing_education.services.procedure.report import StepReport
 

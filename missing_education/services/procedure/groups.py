@@ -15,7 +15,7 @@ from missing_education.domain.risk import Risk, read_risks
 from missing_education.services import recipients
 
 if TYPE_CHECKING:
-    from missing_education.services.procedure.branches import Branches
+    from missing_education.services.procedure.closing import Closing
 
 # Answers that close a case because the family moved away: (decision, answer).
 MOVED_AWAY = frozenset(
@@ -50,7 +50,7 @@ def check_group_rules(
         )
 
 
-def tell_armed_forces_advisers(p: Branches, case: Case, outcome: Outcome) -> None:
+def tell_armed_forces_advisers(p: Closing, case: Case, outcome: Outcome) -> None:
     """An armed forces family moving on: the service's education advisers hear of it."""
     if outcome not in MOVED_ON or Risk.ARMED_FORCES not in read_risks(case.vulnerabilities).known:
         return

@@ -16,6 +16,7 @@ from missing_education.services import recipients
 
 if TYPE_CHECKING:
     from missing_education.services.procedure.branches import Branches
+    from missing_education.services.procedure.closing import Closing
 
 ESCALATION_REFERRAL = "social_care_referral:not_located"
 
@@ -145,7 +146,7 @@ def tell_social_care_located(p: Branches, case: Case, key: str) -> bool:
     return made is not None
 
 
-def tell_social_care_closed(p: Branches, case: Case) -> None:
+def tell_social_care_closed(p: Closing, case: Case) -> None:
     """Tell social care, referred at escalation, that our case closed without locating the child."""
     referred = _referred_on(p.uow, case)
     if referred is None or case.outcome is None or case.outcome in LOCATED_OUTCOMES:
