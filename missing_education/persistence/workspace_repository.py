@@ -23,6 +23,7 @@ from missing_education.domain.workspace import (
     User,
     WebSession,
 )
+from missing_education.persistence.columns import aware
 from missing_education.persistence.repository import identity_key
 from missing_education.persistence.tables import (
     case_attention,
@@ -44,11 +45,6 @@ from missing_education.ports import WriteConflict
 
 # An IN list, not `<> 'closed'`: the status index then finds the few open cases among many.
 _OPEN = cases.c.status.in_([s.value for s in OPEN_STATUSES])
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _user(row: Any) -> User:
@@ -128,7 +124,7 @@ class SqlWorkspaceRepository:
             .join(users, users.c.id == web_sessions.c.user_id)
             .where(web_sessions.c.token_sha256 == token_sha256)
         ).first()
-        if row is None or _aware(row.expires_at) <= at or not row.active:
+        if row is None or aware(row.expires_at) <= at or not row.active:
             return None
         user = User(
             id=row.user_id,
@@ -143,8 +139,8 @@ class SqlWorkspaceRepository:
             id=row[0],
             user=user,
             csrf_token=row.csrf_token,
-            expires_at=_aware(row.expires_at),
-            started_at=_aware(row.created_at),
+            expires_at=aware(row.expires_at),
+            started_at=aware(row.created_at),
         )
 
     def extend_session(self, session_id: int, expires: datetime) -> None:
@@ -191,7 +187,7 @@ class SqlWorkspaceRepository:
         if case_id is not None:
             query = query.where(record_access.c.case_id == case_id)
         return [
-            RecordAccess(case_id=r.case_id, who=r.who, action=r.action, at=_aware(r.at))
+            RecordAccess(case_id=r.case_id, who=r.who, action=r.action, at=aware(r.at))
             for r in self.connection.execute(query)
         ]
 
@@ -215,7 +211,7 @@ class SqlWorkspaceRepository:
                 id=r.id,
                 case_id=r.case_id,
                 kind=r.kind,
-                at=_aware(r.at),
+                at=aware(r.at),
                 who=r.who,
                 text=r.text,
                 contact_with=r.contact_with,
@@ -408,7 +404,7 @@ class SqlWorkspaceRepository:
                 duplicate_id=r.duplicate_id,
                 kept_id=r.kept_id,
                 merged_by=r.merged_by,
-                merged_at=_aware(r.merged_at),
+                merged_at=aware(r.merged_at),
             )
             for r in rows
         ]
