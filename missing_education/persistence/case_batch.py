@@ -23,7 +23,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    RowMapping,
     and_,
     any_,
     bindparam,
@@ -41,7 +40,8 @@ from missing_education.persistence.columns import aware as _aware
 from missing_education.persistence.deadline_repository import _deadline_from_row
 from missing_education.persistence.decision_repository import _decision
 from missing_education.persistence.letter_repository import _LETTER_COLUMNS, _letter
-from missing_education.persistence.repository import SqlCaseRepository
+from missing_education.persistence.notification_repository import notification_record
+from missing_education.persistence.repository import _SAVE, SqlCaseRepository
 from missing_education.persistence.tables import (
     case_history,
     cases,
@@ -54,17 +54,6 @@ from missing_education.persistence.tables import (
 from missing_education.ports import CaseBatch, NotificationRecord, UnitOfWork
 
 _OPEN = and_(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
-_SAVE = (
-    update(cases)
-    .where(cases.c.id == bindparam("case_id"))
-    .values(
-        status=bindparam("new_status"),
-        outcome=bindparam("new_outcome"),
-        closed_on=bindparam("new_closed_on"),
-        vulnerabilities=bindparam("new_vulnerabilities"),
-        safeguarding=bindparam("new_safeguarding"),
-    )
-)
 _MEET = (
     update(deadlines)
     .where(
@@ -238,7 +227,7 @@ class SqlCaseBatch:
             .where(_among(self.connection, notifications.c.case_id, ids))
             .order_by(notifications.c.id)
         ).mappings():
-            self._notifications[r["case_id"]].append(_notification(r))
+            self._notifications[r["case_id"]].append(notification_record(r))
         self._schools = claims._schools
         # Staged writes, per case.
         self._saved: dict[int, Case] = {}
@@ -420,21 +409,6 @@ class SqlCaseBatch:
         found.append(made)
         self._new_decisions[case_id].append(made)
         return made
-
-
-def _notification(r: RowMapping) -> NotificationRecord:
-    return NotificationRecord(
-        id=r["id"],
-        case_id=r["case_id"],
-        source=r["source"],
-        row_number=r["row_number"],
-        referral_date=r["referral_date"],
-        referrer_organisation=r["referrer_organisation"],
-        referrer_name=r["referrer_name"],
-        referrer_email=r["referrer_email"],
-        disposition=r["disposition"],
-        vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
-    )
 
 
 class _Delegate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select
 
 from missing_education.clock import now
 from missing_education.domain import Notification
@@ -73,18 +73,20 @@ class SqlNotificationRepository:
     def for_case(self, case_id: int) -> list[NotificationRecord]:
         """Every notification about the case, oldest first."""
         rows = self.connection.execute(_NOTIFICATIONS_OF_CASE, {"case_id": case_id}).mappings()
-        return [
-            NotificationRecord(
-                id=r["id"],
-                case_id=r["case_id"],
-                source=r["source"],
-                row_number=r["row_number"],
-                referral_date=r["referral_date"],
-                referrer_organisation=r["referrer_organisation"],
-                referrer_name=r["referrer_name"],
-                referrer_email=r["referrer_email"],
-                disposition=r["disposition"],
-                vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
-            )
-            for r in rows
-        ]
+        return [notification_record(r) for r in rows]
+
+
+def notification_record(r: RowMapping) -> NotificationRecord:
+    """A stored notification as the services read it (the sweep's batches read it the same way)."""
+    return NotificationRecord(
+        id=r["id"],
+        case_id=r["case_id"],
+        source=r["source"],
+        row_number=r["row_number"],
+        referral_date=r["referral_date"],
+        referrer_organisation=r["referrer_organisation"],
+        referrer_name=r["referrer_name"],
+        referrer_email=r["referrer_email"],
+        disposition=r["disposition"],
+        vulnerabilities=tuple(v for v in r["vulnerabilities"].split(";") if v),
+    )
