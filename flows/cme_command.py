@@ -25,20 +25,22 @@ class PrefectOrchestration:
         The flow's tasks read the same clock and settings themselves (CME_TODAY, CME_*).
         """
         from flows.receive_notifications import receive_notifications
+        from missing_education.cli_support import open_uow
         from missing_education.services import IntakeFileError, intake_files
         from tasks.attention import flow_result
 
+        uow = open_uow(settings)
         try:
-            file = intake_files.hold(settings, path.resolve())
+            file = intake_files.hold(uow, settings, path.resolve())
         except (OSError, intake_files.HeldFileError) as error:
             raise IntakeFileError(f"cannot read {path.name}: {error}") from None
         try:
             result = flow_result(receive_notifications(file.id, return_state=True))
             if result.get("refused"):
-                raise IntakeFileError(intake_files.refusal(settings, file.id) or "refused")
+                raise IntakeFileError(intake_files.refusal(uow, file.id) or "refused")
             return result
         finally:
-            intake_files.release(settings, file.id)  # the case database has what it held
+            intake_files.release(uow, settings, file.id)  # the case database has what it held
 
     def sweep(self, *, settings: Settings, today: date) -> dict[str, Any]:
         """The daily-case-review flow (its task reads the same clock and settings itself)."""

@@ -15,7 +15,12 @@ from prefect.states import Failed
 
 from tasks.attention import finish
 from tasks.decision_runs import sync_decision_runs
-from tasks.intake import acknowledge_notifications, ingest_notification_file, investigate_cases
+from tasks.intake import (
+    acknowledge_notifications,
+    ingest_notification_file,
+    investigate_cases,
+    release_uploaded_file,
+)
 from tasks.letters import typeset_queued_letters
 
 COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
@@ -44,6 +49,7 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
     investigation = investigate_cases(intake["to_investigate"])
     sync_decision_runs(investigation["case_ids"])  # each decision asked gets its run
     typeset = typeset_queued_letters()  # the letters queued above, typeset on every core
+    release_uploaded_file(file_id)  # the case database now has what the file held
     create_markdown_artifact(
         key="intake-summary",
         markdown=intake_markdown(intake, investigation["actions"]),

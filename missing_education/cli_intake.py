@@ -57,7 +57,8 @@ def upload(
     `prefect deployment run receive-notifications/file -p file_id=ID` with the id printed.
     """
     try:
-        held = intake_files.hold(_settings(), file)
+        settings = _settings()
+        held = intake_files.hold(_uow(settings), settings, file)
     except FileNotFoundError:
         raise _fail(f"cannot read {file}: no such file") from None
     typer.echo(held.id)

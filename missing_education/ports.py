@@ -155,6 +155,28 @@ class QueuedLetter:
     template_version: str
 
 
+@dataclass(frozen=True)
+class HeldFileRecord:
+    """A notification file held for intake: its id, the name it came with, where it came from."""
+
+    id: str
+    name: str
+    size: int
+    from_inbox: bool
+    reason: str | None  # why it was refused whole, if it was (for the person, not Prefect)
+
+
+class HeldFileStore(Protocol):
+    """Notification files waiting for intake, in the case database: any worker host reads them."""
+
+    def add(self, record: HeldFileRecord, content: bytes, *, at: datetime) -> None: ...
+    def get(self, file_id: str) -> HeldFileRecord | None: ...
+    def content(self, file_id: str) -> bytes | None: ...
+    def refuse(self, file_id: str, reason: str) -> None: ...
+    def remove(self, file_id: str) -> bool: ...
+    def from_inbox(self) -> list[str]: ...
+
+
 class LetterStore(Protocol):
     """Where letters' PDFs are kept: one document per letter, read back as it was written."""
 
@@ -334,6 +356,7 @@ class UnitOfWork(Protocol):
     calendar: CalendarRepository
     letters: LetterRepository
     documents: LetterStore
+    held_files: HeldFileStore
     directory: DirectoryRepository
     decisions: DecisionRepository
     sources: SourceRepository

@@ -10,14 +10,14 @@ from typing import Any
 from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.private_files import make_private_dir, write_private
 from missing_education.services import intake_files
-from missing_education.settings import load_settings
-from tasks.policy import case_task
+from tasks.policy import case_task, configured
 
 
 @case_task()
 def next_inbox_file() -> str | None:
     """Hold the next file waiting in CME_HOME/inbox and return its id (None when empty)."""
-    return intake_files.take_from_inbox(load_settings())
+    settings, uow = configured()
+    return intake_files.take_from_inbox(uow, settings)
 
 
 @case_task()
@@ -25,8 +25,8 @@ def write_rejects(file_id: str, rejections: list[dict[str, Any]]) -> bool:
     """Write the file's rejected rows (row number and reason) for the sender to correct."""
     if not rejections:
         return False
-    settings = load_settings()
-    name = intake_files.held(settings, file_id).name
+    settings, uow = configured()
+    name = intake_files.held(uow, settings, file_id).name
     folder = make_private_dir(settings.home / "rejects")
     text = io.StringIO()
     writer = csv.writer(text)
@@ -40,7 +40,7 @@ def write_rejects(file_id: str, rejections: list[dict[str, Any]]) -> bool:
 @case_task()
 def finish_inbox_file(file_id: str, error: str | None = None) -> bool:
     """Move a held file to inbox/processed/, or inbox/rejected/ with its reason beside it."""
-    settings = load_settings()
-    if error is not None and intake_files.refusal(settings, file_id) is None:
-        intake_files.refuse(settings, file_id, f"the file could not be taken in ({error})")
-    return intake_files.finish_inbox_file(settings, file_id).parent.name == "processed"
+    settings, uow = configured()
+    if error is not None and intake_files.refusal(uow, file_id) is None:
+        intake_files.refuse(uow, file_id, f"the file could not be taken in ({error})")
+    return intake_files.finish_inbox_file(uow, settings, file_id).parent.name == "processed"

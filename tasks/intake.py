@@ -22,7 +22,7 @@ def ingest_notification_file(file_id: str) -> dict[str, Any]:
     rejected/ folder): the reason may quote the file's name, so Prefect hears only "refused".
     """
     settings, uow = configured()
-    file = intake_files.held(settings, file_id)
+    file = intake_files.held(uow, settings, file_id)
     progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
     assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
 
@@ -34,7 +34,7 @@ def ingest_notification_file(file_id: str) -> dict[str, Any]:
             uow, file.path, settings=settings, today=today(), progress=progress, source=file.name
         )
     except IntakeFileError as error:
-        intake_files.refuse(settings, file_id, str(error))
+        intake_files.refuse(uow, file_id, str(error))
         return {"refused": True}
     return {**report.as_dict(), "refused": False}
 
@@ -55,3 +55,14 @@ def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
     return step_summary(
         receiving.investigate_cases(uow, case_ids, settings=settings, today=today())
     )
+
+
+@case_task()
+def release_uploaded_file(file_id: str) -> bool:
+    """Forget an uploaded file once the run has taken in, acknowledged and investigated it.
+
+    Until then a rerun of the flow with the same id takes it in again and finishes the rows an
+    interrupted run left; inbox files are left for the inbox flow to file away.
+    """
+    settings, uow = configured()
+    return intake_files.release_upload(uow, settings, file_id)

@@ -238,6 +238,20 @@ letter_documents = Table(
     Column("pdf", LargeBinary, nullable=False),
 )
 
+# Notification files waiting for intake (`cme upload`, the inbox), in the case database so that
+# the host that runs the intake flow needs nothing from the host where the file arrived.
+held_files = Table(
+    "held_files",
+    metadata,
+    Column("id", String(18), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("from_inbox", Boolean, nullable=False, default=False),
+    Column("reason", Text, nullable=True),
+    Column("held_at", DateTime(timezone=True), nullable=False),
+)
+
 print_batches = Table(
     "print_batches",
     metadata,

@@ -15,6 +15,7 @@ from missing_education.persistence.database import ensure_schema
 from missing_education.persistence.deadline_repository import SqlDeadlineRepository
 from missing_education.persistence.decision_repository import SqlDecisionRepository
 from missing_education.persistence.directory_repository import SqlDirectoryRepository
+from missing_education.persistence.held_file_store import SqlHeldFileStore
 from missing_education.persistence.letter_repository import SqlLetterRepository
 from missing_education.persistence.letter_store import SqlLetterStore
 from missing_education.persistence.notification_repository import SqlNotificationRepository
@@ -32,6 +33,7 @@ from missing_education.ports import (
     DeadlineRepository,
     DecisionRepository,
     DirectoryRepository,
+    HeldFileStore,
     LetterRepository,
     LetterStore,
     NotificationRepository,
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
     workspace: WorkspaceRepository
     attention: AttentionRepository
     batches: CaseBatches
+    held_files: HeldFileStore
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.calendar = SqlCalendarRepository(self._connection)
         self.letters = SqlLetterRepository(self._connection)
         self.documents = SqlLetterStore(self._connection)
+        self.held_files = SqlHeldFileStore(self._connection)
         self.directory = SqlDirectoryRepository(self._connection)
         self.decisions = SqlDecisionRepository(self._connection)
         self.sources = SqlSourceRepository(self._connection)

@@ -1,22 +1,27 @@
 """Notification files held for intake under an id: Prefect sees the id, never a path or name.
 
-People name files after the child ("amira-khan-referral.csv"), so a file is first held in
-CME_HOME/intake (owner-only) as `<id>.csv`, its name kept beside it, and every flow run, log and
-result names only the id. Files in the inbox are taken one at a time; symbolic links and
-anything that is not a regular file are left where they are, never read.
+People name files after the child ("amira-khan-referral.csv"), so a file is first held under a
+new id, and every flow run, log and result names only the id. The file's bytes and name are held
+in the case database (issue 18), so the host that runs intake needs nothing from the host where
+the file arrived: `cme upload` on a coordinator's machine, the flow on any worker. Intake reads a
+private working copy under CME_HOME/intake that any host makes again from the database.
+
+Files in the inbox are taken one at a time; symbolic links and anything that is not a regular
+file are left where they are, never read.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from missing_education.clock import now
 from missing_education.domain.errors import InputFileRefused
+from missing_education.ports import HeldFileRecord, UnitOfWork
 from missing_education.private_files import make_private_dir, write_private
 from missing_education.settings import Settings
 
@@ -30,7 +35,8 @@ class HeldFileError(InputFileRefused):
 
 @dataclass(frozen=True)
 class HeldFile:
-    """A notification file waiting for intake: its id, where it is held, its original name."""
+    """A notification file waiting for intake: its id, its name, and where `held` puts the
+    working copy this host reads (`hold` writes none: the bytes wait in the database)."""
 
     id: str
     path: Path
@@ -39,63 +45,103 @@ class HeldFile:
 
 
 def intake_dir(settings: Settings) -> Path:
-    """Where files wait for intake (owner-only)."""
+    """Where this host keeps working copies of held files (owner-only)."""
     return make_private_dir(settings.home / "intake")
 
 
-def _sidecar(settings: Settings, file_id: str, kind: str) -> Path:
-    return intake_dir(settings) / f"{file_id}.{kind}"
+def _copy(settings: Settings, file_id: str) -> Path:
+    return intake_dir(settings) / f"{file_id}.csv"
 
 
-def hold(settings: Settings, source: Path, *, move: bool = False) -> HeldFile:
-    """Hold a copy of a file (or the file itself, moved) under a new id."""
+def hold(uow: UnitOfWork, settings: Settings, source: Path, *, move: bool = False) -> HeldFile:
+    """Hold a file's bytes under a new id (and take it out of the inbox, with `move`)."""
     found = os.lstat(source)
     if not stat.S_ISREG(found.st_mode):
         raise HeldFileError(f"{source.name} is not a regular file; nothing was taken in")
+    content = source.read_bytes()
     file_id = f"f-{uuid.uuid4().hex[:16]}"
-    target = _sidecar(settings, file_id, "csv")
-    try:
-        write_private(_sidecar(settings, file_id, "name"), source.name.encode("utf-8"))
-        if move:
-            # Marked first: a crash after the move leaves a file the next run finishes.
-            write_private(_sidecar(settings, file_id, "inbox"), b"")
-            shutil.move(str(source), target)
-            os.chmod(target, 0o600)
-        else:
-            write_private(target, source.read_bytes())
-    except BaseException:
-        release(settings, file_id)
-        raise
-    return held(settings, file_id)
+    record = HeldFileRecord(file_id, source.name[:255], len(content), move, None)
+    with uow:
+        uow.held_files.add(record, content, at=now())
+        uow.commit()
+    if move:
+        # Held first: a crash before this leaves the file in the inbox and a held copy that the
+        # next run finishes; the same rows taken in twice join the cases they made the first time.
+        source.unlink(missing_ok=True)
+    return HeldFile(file_id, _copy(settings, file_id), record.name, move)
 
 
-def held(settings: Settings, file_id: str) -> HeldFile:
-    """The held file with this id."""
+def held(uow: UnitOfWork, settings: Settings, file_id: str) -> HeldFile:
+    """The held file with this id, with a working copy on this host to read."""
     if not FILE_ID.match(file_id):
         raise HeldFileError("a file id looks like f- and 16 letters or digits")
-    path = _sidecar(settings, file_id, "csv")
-    if not path.is_file():
+    with uow:
+        record = uow.held_files.get(file_id)
+        if record is None:
+            record = _adopt_local(uow, settings, file_id)
+        content = uow.held_files.content(file_id) if record is not None else None
+    if record is None or content is None:
         raise HeldFileError(f"no file is held with id {file_id}")
-    name_file = _sidecar(settings, file_id, "name")
-    name = name_file.read_text(encoding="utf-8") if name_file.is_file() else path.name
-    return HeldFile(file_id, path, name, _sidecar(settings, file_id, "inbox").exists())
+    copy = _copy(settings, file_id)
+    if not copy.is_file() or copy.stat().st_size != len(content):
+        write_private(copy, content)
+    return HeldFile(file_id, copy, record.name, record.from_inbox)
 
 
-def refuse(settings: Settings, file_id: str, reason: str) -> None:
+def _adopt_local(uow: UnitOfWork, settings: Settings, file_id: str) -> HeldFileRecord | None:
+    """A file held under CME_HOME/intake before files were held in the database: moved in."""
+    folder = settings.home / "intake"
+    old = folder / f"{file_id}.csv"
+    if not old.is_file():
+        return None
+    name_file = folder / f"{file_id}.name"
+    name = name_file.read_text(encoding="utf-8") if name_file.is_file() else old.name
+    reason_file = folder / f"{file_id}.reason"
+    reason = reason_file.read_text(encoding="utf-8") if reason_file.is_file() else None
+    content = old.read_bytes()
+    from_inbox = (folder / f"{file_id}.inbox").exists()
+    record = HeldFileRecord(file_id, name[:255], len(content), from_inbox, reason)
+    uow.held_files.add(record, content, at=now())
+    uow.commit()
+    for kind in ("name", "inbox", "reason"):
+        (folder / f"{file_id}.{kind}").unlink(missing_ok=True)
+    return record
+
+
+def refuse(uow: UnitOfWork, file_id: str, reason: str) -> None:
     """Keep why a held file was refused whole (for the person, never for Prefect)."""
-    write_private(_sidecar(settings, file_id, "reason"), reason.encode("utf-8"))
+    with uow:
+        uow.held_files.refuse(file_id, reason)
+        uow.commit()
 
 
-def refusal(settings: Settings, file_id: str) -> str | None:
+def refusal(uow: UnitOfWork, file_id: str) -> str | None:
     """Why a held file was refused, if it was."""
-    path = _sidecar(settings, file_id, "reason")
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    with uow:
+        record = uow.held_files.get(file_id)
+    return record.reason if record is not None else None
 
 
-def release(settings: Settings, file_id: str) -> None:
-    """Forget a held file (the case database now has what it held)."""
-    for kind in ("csv", "name", "inbox", "reason"):
-        _sidecar(settings, file_id, kind).unlink(missing_ok=True)
+def release(uow: UnitOfWork, settings: Settings, file_id: str) -> None:
+    """Forget a held file (the case database now has what it held), and this host's copy."""
+    with uow:
+        uow.held_files.remove(file_id)
+        uow.commit()
+    _copy(settings, file_id).unlink(missing_ok=True)
+
+
+def release_upload(uow: UnitOfWork, settings: Settings, file_id: str) -> bool:
+    """Forget a file `cme upload` held, once a whole intake run has used it.
+
+    A file from the inbox is left for the inbox flow, which files it under processed/ or
+    rejected/ and then forgets it. True when a file was forgotten.
+    """
+    with uow:
+        record = uow.held_files.get(file_id)
+    if record is None or record.from_inbox:
+        return False
+    release(uow, settings, file_id)
+    return True
 
 
 def waiting_in_inbox(settings: Settings) -> list[Path]:
@@ -109,25 +155,24 @@ def waiting_in_inbox(settings: Settings) -> list[Path]:
     return [entry for *_, entry in sorted(files)]
 
 
-def take_from_inbox(settings: Settings) -> str | None:
+def take_from_inbox(uow: UnitOfWork, settings: Settings) -> str | None:
     """The id of the next inbox file: one held earlier and never finished, else the oldest."""
-    for marker in sorted(intake_dir(settings).glob("f-*.inbox")):
-        file_id = marker.name.removesuffix(".inbox")
-        if _sidecar(settings, file_id, "csv").is_file():
-            return file_id
-        release(settings, file_id)  # a crash before the move: the file is still in the inbox
+    with uow:
+        unfinished = uow.held_files.from_inbox()
+    if unfinished:
+        return unfinished[0]
     for path in waiting_in_inbox(settings):
         try:
-            return hold(settings, path, move=True).id
+            return hold(uow, settings, path, move=True).id
         except (FileNotFoundError, HeldFileError):
             continue  # taken by another run meanwhile, or no longer a regular file
     return None
 
 
-def finish_inbox_file(settings: Settings, file_id: str) -> Path:
-    """Move a held inbox file to inbox/processed/, or inbox/rejected/ with its reason beside."""
-    file = held(settings, file_id)
-    reason = refusal(settings, file_id)
+def finish_inbox_file(uow: UnitOfWork, settings: Settings, file_id: str) -> Path:
+    """Write a held inbox file to inbox/processed/, or inbox/rejected/ with its reason beside."""
+    file = held(uow, settings, file_id)
+    reason = refusal(uow, file_id)
     folder = make_private_dir(settings.inbox_dir / ("rejected" if reason else "processed"))
     stem, suffix = Path(file.name).stem, Path(file.name).suffix or ".csv"
     target = folder / f"{stem}{suffix}"
@@ -135,8 +180,8 @@ def finish_inbox_file(settings: Settings, file_id: str) -> Path:
     while os.path.lexists(target):
         counter += 1
         target = folder / f"{stem}-{counter}{suffix}"
-    shutil.move(str(file.path), target)
+    write_private(target, file.path.read_bytes(), force=False)
     if reason:
         write_private(target.with_name(target.name + ".reason.txt"), (reason + "\n").encode())
-    release(settings, file_id)
+    release(uow, settings, file_id)
     return target

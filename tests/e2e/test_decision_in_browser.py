@@ -28,6 +28,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from missing_education import services
+from missing_education.cli_support import open_uow
 from missing_education.domain import Outcome, Status
 from missing_education.domain.workspace import Role
 from missing_education.services import accounts, intake_files
@@ -240,7 +241,7 @@ def test_a_coordinator_answers_the_asked_decision_from_the_dashboard_in_five_cli
     e2e = setup.e2e
     children = BROWSER_CHILDREN[setup.mode]
     path = write_notifications(e2e.server.root / f"incoming-{setup.mode}" / "n.csv", children)
-    held = intake_files.hold(load_settings(), path)
+    held = intake_files.hold(open_uow(load_settings()), load_settings(), path)
     e2e.run("receive-notifications/file", timeout=180, file_id=held.id)
     (case_id,) = case_ids_of(e2e, children)
     name = f"home-visit-cme-{case_id:06d}"
@@ -301,7 +302,7 @@ def test_a_decision_answered_in_the_case_workspace_finishes_its_prefect_run(
         updates={PREFECT_API_URL: served.api_url, PREFECT_HOME: str(served.root / "client-home")}
     ):
         path = write_notifications(served.root / "incoming-workspace" / "n.csv", children)
-        held = intake_files.hold(load_settings(), path)
+        held = intake_files.hold(open_uow(load_settings()), load_settings(), path)
         e2e.run("receive-notifications/file", timeout=180, file_id=held.id)
         (case_id,) = case_ids_of(e2e, children)
         name = f"home-visit-cme-{case_id:06d}"

@@ -19,6 +19,7 @@ from prefect import get_client
 from prefect.states import Crashed
 
 from missing_education import services
+from missing_education.cli_support import open_uow
 from missing_education.domain.decision import DecisionRequest
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
@@ -65,7 +66,7 @@ def runs_named(e2e: E2E, name: str) -> list[dict[str, Any]]:
 def opened_cases(e2e: E2E) -> dict[str, int]:
     """Take the children in through the `file` deployment; their case ids by key."""
     path = write_notifications(e2e.server.root / "incoming-runs" / "n.csv", CHILDREN)
-    held = intake_files.hold(load_settings(), path)
+    held = intake_files.hold(open_uow(load_settings()), load_settings(), path)
     e2e.run("receive-notifications/file", timeout=180, file_id=held.id)
     found = {}
     for summary in services.list_cases(e2e.cases.uow()):

@@ -37,6 +37,7 @@ from flows.daily_case_review import daily_case_review
 from flows.receive_notifications import receive_notifications
 from flows.watch_inbox import watch_inbox
 from missing_education import cli
+from missing_education.cli_support import open_uow
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
@@ -129,7 +130,7 @@ def test_receive_notifications_opens_cases_and_queues_acknowledgements(
 
 def held(path: Path) -> str:
     """Hold a file for intake: the flow takes its id, never its path."""
-    return intake_files.hold(load_settings(), path).id
+    return intake_files.hold(open_uow(load_settings()), load_settings(), path).id
 
 
 def test_watch_inbox_takes_each_file_on_its_own_sets_refused_ones_aside_and_ignores_links(

@@ -39,6 +39,7 @@ from prefect.settings import (
     temporary_settings,
 )
 
+from missing_education.cli_support import open_uow
 from missing_education.domain import NOTIFICATION_COLUMNS, Status
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import intake_files
@@ -258,7 +259,7 @@ def held(made: Production, path: Path) -> str:
     """Hold a file in the workers' CME_HOME: the flow takes its id, never its path."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CME_HOME", str(made.home))
-        return intake_files.hold(load_settings(), path).id
+        return intake_files.hold(open_uow(load_settings()), load_settings(), path).id
 
 
 def seed_overdue_cases(made: Production) -> None:

@@ -1,11 +1,12 @@
-"""Two worker hosts, no shared folder: every letter typeset on one host is sent from the other.
+"""Two worker hosts, no shared folder: a file uploaded on the coordinator's machine is taken in
+on one host, and every letter typeset there is sent from the other.
 
 Each "host" is a process tree in a network namespace of its own (`unshare --net`), with its own
 CME_HOME and PREFECT_HOME. The namespaces reach the one Prefect server and the mail relay only
 through Unix sockets bridged by socat (a namespace has its own loopback: the server's real port
 is not reachable from inside), and the one PostgreSQL case database through its Unix socket.
-Host A serves the typeset-letters flow, host B the deliver-letters flow; nothing is copied
-between their folders.
+Host A serves the receive-notifications and typeset-letters flows, host B the deliver-letters
+flow; the coordinator's `cme upload` runs with a third folder. Nothing is copied between them.
 """
 
 from __future__ import annotations
@@ -26,10 +27,8 @@ from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.domain.letter import Channel, Delivery, LetterRecord
 from missing_education.persistence import SqlUnitOfWork
+from missing_education.services import intake_files
 from missing_education.services.directory import SCHOOL_COLUMNS, import_schools
-from missing_education.services.intake import ingest_file
-from missing_education.services.procedure import Procedure
-from missing_education.settings import load_settings
 from synthetic.council import synthetic_notifications, synthetic_schools, write_csv
 from tests.conftest import _truncate_postgres
 from tests.e2e.conftest import REPO, PrefectServer, stop, tail, wait_for
@@ -40,8 +39,11 @@ PG_SOCKET_DIR = "/var/run/postgresql"
 INSIDE_PREFECT_PORT = 4200
 INSIDE_SMTP_PORT = 2525
 SERVE = {
-    "a": ("flows.typeset_letters", "typeset_letters", "host-a"),
-    "b": ("flows.deliver_letters", "deliver_letters", "host-b"),
+    "a": (
+        ("flows.receive_notifications", "receive_notifications"),
+        ("flows.typeset_letters", "typeset_letters"),
+    ),
+    "b": (("flows.deliver_letters", "deliver_letters"),),
 }
 
 
@@ -78,7 +80,11 @@ def host(
     name: str, root: Path, prefect_sock: Path, smtp_sock: Path, database: str
 ) -> tuple[subprocess.Popen[bytes], Path, Path]:
     """One worker host: its namespace, its folders, serving one flow; (process, home, log)."""
-    module, function, deployment = SERVE[name]
+    flows = SERVE[name]
+    imports = "; ".join(f"from {module} import {function}" for module, function in flows)
+    deployments = ", ".join(
+        f"{function}.to_deployment(name='host-{name}')" for _, function in flows
+    )
     home = root / f"host-{name}" / "cme-home"
     prefect_home = root / f"host-{name}" / "prefect-home"
     home.mkdir(parents=True)
@@ -102,8 +108,8 @@ def host(
         f"socat TCP-LISTEN:{INSIDE_SMTP_PORT},bind=127.0.0.1,fork,reuseaddr "
         f"UNIX-CONNECT:{smtp_sock} & "
         "sleep 0.5; "
-        f'exec {sys.executable} -c "from {module} import {function}; '
-        f"{function}.serve(name='{deployment}')\""
+        f'exec {sys.executable} -c "from prefect import serve; {imports}; '
+        f'serve({deployments})"'
     )
     log = root / f"host-{name}.log"
     with log.open("wb") as handle:
@@ -118,29 +124,33 @@ def host(
     return process, home, log
 
 
-def queued_letters(url: str, folder: Path) -> None:
-    """Twelve children taken in, acknowledged and investigated: letters recorded, none typeset."""
-    settings = load_settings()
+def uploaded(url: str, folder: Path) -> str:
+    """The coordinator's machine: schools loaded, twelve children's file held by `cme upload`."""
     import_schools(
         SqlUnitOfWork(url), write_csv(folder / "s.csv", synthetic_schools(), SCHOOL_COLUMNS)
     )
     rows = synthetic_notifications(12, seed=18, referral_date=DAY)
-    path = write_csv(folder / "n.csv", rows, NOTIFICATION_COLUMNS)
-    report = ingest_file(SqlUnitOfWork(url), path, settings=settings, today=DAY)
-    with SqlUnitOfWork(url) as uow:
-        procedure = Procedure(uow, settings, DAY)
-        procedure.acknowledge(report.opened_case_ids)
-        for case_id in report.opened_case_ids:
-            procedure.investigate(case_id)
-        uow.commit()
+    path = write_csv(folder / "twelve-children.csv", rows, NOTIFICATION_COLUMNS)
+    home = folder / "coordinator" / "cme-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CME_", "PREFECT_"))}
+    env.update(CME_HOME=str(home), CME_DATABASE_URL=url, CME_TODAY=DAY.isoformat())
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "cme"), "upload", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
 
 
-def run(deployment: str) -> None:
+def run(deployment: str, **parameters: str) -> None:
     """Run a deployment (served by one of the hosts) to the end; it Completed.
 
     Its result is not kept (results are never persisted): the case database says what it did.
     """
-    made = run_deployment(deployment, timeout=240, poll_interval=1)
+    made = run_deployment(deployment, parameters=parameters, timeout=240, poll_interval=1)
     assert isinstance(made, FlowRun)
     assert made.state is not None and made.state.is_completed(), made.state
 
@@ -150,7 +160,7 @@ def snapshot(url: str) -> dict[int, LetterRecord]:
         return {x.id: x for x in uow.letters.outbox()}
 
 
-def test_every_letter_typeset_on_one_host_is_sent_from_the_other_with_no_shared_folder(
+def test_a_file_uploaded_is_taken_in_on_one_host_and_its_letters_sent_from_the_other(
     postgres_url: str,
     prefect_server: PrefectServer,
     tmp_path: Path,
@@ -159,11 +169,8 @@ def test_every_letter_typeset_on_one_host_is_sent_from_the_other_with_no_shared_
     server = prefect_server.url  # the session's server, on the real loopback
     _truncate_postgres(postgres_url)
     monkeypatch.setenv("CME_DATABASE_URL", postgres_url)
-    queued_letters(postgres_url, tmp_path)
-    with SqlUnitOfWork(postgres_url) as uow:
-        letters = uow.letters.outbox()
-    emails = [x for x in letters if x.channel is Channel.EMAIL]
-    assert len(letters) >= 16 and emails and not any(x.is_typeset for x in letters)
+    file_id = uploaded(postgres_url, tmp_path)
+    assert intake_files.FILE_ID.match(file_id)
 
     mail = MailServer()
     mail.start()
@@ -210,7 +217,9 @@ def test_every_letter_typeset_on_one_host_is_sent_from_the_other_with_no_shared_
                 return response.status_code == 200 and bool(response.json())
 
             wait_for(lambda: served("host-a") and served("host-b"), timeout=120, what="hosts")
-            run("typeset-letters/host-a")
+            # Host A takes in the file the coordinator's machine held (in the case database).
+            run("receive-notifications/host-a", file_id=file_id)
+            run("typeset-letters/host-a")  # nothing left to typeset: the intake run did it
             typeset = snapshot(postgres_url)
             assert mail.mailbox.messages == []  # host A typesets; it sends nothing
             run("deliver-letters/host-b")
@@ -220,7 +229,13 @@ def test_every_letter_typeset_on_one_host_is_sent_from_the_other_with_no_shared_
         bridge.close()
         mail.stop()
 
-    # Host A typeset every letter before host B's run began; host B sent every email.
+    # Host A took the file in, released it, and typeset every letter before host B's run
+    # began; host B sent every email.
+    with SqlUnitOfWork(postgres_url) as uow:
+        assert uow.held_files.get(file_id) is None
+        assert len(uow.cases.open_case_ids()) >= 10  # twelve children, a few triaged out
+    emails = [x for x in typeset.values() if x.channel is Channel.EMAIL]
+    assert len(typeset) >= 16 and emails
     assert all(x.is_typeset and x.status is Delivery.QUEUED for x in typeset.values())
     after = snapshot(postgres_url)
     by_message = {str(m["Message-ID"]): m for m in mail.mailbox.messages}
@@ -242,3 +257,6 @@ def test_every_letter_typeset_on_one_host_is_sent_from_the_other_with_no_shared_
     # Neither host kept a letter in its folders: the PDFs travelled through the database.
     for home in (home_a, home_b):
         assert not [p for p in home.rglob("*") if p.suffix == ".pdf"]
+    # The uploaded file's bytes went through the database too: no host keeps a copy of it.
+    for home in (home_a, home_b, tmp_path / "coordinator" / "cme-home"):
+        assert not [p for p in home.rglob("f-*") if p.is_file()]

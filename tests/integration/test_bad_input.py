@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from missing_education.cli import app
+from missing_education.cli_support import open_uow
 from missing_education.domain import NOTIFICATION_COLUMNS, Notification
 from missing_education.domain.csv_safety import FORMULA_STARTS, neutralise_formula
 from missing_education.persistence import SqlUnitOfWork
@@ -165,7 +166,7 @@ def test_the_rejects_file_never_holds_a_live_formula(
 ) -> None:
     monkeypatch.setenv("CME_HOME", str(tmp_path / "home"))
     (tmp_path / "n.csv").write_text("forename\n", encoding="utf-8")
-    file_id = intake_files.hold(load_settings(), tmp_path / "n.csv").id
+    file_id = intake_files.hold(open_uow(load_settings()), load_settings(), tmp_path / "n.csv").id
     assert write_rejects.fn(file_id, [{"row": i + 2, "reason": r} for i, r in enumerate(reasons)])
     written = tmp_path / "home" / "rejects" / "n-rejects.csv"
 

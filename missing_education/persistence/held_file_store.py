@@ -1,0 +1,78 @@
+"""Notification files held for intake, in the case database: every worker host reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from missing_education.persistence.tables import held_files
+from missing_education.ports import HeldFileRecord
+
+_RECORD = (
+    held_files.c.id,
+    held_files.c.name,
+    held_files.c.size,
+    held_files.c.from_inbox,
+    held_files.c.reason,
+)
+
+
+class SqlHeldFileStore:
+    """One row per held file (`held_files`): its bytes, its name, why it was refused."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, record: HeldFileRecord, content: bytes, *, at: datetime) -> None:
+        """Hold a file's bytes under its id."""
+        self.connection.execute(
+            insert(held_files),
+            {
+                "id": record.id,
+                "name": record.name,
+                "size": len(content),
+                "content": content,
+                "from_inbox": record.from_inbox,
+                "reason": record.reason,
+                "held_at": at,
+            },
+        )
+
+    def get(self, file_id: str) -> HeldFileRecord | None:
+        """The held file with this id (its bytes are read apart), or None."""
+        row = self.connection.execute(
+            select(*_RECORD).where(held_files.c.id == file_id)
+        ).one_or_none()
+        if row is None:
+            return None
+        return HeldFileRecord(row.id, row.name, row.size, bool(row.from_inbox), row.reason)
+
+    def content(self, file_id: str) -> bytes | None:
+        """The file's bytes, as they were held."""
+        data = self.connection.execute(
+            select(held_files.c.content).where(held_files.c.id == file_id)
+        ).scalar()
+        return bytes(data) if data is not None else None
+
+    def refuse(self, file_id: str, reason: str) -> None:
+        """Keep why the file was refused whole."""
+        self.connection.execute(
+            update(held_files).where(held_files.c.id == file_id).values(reason=reason)
+        )
+
+    def remove(self, file_id: str) -> bool:
+        """Forget a held file; False when none was held under this id."""
+        return bool(
+            self.connection.execute(delete(held_files).where(held_files.c.id == file_id)).rowcount
+        )
+
+    def from_inbox(self) -> list[str]:
+        """Ids of files taken from the inbox and not yet finished, oldest first."""
+        return list(
+            self.connection.execute(
+                select(held_files.c.id)
+                .where(held_files.c.from_inbox.is_(True))
+                .order_by(held_files.c.held_at, held_files.c.id)
+            ).scalars()
+        )
