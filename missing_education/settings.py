@@ -158,6 +158,8 @@ class Settings:
     matching: Matching = field(default_factory=Matching)
     web: Web = field(default_factory=Web)
     retention_years: int = 7
+    # Days an uploaded file refused whole (or never taken in) stays held before retention drops it.
+    held_file_days: int = 30
     intake_batch_size: int = 500
     # The renderer: letters typeset per commit, and worker processes (0: one per usable core).
     typeset_batch_size: int = 200
@@ -185,6 +187,7 @@ class Settings:
 _FLAT = (
     "database_url",
     "retention_years",
+    "held_file_days",
     "intake_batch_size",
     "typeset_batch_size",
     "typeset_workers",
@@ -304,6 +307,7 @@ def load_settings() -> Settings:
 # Whole numbers a council may set, and what each may be: a 0 or a 10**20 is a typo, not policy.
 _RANGES = {
     "retention_years": (1, 100),
+    "held_file_days": (1, 366),
     "intake_batch_size": (1, 100_000),
     "typeset_batch_size": (1, 10_000),
     "typeset_workers": (0, 256),

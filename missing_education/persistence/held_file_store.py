@@ -67,6 +67,15 @@ class SqlHeldFileStore:
             self.connection.execute(delete(held_files).where(held_files.c.id == file_id)).rowcount
         )
 
+    def remove_uploads_held_before(self, moment: datetime) -> int:
+        """Forget uploaded files held before `moment` (inbox files are in flight: kept)."""
+        result = self.connection.execute(
+            delete(held_files).where(
+                held_files.c.from_inbox.is_(False), held_files.c.held_at < moment
+            )
+        )
+        return int(result.rowcount)
+
     def from_inbox(self) -> list[str]:
         """Ids of files taken from the inbox and not yet finished, oldest first."""
         return list(

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from missing_education.clock import moment
+from missing_education.clock import LONDON, moment
 from missing_education.domain import SYSTEM, HistoryEntry, Status, case_reference
 from missing_education.domain.attention import Attention
 from missing_education.ports import UnitOfWork
@@ -31,6 +31,7 @@ class RetentionReport:
     cutoff: date
     anonymised: int = 0
     files_deleted: int = 0
+    held_files_deleted: int = 0  # uploads refused whole or never taken in, past CME_HELD_FILE_DAYS
     # Cases that could not be anonymised this time, by reason category: flagged, tried again.
     failed: dict[str, int] = field(default_factory=dict)
     attention: list[int] = field(default_factory=list)  # the flagged cases' ids
@@ -41,6 +42,7 @@ class RetentionReport:
             "closed_on_or_before": self.cutoff.isoformat(),
             "anonymised": self.anonymised,
             "files_deleted": self.files_deleted,
+            "held_files_deleted": self.held_files_deleted,
             "failed": dict(self.failed),
             "attention": [case_reference(case_id) for case_id in self.attention],
         }
@@ -102,6 +104,13 @@ def apply_retention(uow: UnitOfWork, *, settings: Settings, today: date) -> Rete
             else:
                 report.anonymised += 1
                 report.files_deleted += outcome
+        # An upload refused whole, or never run, holds children's details: kept only so long.
+        # Held on day D: dropped from day D + CME_HELD_FILE_DAYS + 1 (London days).
+        first_day_kept = today - timedelta(days=settings.held_file_days)
+        report.held_files_deleted = uow.held_files.remove_uploads_held_before(
+            datetime.combine(first_day_kept, time.min, tzinfo=LONDON)
+        )
+        uow.commit()
     return report
 
 

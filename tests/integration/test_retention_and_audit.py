@@ -147,6 +147,7 @@ def test_a_case_closed_seven_years_ago_keeps_its_statistics_and_loses_everything
         "closed_on_or_before": "2019-05-01",
         "anonymised": 1,
         "files_deleted": len(letters) + 2,
+        "held_files_deleted": 0,
         "failed": {},
         "attention": [],
     }
@@ -316,3 +317,27 @@ def test_the_sqlite_database_its_journal_files_and_cme_home_are_owner_only(
     assert "print" in {p.name for p in folders}
     assert {mode(p) for p in folders} == {0o700}
     assert {mode(p) for p in isolated_home.rglob("*") if p.is_file()} == {0o600}
+
+
+def test_an_upload_left_held_past_its_days_is_dropped_and_an_inbox_file_in_flight_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from missing_education.cli_support import open_uow
+    from missing_education.services import intake_files
+
+    settings = load_settings()
+    source = tmp_path / "refused.csv"
+    source.write_text("forename\nAmira\n", encoding="utf-8")
+    monkeypatch.setenv("CME_TODAY", "2026-10-01")
+    upload = intake_files.hold(open_uow(settings), settings, source).id
+    inbox = intake_files.hold(open_uow(settings), settings, source, move=True).id
+    intake_files.refuse(open_uow(settings), upload, "refused.csv has no surname column")
+
+    held_days = settings.held_file_days
+    kept = apply_retention(open_uow(settings), settings=settings, today=date(2026, 10, 31))
+    assert (held_days, kept.held_files_deleted) == (30, 0)  # 30 days: not yet
+    dropped = apply_retention(open_uow(settings), settings=settings, today=date(2026, 11, 1))
+    assert dropped.as_dict()["held_files_deleted"] == 1
+    with pytest.raises(intake_files.HeldFileError):
+        intake_files.held(open_uow(settings), settings, upload)
+    assert intake_files.held(open_uow(settings), settings, inbox).name == "refused.csv"
