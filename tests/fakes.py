@@ -666,6 +666,13 @@ class FakeWorkspaceRepository:
     def end_session(self, token_sha256: str) -> None:
         self.store.web_sessions.pop(token_sha256, None)
 
+    def forget_expired(self, at: datetime, failures_before: datetime) -> int:
+        gone = [t for t, (_, _, expires, _) in self.store.web_sessions.items() if expires <= at]
+        for token in gone:
+            del self.store.web_sessions[token]
+        self.store.login_failures = [f for f in self.store.login_failures if f[1] > failures_before]
+        return len(gone)
+
     def add_login_failure(self, name: str, at: datetime) -> None:
         self.store.login_failures.append((name, at))
 

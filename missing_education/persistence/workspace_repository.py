@@ -155,6 +155,15 @@ class SqlWorkspaceRepository:
             delete(web_sessions).where(web_sessions.c.token_sha256 == token_sha256)
         )
 
+    def forget_expired(self, at: datetime, failures_before: datetime) -> int:
+        """Delete sessions that have ended, and wrong passwords too old to count; how many
+        sessions went."""
+        gone = self.connection.execute(delete(web_sessions).where(web_sessions.c.expires_at <= at))
+        self.connection.execute(
+            delete(login_failures).where(login_failures.c.at <= failures_before)
+        )
+        return int(gone.rowcount)
+
     def add_login_failure(self, name: str, at: datetime) -> None:
         """A wrong password (or unknown name) was given for this name."""
         self.connection.execute(insert(login_failures).values(name=name[:100], at=at))

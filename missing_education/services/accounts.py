@@ -92,6 +92,8 @@ def sign_in(uow: UnitOfWork, name: str, password: str, *, web: Web, at: datetime
     name = name.strip().lower()[:100]
     window = at - timedelta(minutes=web.lockout_minutes)
     with uow:
+        # Ended sessions and wrong passwords past the lockout window are kept no longer.
+        uow.workspace.forget_expired(at, window)
         if uow.workspace.login_failures(name, window) >= web.login_attempts:
             raise SignInRefused(
                 f"Too many wrong passwords for this name: try again in {web.lockout_minutes} "

@@ -679,3 +679,25 @@ def test_an_officer_records_the_home_visit_of_their_own_case_and_nothing_else(
     with council.uow() as uow:
         decided = [d for d in uow.decisions.for_case(case_id) if d.answer == "no_answer"]
     assert [d.decided_by for d in decided] == ["ewo1"]
+
+
+def test_sessions_that_have_ended_and_old_wrong_passwords_are_deleted_at_the_next_sign_in(
+    council: Council,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from missing_education.settings import Web
+
+    web = Web()
+    nine = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    ended = accounts.sign_in(council.uow(), "coord", PASSWORD, web=web, at=nine)
+    with pytest.raises(accounts.SignInRefused):
+        accounts.sign_in(council.uow(), "ewo1", "wrong", web=web, at=nine)
+    later = nine + timedelta(hours=web.session_hours, minutes=1)
+    live = accounts.sign_in(council.uow(), "ewo2", PASSWORD, web=web, at=later)
+    with council.uow() as uow:
+        digests = uow.workspace.forget_expired(later, later - timedelta(days=1))
+        assert digests == 0  # the sign-in above already deleted the ended session
+        assert uow.workspace.login_failures("ewo1", nine - timedelta(minutes=1)) == 0
+    assert accounts.current_session(council.uow(), ended.token, web=web, at=later) is None
+    assert accounts.current_session(council.uow(), live.token, web=web, at=later) is not None
