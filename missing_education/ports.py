@@ -10,7 +10,14 @@ from typing import Any, Protocol, Self
 
 import pandas as pd
 
-from missing_education.domain import Case, DomainError, HistoryEntry, Notification, Status
+from missing_education.domain import (
+    Case,
+    DomainError,
+    HistoryEntry,
+    Notification,
+    Outcome,
+    Status,
+)
 from missing_education.domain.attention import Attention
 from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.deadline import Deadline, Step
@@ -85,6 +92,9 @@ class NewCase:
     opened_on: date
     history: Sequence[HistoryEntry] = ()
     school_age: SchoolAge | None = None
+    # A case triaged as it is opened may be opened closed (not CME, handed over).
+    outcome: Outcome | None = None
+    closed_on: date | None = None
 
 
 class CaseRepository(Protocol):

@@ -50,7 +50,7 @@ def acknowledge_notifications(case_ids: list[int]) -> dict[str, Any]:
 
 @case_task(retries=2, retry_delay_seconds=[5, 30])
 def investigate_cases(case_ids: list[int]) -> dict[str, Any]:
-    """Advance each case as far as it goes without a person (one transaction per case)."""
+    """Advance each case as far as it goes without a person (a batch of cases per commit)."""
     settings, uow = configured()
     return step_summary(
         receiving.investigate_cases(uow, case_ids, settings=settings, today=today())

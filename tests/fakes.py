@@ -171,16 +171,19 @@ class FakeCaseRepository:
         case.new_history.clear()
 
     def add_many(self, new: Sequence[NewCase]) -> list[int]:
-        return [
-            self.add(
+        ids = []
+        for c in new:
+            case_id = self.add(
                 c.notification,
                 status=c.status,
                 opened_on=c.opened_on,
                 history=c.history,
                 school_age=c.school_age,
             ).id
-            for c in new
-        ]
+            self.store.cases[case_id].outcome = c.outcome
+            self.store.cases[case_id].closed_on = c.closed_on
+            ids.append(case_id)
+        return ids
 
     def find_open_many(
         self, notifications: Sequence[Notification]

@@ -40,7 +40,10 @@ from missing_education.persistence.columns import aware as _aware
 from missing_education.persistence.deadline_repository import _deadline_from_row
 from missing_education.persistence.decision_repository import _decision
 from missing_education.persistence.letter_repository import _LETTER_COLUMNS, _letter
-from missing_education.persistence.notification_repository import notification_record
+from missing_education.persistence.notification_repository import (
+    NOTIFICATION_RECORD_COLUMNS,
+    notification_record,
+)
 from missing_education.persistence.repository import _SAVE, SqlCaseRepository
 from missing_education.persistence.tables import (
     case_history,
@@ -223,7 +226,7 @@ class SqlCaseBatch:
             )
         self._notifications: dict[int, list[NotificationRecord]] = defaultdict(list)
         for r in connection.execute(
-            select(notifications)
+            select(*NOTIFICATION_RECORD_COLUMNS)
             .where(_among(self.connection, notifications.c.case_id, ids))
             .order_by(notifications.c.id)
         ).mappings():

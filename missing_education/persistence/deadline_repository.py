@@ -93,6 +93,7 @@ class SqlDeadlineRepository:
                     "calendar_days": deadline.calendar_days,
                     "school_urn": deadline.school_urn,
                     "due": deadline.due,
+                    "met_on": deadline.met_on,
                 }
                 for deadline in deadlines
             ],

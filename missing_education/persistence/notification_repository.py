@@ -13,8 +13,22 @@ from missing_education.persistence.tables import notifications
 from missing_education.ports import NotificationRecord
 
 _INSERT_NOTIFICATION = insert(notifications)
+# The columns a NotificationRecord holds: not the receipt time nor the extra columns, whose
+# conversion (a timestamp parsed per row on SQLite) was most of reading a batch's notifications.
+NOTIFICATION_RECORD_COLUMNS = (
+    notifications.c.id,
+    notifications.c.case_id,
+    notifications.c.source,
+    notifications.c.row_number,
+    notifications.c.referral_date,
+    notifications.c.referrer_organisation,
+    notifications.c.referrer_name,
+    notifications.c.referrer_email,
+    notifications.c.disposition,
+    notifications.c.vulnerabilities,
+)
 _NOTIFICATIONS_OF_CASE = (
-    select(notifications)
+    select(*NOTIFICATION_RECORD_COLUMNS)
     .where(notifications.c.case_id == bindparam("case_id"))
     .order_by(notifications.c.id)
 )

@@ -273,6 +273,9 @@ class SqlCaseRepository:
         if not new:
             return []
         rows = [_case_values(c.notification, c.status, c.opened_on, c.school_age) for c in new]
+        for row, made in zip(rows, new, strict=True):
+            row["outcome"] = made.outcome.value if made.outcome else None
+            row["closed_on"] = made.closed_on
         if self.connection.dialect.name == "postgresql":
             # Ids from the sequence first, then one pipelined executemany: cheaper than one
             # INSERT ... RETURNING with every row's values in it.

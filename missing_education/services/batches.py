@@ -3,7 +3,9 @@
 The batch's cases are locked and their records read with one query per table; the step runs
 on each case in memory and what it writes is staged per case; a case the step fails on has its
 work dropped and is flagged ("needs attention"), and the others are written together and
-committed. Same rule as services.attention.each_case, a batch at a time instead of a case.
+committed. A step may also write past the staging (a home visit, a database check): when a
+case fails, the batch is rolled back and run again without it, so none of its work is kept.
+Same rule as services.attention.each_case, a batch at a time instead of a case.
 """
 
 from __future__ import annotations
@@ -52,21 +54,18 @@ def in_batches(
 def _one_batch(
     uow: UnitOfWork, procedure: Procedure, chunk: list[int], step: Step, flagged: set[int]
 ) -> tuple[StepReport, dict[int, Attention], list[LetterRecord]]:
-    batch: CaseBatch = uow.batches.load(chunk)
-    inside = Procedure(batch.uow, procedure.settings, procedure.today)
-    inside._calendar = procedure.calendar  # loaded once for every batch
-    done = StepReport()
     errors: dict[int, Exception] = {}
-    for case_id in chunk:
-        kept = len(inside.letters)
-        try:
-            done.merge(step(inside, case_id))
-        except NOT_THE_CASE:
-            raise
-        except Exception as error:  # one bad record stops nothing (issue 15)
-            batch.discard(case_id)
-            del inside.letters[kept:]
-            errors[case_id] = error
+    while True:
+        batch: CaseBatch = uow.batches.load([i for i in chunk if i not in errors])
+        done, inside, failed_now = _run_batch(batch, procedure, chunk, step, errors)
+        if not failed_now:
+            break
+        # What a failed case wrote outside the batch's staging (a home visit, a database
+        # check) is already in the transaction: roll the batch back and run it again without
+        # the failed cases, so nothing of theirs is kept. A step is run again from the same
+        # records, so the cases that passed pass again; each round drops at least one case.
+        errors.update(failed_now)
+        uow.rollback()
     batch.flush()
     failed = {}
     for case_id, fault in errors.items():
@@ -76,3 +75,30 @@ def _one_batch(
         uow.attention.clear(case_id)
     uow.commit()
     return done, failed, list(inside.letters)
+
+
+def _run_batch(
+    batch: CaseBatch,
+    procedure: Procedure,
+    chunk: list[int],
+    step: Step,
+    skipped: dict[int, Exception],
+) -> tuple[StepReport, Procedure, dict[int, Exception]]:
+    """The step on each case of the batch not `skipped`, in memory; the cases it failed on."""
+    inside = Procedure(batch.uow, procedure.settings, procedure.today)
+    inside._calendar = procedure.calendar  # loaded once for every batch
+    done = StepReport()
+    errors: dict[int, Exception] = {}
+    for case_id in chunk:
+        if case_id in skipped:
+            continue
+        kept = len(inside.letters)
+        try:
+            done.merge(step(inside, case_id))
+        except NOT_THE_CASE:
+            raise
+        except Exception as error:  # one bad record stops nothing (issue 15)
+            batch.discard(case_id)
+            del inside.letters[kept:]
+            errors[case_id] = error
+    return done, inside, errors

@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import islice
 from pathlib import Path
@@ -17,6 +17,8 @@ from missing_education.domain import (
     NOTIFICATION_COLUMNS,
     REQUIRED_COLUMNS,
     SYSTEM,
+    Case,
+    Child,
     HistoryEntry,
     InvalidNotification,
     Notification,
@@ -120,6 +122,8 @@ class IntakeReport:
         self.opened += other.opened
         self.linked += other.linked
         self.duplicates += other.duplicates
+        self.not_cme += other.not_cme
+        self.out_of_area_case_ids += other.out_of_area_case_ids
         self.opened_case_ids += other.opened_case_ids
         self.linked_case_ids += other.linked_case_ids
         self.taken_in_case_ids += [
@@ -195,13 +199,16 @@ def _ingest_batch(
     source: str,
     settings: Settings,
     today: date,
+    in_area: tuple[str, ...] | None = None,
 ) -> IntakeReport:
     """One batch in one transaction; WriteConflict (after rolling back) if another intake won.
 
     Set-based: the rows taken in before and the children's open cases are looked up for the
     whole batch at once, and the new cases, their history, notifications and deadlines are
     written with one statement each. A child named twice in the batch gets one case: the
-    second row links to the case the first one opens, as it would row by row.
+    second row links to the case the first one opens, as it would row by row. With `in_area`
+    the new cases are triaged before they are written (triage_cases, in memory): each is
+    opened already closed as not CME or handed over, or under investigation.
     """
     done = IntakeReport()
     taken = uow.notifications.cases_for([n.fingerprint for _, n in rows])
@@ -237,16 +244,7 @@ def _ingest_batch(
             continue
         index = len(new_cases)
         new_cases.append(
-            NewCase(
-                notification,
-                status=Status.RECEIVED,
-                opened_on=today,
-                history=[_opened_entry(source, row_number, today)],
-                # The leaving date depends on the autumn term's first day (docs/domain.md, 2).
-                school_age=compulsory_school_age(
-                    notification.date_of_birth, calendar.autumn_term_start
-                ),
-            )
+            _new_case(notification, source, row_number, calendar, today=today, in_area=in_area)
         )
         if notification.upn:
             by_upn.setdefault(notification.upn, index)
@@ -269,14 +267,18 @@ def _ingest_batch(
     )
     # Not located within 20 school days of the notification: escalate (docs/domain.md 4.8).
     # The cases were opened just now, in this transaction: they have no deadline to look for.
+    # A case closed at triage has met it already.
     uow.deadlines.add_new_many(
         [
-            new_deadline(
-                calendar,
-                case_id,
-                Step.LOCATE_CHILD,
-                made.notification.referral_date,
-                school_days=settings.timescales.not_located_escalation,
+            replace(
+                new_deadline(
+                    calendar,
+                    case_id,
+                    Step.LOCATE_CHILD,
+                    made.notification.referral_date,
+                    school_days=settings.timescales.not_located_escalation,
+                ),
+                met_on=made.closed_on,
             )
             for case_id, made in zip(opened_ids, new_cases, strict=True)
         ]
@@ -285,6 +287,11 @@ def _ingest_batch(
         case_id = case_of(in_database_id, new_index)
         if disposition == "opened":
             done.opened_case_ids.append(case_id)
+            outcome = new_cases[new_index or 0].outcome
+            if outcome is Outcome.NOT_CME:
+                done.not_cme += 1
+            elif outcome is Outcome.OUT_OF_AREA:
+                done.out_of_area_case_ids.append(case_id)
         elif disposition == "duplicate":
             done.taken_in_case_ids.append(case_id)
         else:
@@ -296,6 +303,45 @@ def _ingest_batch(
                     uow.cases.save(case)
     uow.commit()
     return done
+
+
+def _new_case(
+    notification: Notification,
+    source: str,
+    row_number: int,
+    calendar: SchoolCalendar,
+    *,
+    today: date,
+    in_area: tuple[str, ...] | None,
+) -> NewCase:
+    """The case a notification opens: received, or (with `in_area`) triaged at once."""
+    # The leaving date depends on the autumn term's first day (docs/domain.md, 2).
+    school_age = compulsory_school_age(notification.date_of_birth, calendar.autumn_term_start)
+    opened = _opened_entry(source, row_number, today)
+    if in_area is None:
+        return NewCase(
+            notification, Status.RECEIVED, today, history=[opened], school_age=school_age
+        )
+    n = notification
+    case = Case(
+        id=0,  # not written yet: triage reads the child, the dates and the postcode only
+        status=Status.RECEIVED,
+        child=Child(n.forename, n.surname, n.date_of_birth, postcode=n.postcode),
+        opened_on=today,
+        referral_date=n.referral_date,
+        csa_ends=school_age.ends,
+        history=[opened],
+    )
+    _triaged(case, calendar, today=today, in_area=in_area)
+    return NewCase(
+        notification,
+        case.status,
+        today,
+        history=case.history,
+        school_age=school_age,
+        outcome=case.outcome,
+        closed_on=case.closed_on,
+    )
 
 
 def _open_case_of(
@@ -330,6 +376,7 @@ def _ingest(
     settings: Settings,
     today: date,
     after_batch: Callable[[int], None] | None = None,
+    in_area: tuple[str, ...] | None = None,
 ) -> None:
     batch_size = max(1, settings.intake_batch_size)
     with uow:
@@ -338,7 +385,13 @@ def _ingest(
             for attempt in range(1, CONFLICT_ATTEMPTS + 1):
                 try:
                     done = _ingest_batch(
-                        uow, batch, calendar=calendar, source=source, settings=settings, today=today
+                        uow,
+                        batch,
+                        calendar=calendar,
+                        source=source,
+                        settings=settings,
+                        today=today,
+                        in_area=in_area,
                     )
                 except WriteConflict:
                     # Another intake took in the same child or row first: start the batch
@@ -461,6 +514,19 @@ def _triage_one(
     case = uow.cases.get(case_id, lock=True)
     if case.status is not Status.RECEIVED:
         return None  # already triaged: a re-run changes nothing
+    outcome = _triaged(case, calendar, today=today, in_area=in_area)
+    if outcome is not None:
+        uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
+    uow.cases.save(case)
+    return outcome
+
+
+def _triaged(
+    case: Case, calendar: SchoolCalendar, *, today: date, in_area: tuple[str, ...]
+) -> Outcome | None:
+    """Close a received case as not CME or hand it over, or start its investigation (in
+    memory); the outcome it was closed with.
+    """
     outcome: Outcome | None = None
     if not is_of_compulsory_school_age(
         case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
@@ -473,7 +539,6 @@ def _triage_one(
             who=SYSTEM,
             why="not of compulsory school age on the referral date",
         )
-        uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
     elif residence(case.child.postcode, in_area) is Residence.OUT_OF_AREA:
         # Education Act 1996 s436A: the duty is to children in the area. The child's own
         # council takes the case; an unknown residence is investigated here.
@@ -486,7 +551,6 @@ def _triage_one(
             why="lives outside the council's area (postcode "
             f"{postcode_district(case.child.postcode)}): handed to the council there",
         )
-        uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
     else:
         case.move_to(
             Status.INVESTIGATING,
@@ -494,7 +558,6 @@ def _triage_one(
             who=SYSTEM,
             why="of compulsory school age and not on a roll: investigation starts",
         )
-    uow.cases.save(case)
     return outcome
 
 
@@ -547,6 +610,8 @@ def ingest_file(
             settings=settings,
             today=today,
             after_batch=after_batch,
+            # New cases are triaged as they are written; the pass below finds only leftovers.
+            in_area=settings.council.postcode_districts,
         )
         report.rejections = sorted(stream.rejections, key=lambda r: r.row)
         if progress is not None:
@@ -557,7 +622,7 @@ def ingest_file(
     # is not left in "received" (its row now counts as a duplicate, never as opened).
     with uow:
         waiting = [summary.case_id for summary in uow.cases.summaries(Status.RECEIVED)]
-    report.not_cme = len(
+    report.not_cme += len(
         triage_cases(
             uow,
             waiting,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from missing_education.ports import UnitOfWork
-from missing_education.services.attention import each_case, step_summary
+from missing_education.services.attention import step_summary
 from missing_education.services.batches import in_batches
 from missing_education.services.intake import IntakeReport, Progress, ingest_file
 from missing_education.services.procedure import Procedure, StepReport
@@ -57,10 +57,14 @@ def acknowledge_cases(
 def investigate_cases(
     uow: UnitOfWork, case_ids: Iterable[int], *, settings: Settings, today: date
 ) -> StepReport:
-    """Advance each case as far as it goes without a person (one transaction per case)."""
+    """Advance each case as far as it goes without a person, a batch of cases per commit.
+
+    Read and written in bulk (services.batches), as the acknowledgements are: a case whose
+    investigation fails is flagged and left out of its batch, and the rest go on.
+    """
     with uow:
         procedure = Procedure(uow, settings, today)
-        return each_case(procedure, case_ids, procedure.investigate)
+        return in_batches(procedure, case_ids, lambda p, i: p.investigate(i))
 
 
 def investigate_case(

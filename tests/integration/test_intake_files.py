@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import Table, func, select
 
 from missing_education import services
-from missing_education.domain import Notification
+from missing_education.domain import Notification, Outcome, Status
 from missing_education.persistence import SqlUnitOfWork, ensure_schema
 from missing_education.persistence.notification_repository import SqlNotificationRepository
 from missing_education.persistence.tables import cases, notifications
@@ -249,3 +250,39 @@ def test_vulnerability_codes_that_grow_when_lowered_still_fit_the_database(
     report = ingest(database_url, write(tmp_path, f"{header}\n{row}\n".encode()))
     assert (report.opened, report.rejected) == (0, 1)
     assert report.rejections[0].reason.startswith("vulnerabilities: is longer than")
+
+
+def test_each_new_case_is_written_triaged_with_its_history_outcome_and_met_deadline(
+    database_url: str, tmp_path: Path
+) -> None:
+    # One under school age, one living elsewhere, one to investigate: each is written once,
+    # already triaged, with its history from "received" and (if closed) its deadline met.
+    settings = load_settings()
+    settings = replace(settings, council=replace(settings.council, postcode_districts=("DE",)))
+    path = write(
+        tmp_path,
+        (
+            b"forename,surname,date_of_birth,referral_date,referrer_organisation,postcode\n"
+            b"Amy,Khan,2024-01-01,2026-11-20,School,DE4 3AG\n"
+            b"Ben,Khan,2015-03-04,2026-11-20,School,NG1 1AA\n"
+            b"Cal,Khan,2015-03-05,2026-11-20,School,DE4 3AG\n"
+        ),
+    )
+    report = services.ingest_file(SqlUnitOfWork(database_url), path, settings=settings, today=TODAY)
+    assert (report.opened, report.not_cme, report.out_of_area_case_ids) == (3, 1, [2])
+    assert report.to_investigate == [1, 2, 3]  # the investigation skips the closed ones
+    with SqlUnitOfWork(database_url) as uow:
+        found = {i: uow.cases.get(i) for i in (1, 2, 3)}
+        met = {i: uow.deadlines.for_case(i)[0].met_on for i in (1, 2, 3)}
+    assert [(c.status, c.outcome) for c in found.values()] == [
+        (Status.CLOSED, Outcome.NOT_CME),
+        (Status.CLOSED, Outcome.OUT_OF_AREA),
+        (Status.INVESTIGATING, None),
+    ]
+    assert [[(h.from_status, h.to_status) for h in c.history] for c in found.values()] == [
+        [(None, Status.RECEIVED), (Status.RECEIVED, Status.CLOSED)],
+        [(None, Status.RECEIVED), (Status.RECEIVED, Status.CLOSED)],
+        [(None, Status.RECEIVED), (Status.RECEIVED, Status.INVESTIGATING)],
+    ]
+    assert found[1].closed_on == TODAY
+    assert met == {1: TODAY, 2: TODAY, 3: None}

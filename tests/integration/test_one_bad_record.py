@@ -22,6 +22,7 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.services import letters as issuing
 from missing_education.services.attention import step_summary
 from missing_education.services.calendar import CALENDAR_COLUMNS, import_calendar, load_calendar
+from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.receiving import receive_file
 from missing_education.services.sweep import review_and_typeset, review_cases
 from missing_education.settings import Settings, load_settings
@@ -100,6 +101,43 @@ def test_intake_flags_the_case_whose_letters_fail_and_acknowledges_every_other(
     assert [a.case_id for a in flagged] == [3]
     assert "OSError" in flagged[0].reason
     assert acknowledged == {1, 2, 4, 5}
+
+
+def test_an_investigation_that_fails_after_asking_a_visit_keeps_nothing_and_the_batch_goes_on(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Investigations run a batch per commit; a visit is written past the batch's staging, so
+    # the failed case's visit must go with the rest of its work.
+    setup(database_url, tmp_path)
+    real = Procedure.assign_waiting_visits
+
+    def assign_waiting_visits(
+        self: Procedure, *, only_case: int | None = None, report: StepReport
+    ) -> None:
+        real(self, only_case=only_case, report=report)
+        if only_case == 3:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Procedure, "assign_waiting_visits", assign_waiting_visits)
+    with_addresses = [
+        {**row, "address_line1": f"{n + 1} Mill Lane", "postcode": "DE4 3AG"}
+        for n, row in enumerate(rows(5))
+    ]
+    path = write_csv(tmp_path / "n.csv", with_addresses, NOTIFICATION_COLUMNS)
+    report = receive_file(
+        SqlUnitOfWork(database_url), path, settings=load_settings(), today=REFERRAL
+    ).as_dict()
+    assert report["failed"] == {"unexpected": 1}
+    assert report["attention"] == ["CME-000003"]
+    with SqlUnitOfWork(database_url) as uow:
+        visited = {v.case_id for v in uow.directory.visits()}
+        letters_of_3 = {x.letter_type for x in uow.letters.for_case(3)}
+        decisions_of_3 = uow.decisions.for_case(3)
+        asked_of_others = {d.case_id for d in uow.decisions.waiting()} - {3}
+    assert visited == {1, 2, 4, 5}
+    assert letters_of_3 == {"acknowledgement"}
+    assert decisions_of_3 == []
+    assert asked_of_others == {1, 2, 4, 5}
 
 
 def test_the_sweep_escalates_every_other_case_flags_the_bad_one_and_retries_it_next_day(

@@ -311,8 +311,8 @@ def test_a_crash_in_a_batch_loses_only_that_batch_and_a_rerun_finishes_the_job(
     monkeypatch.setattr(uow.cases, "add", add_then_fail)
     with pytest.raises(RuntimeError):
         services.ingest_file(uow, path, settings=settings, today=TODAY)
-    # The first batch was committed (and never triaged); the second was rolled back.
-    assert [c.status for c in uow.store.cases.values()] == [Status.RECEIVED] * 2
+    # The first batch was committed, triaged as its cases were opened; the second rolled back.
+    assert [c.status for c in uow.store.cases.values()] == [Status.INVESTIGATING] * 2
     monkeypatch.setattr(uow.cases, "add", real_add)
 
     report = services.ingest_file(uow, path, settings=settings, today=TODAY)
