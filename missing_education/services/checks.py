@@ -142,7 +142,8 @@ def person(case: Case) -> dict[str, Any]:
         "ref": case.reference,
         "forename": child.forename,
         "surname": child.surname,
-        "date_of_birth": child.date_of_birth.isoformat(),
+        # Not known: a blank, which weighs nothing for or against a record.
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else "",
         "sex": child.sex,
         "upn": child.upn,
         "address_line1": child.address_line1,

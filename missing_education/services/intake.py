@@ -24,6 +24,7 @@ from missing_education.domain import (
     Status,
     parse_notification,
 )
+from missing_education.domain.attention import DATE_OF_BIRTH, date_of_birth_not_known
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.directory import postcode_district
 from missing_education.domain.errors import InputFileRefused
@@ -217,7 +218,7 @@ def _ingest_batch(
     # Each row's case: an id, or ("new", index into new_cases) until the batch is written.
     placed: list[tuple[int, Notification, int | None, int | None, str]] = []
     by_upn: dict[str, int] = {}  # cases this batch opens, by UPN and by name and birthday
-    by_identity: dict[tuple[str, str, date], int] = {}
+    by_identity: dict[tuple[str, str, date | None], int] = {}
     seen: dict[str, tuple[int | None, int | None]] = {}
     for row_number, notification in rows:
         fingerprint = notification.fingerprint
@@ -245,7 +246,9 @@ def _ingest_batch(
                 # The leaving date depends on the autumn term's first day (docs/domain.md, 2).
                 school_age=compulsory_school_age(
                     notification.date_of_birth, calendar.autumn_term_start
-                ),
+                )
+                if notification.date_of_birth
+                else None,
             )
         )
         if notification.upn:
@@ -302,7 +305,7 @@ def _open_case_of(
     notification: Notification,
     in_database: tuple[int, bool] | None,
     by_upn: dict[str, int],
-    by_identity: dict[tuple[str, str, date], int],
+    by_identity: dict[tuple[str, str, date | None], int],
 ) -> tuple[int | None, int | None] | None:
     """The child's open case, as a row-by-row look would find it with this batch's cases in.
 
@@ -462,8 +465,9 @@ def _triage_one(
     if case.status is not Status.RECEIVED:
         return None  # already triaged: a re-run changes nothing
     outcome: Outcome | None = None
-    if not is_of_compulsory_school_age(
-        case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
+    born = case.child.date_of_birth
+    if born is not None and not is_of_compulsory_school_age(
+        born, case.referral_date, calendar.autumn_term_start
     ):
         outcome = Outcome.NOT_CME
         case.close(
@@ -487,6 +491,17 @@ def _triage_one(
             f"{postcode_district(case.child.postcode)}): handed to the council there",
         )
         uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
+    elif born is None:
+        # Finding the child is how the date of birth is found: the search goes ahead, and
+        # whatever needs compulsory school age waits for it (domain.preconditions).
+        case.move_to(
+            Status.INVESTIGATING,
+            at=moment(today),
+            who=SYSTEM,
+            why="date of birth not known: investigation starts; compulsory school age is "
+            "checked once it is recorded",
+        )
+        uow.attention.flag(case_id, DATE_OF_BIRTH, date_of_birth_not_known(case_id), today)
     else:
         case.move_to(
             Status.INVESTIGATING,
