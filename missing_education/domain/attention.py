@@ -19,8 +19,10 @@ def date_of_birth_not_known(case_id: int) -> str:
     """The reason kept on a case taken in without a date of birth: what to do about it."""
     return (
         "date of birth not known: compulsory school age cannot be checked; record it with "
-        f"`cme case correct {case_id} date_of_birth YYYY-MM-DD` or in the workspace"
+        f"`cme case correct {case_id} date_of_birth YYYY-MM-DD --by NAME --reason WHY` "
+        "or in the workspace"
     )
+
 
 REASON_LIMIT = 300
 

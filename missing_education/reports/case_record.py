@@ -139,7 +139,9 @@ def case_record(
         ("Unique pupil number", child.upn or "not recorded"),
         (
             "Year group (on the date prepared)",
-            str(year_group(child.date_of_birth, prepared_on)) if child.date_of_birth else "not known",
+            str(year_group(child.date_of_birth, prepared_on))
+            if child.date_of_birth
+            else "not known",
         ),
         # The leaving date as worked out at intake, on the term calendar.
         (
