@@ -18,7 +18,16 @@ from tasks.decision_runs import sync_decision_runs
 from tasks.intake import acknowledge_notifications, ingest_notification_file, investigate_cases
 from tasks.letters import typeset_queued_letters
 
-COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
+COUNTS = (
+    "received",
+    "opened",
+    "linked",
+    "duplicates",
+    "not_cme",
+    "out_of_area",
+    "rejected",
+    "without_date_of_birth",
+)
 
 
 def intake_markdown(intake: dict[str, Any], actions: dict[str, int]) -> str:
@@ -50,7 +59,9 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
         description="Counts only; rejected rows are listed by row number in the rejects file.",
     )
     # Row numbers and reasons name fields, never values: safe to hand back through Prefect.
-    result = {k: intake[k] for k in (*COUNTS, "rejections")}
+    result = {
+        k: intake[k] for k in (*COUNTS, "fields_missing", "with_fields_missing", "rejections")
+    }
     return finish(
         {**result, "refused": False, "file_id": file_id}, [acknowledged, investigation, typeset]
     )

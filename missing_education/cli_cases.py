@@ -29,7 +29,9 @@ def cases_list(
     attention: Annotated[
         bool,
         typer.Option(
-            "--attention", help="Only cases a step failed on (needs attention), with the reason."
+            "--attention",
+            help="Only cases that need attention (a step failed on them, or the child's date "
+            "of birth is not known), with the reason.",
         ),
     ] = False,
     as_json: JsonOption = False,

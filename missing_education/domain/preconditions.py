@@ -2,8 +2,9 @@
 
 `TRANSITIONS` (states.py) says which moves exist; `PRECONDITIONS` says, for the moves the law
 conditions, what the case record must show first (a notice served, its period over, a recorded
-decision, the child's date of birth known and the child of compulsory school age). `Case.move_to` refuses such a move, with every
-unmet reason, unless it is given the facts and they hold: no door can take it otherwise.
+decision, the child's date of birth known and the child of compulsory school age).
+`Case.move_to` refuses such a move, with every unmet reason, unless it is given the facts and
+they hold: no door can take it otherwise.
 """
 
 from __future__ import annotations

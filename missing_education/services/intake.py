@@ -82,6 +82,25 @@ class IntakeReport:
     # before the letters leaves these to be acknowledged (and, if never begun, investigated).
     taken_in_case_ids: list[int] = field(default_factory=list)
     resume_case_ids: list[int] = field(default_factory=list)
+    # Rows taken in (opened or linked) with identifying fields blank: by field, and by how many
+    # were blank ("scored with N fields missing"). Counts only.
+    fields_missing: dict[str, int] = field(default_factory=dict)
+    with_fields_missing: dict[int, int] = field(default_factory=dict)
+
+    def count_missing(self, notification: Notification) -> None:
+        """Count a row taken in with a name or the date of birth blank."""
+        missing = notification.fields_missing
+        if missing:
+            for name in missing:
+                self.fields_missing[name] = self.fields_missing.get(name, 0) + 1
+            self.with_fields_missing[len(missing)] = (
+                self.with_fields_missing.get(len(missing), 0) + 1
+            )
+
+    @property
+    def without_date_of_birth(self) -> int:
+        """Rows taken in without a date of birth: their cases need one recorded."""
+        return self.fields_missing.get("date_of_birth", 0)
 
     @property
     def to_acknowledge(self) -> list[int]:
@@ -107,6 +126,9 @@ class IntakeReport:
             "not_cme": self.not_cme,
             "out_of_area": self.out_of_area,
             "rejected": self.rejected,
+            "without_date_of_birth": self.without_date_of_birth,
+            "fields_missing": dict(sorted(self.fields_missing.items())),
+            "with_fields_missing": {str(n): c for n, c in sorted(self.with_fields_missing.items())},
             "rejections": [{"row": r.row, "reason": r.reason} for r in self.rejections],
             "warnings": self.warnings,
             "opened_case_ids": self.opened_case_ids,
@@ -126,6 +148,10 @@ class IntakeReport:
         self.taken_in_case_ids += [
             i for i in other.taken_in_case_ids if i not in self.taken_in_case_ids
         ]
+        for name, count in other.fields_missing.items():
+            self.fields_missing[name] = self.fields_missing.get(name, 0) + count
+        for blanks, count in other.with_fields_missing.items():
+            self.with_fields_missing[blanks] = self.with_fields_missing.get(blanks, 0) + count
 
 
 @dataclass
@@ -235,6 +261,7 @@ def _ingest_batch(
             placed.append((row_number, notification, *target, "linked"))
             seen[fingerprint] = target
             done.linked += 1
+            done.count_missing(notification)
             continue
         index = len(new_cases)
         new_cases.append(
@@ -257,6 +284,7 @@ def _ingest_batch(
         placed.append((row_number, notification, None, index, "opened"))
         seen[fingerprint] = (None, index)
         done.opened += 1
+        done.count_missing(notification)
     opened_ids = uow.cases.add_many(new_cases)
 
     def case_of(existing: int | None, index: int | None) -> int:
