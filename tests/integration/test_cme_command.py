@@ -22,7 +22,7 @@ NOTIFICATIONS = """forename,surname,date_of_birth,upn,referral_date,referrer_org
 Amira,Khan,2015-03-04,A123456789012,2026-11-20,Matlock Primary
 Tom,Baker,2015-02-30,,2026-11-20,Matlock Primary
 Old,Enough,2009-06-01,,2026-11-20,Housing
-Ann,Jones,,,2026-11-20,Housing
+,,,,2026-11-20,Housing
 """
 
 
@@ -67,14 +67,16 @@ def test_ingest_prints_what_happened_to_every_row_and_exits_0(tmp_path: Path) ->
     assert report["not_cme"] == 1
     assert [r["row"] for r in report["rejections"]] == [3, 5]
     assert report["rejections"][0]["reason"].startswith("date_of_birth:")
-    assert report["rejections"][1]["reason"] == "date_of_birth: is required but empty"
+    assert report["rejections"][1]["reason"] == (
+        "child: nothing identifies the child: give a name, a date of birth or a UPN"
+    )
 
 
 def test_ingest_without_json_speaks_plainly(tmp_path: Path) -> None:
     result = cme("ingest", notification_file(tmp_path))
     assert result.exit_code == 0
     assert "4 received, 2 opened" in result.stdout
-    assert "row 5: date_of_birth: is required but empty" in result.stdout
+    assert "row 5: child: nothing identifies the child" in result.stdout
 
 
 def test_ingesting_the_same_file_again_links_and_opens_nothing(tmp_path: Path) -> None:
