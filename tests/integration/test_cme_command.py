@@ -318,3 +318,23 @@ def test_every_file_a_command_refuses_whole_is_said_as_error_lines_by_the_root_c
     )
     assert all(issubclass(error, InputFileRefused) for error in refused)
     assert CalendarFileError(["row 2: a", "row 3: b"]).lines() == ["row 2: a", "row 3: b"]
+
+
+def test_ingest_takes_a_row_without_a_date_of_birth_and_says_its_case_needs_one(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "forename,surname,date_of_birth,upn,referral_date,referrer_organisation\n"
+        "Ann,Jones,,,2026-11-20,Housing\n"
+    )
+    result = cme("ingest", notification_file(tmp_path, text))
+    assert result.exit_code == 0, result.output
+    assert "1 received, 1 opened" in result.stdout
+    assert "1 notification taken without a date of birth: their cases need one recorded" in (
+        result.stdout
+    )
+    listed = cme_json("cases")
+    assert listed[0]["needs_attention"]["category"] == "date_of_birth"
+    shown = cme("case", "show", str(listed[0]["case_id"]))
+    assert "born not known" in shown.stdout
+    assert "compulsory school age: not known until the date of birth is recorded" in shown.stdout

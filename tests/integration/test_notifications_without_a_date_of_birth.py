@@ -11,10 +11,10 @@ import pytest
 from missing_education.domain import PreconditionUnmet, Status
 from missing_education.domain.attention import DATE_OF_BIRTH
 from missing_education.domain.risk import Risk
+from missing_education.domain.workspace import CaseloadFilter
 from missing_education.services import corrections
 from missing_education.services.cases import case_details
 from missing_education.services.intake import ingest_file
-from missing_education.domain.workspace import CaseloadFilter
 from tests.integration.test_procedure_journeys import REFERRAL, Council, pdf_text
 
 
