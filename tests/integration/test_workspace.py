@@ -679,3 +679,18 @@ def test_an_officer_records_the_home_visit_of_their_own_case_and_nothing_else(
     with council.uow() as uow:
         decided = [d for d in uow.decisions.for_case(case_id) if d.answer == "no_answer"]
     assert [d.decided_by for d in decided] == ["ewo1"]
+
+
+def test_a_case_without_a_date_of_birth_shows_not_known_and_is_in_the_attention_filter(
+    council: Council,
+) -> None:
+    case_id = council.open_case(date_of_birth="")
+    client = client_for(council)
+    sign_in(client, "coord")
+
+    page = client.get(f"/cases/CME-{case_id:06d}").text
+    assert 'id="child-dob">not known<' in page
+    assert "not known until the date of birth is recorded" in page
+    assert "(date_of_birth): date of birth not known" in page
+    listed = client.get("/caseload?attention=yes").text
+    assert f"CME-{case_id:06d}" in listed and "not known" in listed
