@@ -164,10 +164,9 @@ def check_databases(
             for c in uow.sources.checks(case.id)
         ):
             continue
+        searched = person(case)
         found = (
-            _matcher(uow, source, thresholds).candidates(person(case), limit=5)
-            if source.rows
-            else []
+            _matcher(uow, source, thresholds).candidates(searched, limit=5) if source.rows else []
         )
         best = found[0] if found else None
         check = DatabaseCheck(
@@ -175,7 +174,8 @@ def check_databases(
             source_name=source.name,
             source_sha256=source.file_sha256,
             checked_at=now(),
-            fields_searched=FIELDS_SEARCHED,
+            # Evidence of reasonable enquiries: only what the record had to search with.
+            fields_searched=tuple(f for f in FIELDS_SEARCHED if searched[f]),
             decision=best.decision if best else "none",
             best_ref=best.register_ref if best and best.decision != "none" else "",
             best_score=round(best.score, 4) if best else 0.0,
