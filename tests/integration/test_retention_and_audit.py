@@ -316,3 +316,19 @@ def test_the_sqlite_database_its_journal_files_and_cme_home_are_owner_only(
     assert "print" in {p.name for p in folders}
     assert {mode(p) for p in folders} == {0o700}
     assert {mode(p) for p in isolated_home.rglob("*") if p.is_file()} == {0o600}
+
+
+def test_a_case_whose_date_of_birth_was_never_known_is_anonymised_after_closure_all_the_same(
+    council: Council,
+) -> None:
+    # No 25th birthday to wait for: the after-closure rule alone applies.
+    case_id = council.open_case(date_of_birth="")
+    council.close(case_id, date(2019, 5, 1))
+
+    report = apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 1))
+
+    assert report.anonymised == 1
+    with council.uow() as uow:
+        case = uow.cases.get(case_id)
+        assert case.child.forename == "[removed]" and case.child.date_of_birth is None
+        assert uow.attention.get(case_id) is None
