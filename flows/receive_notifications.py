@@ -23,7 +23,16 @@ from tasks.intake import (
 )
 from tasks.letters import typeset_queued_letters
 
-COUNTS = ("received", "opened", "linked", "duplicates", "not_cme", "out_of_area", "rejected")
+COUNTS = (
+    "received",
+    "opened",
+    "linked",
+    "duplicates",
+    "not_cme",
+    "out_of_area",
+    "rejected",
+    "without_date_of_birth",
+)
 
 
 def intake_markdown(intake: dict[str, Any], actions: dict[str, int]) -> str:
@@ -56,7 +65,9 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
         description="Counts only; rejected rows are listed by row number in the rejects file.",
     )
     # Row numbers and reasons name fields, never values: safe to hand back through Prefect.
-    result = {k: intake[k] for k in (*COUNTS, "rejections")}
+    result = {
+        k: intake[k] for k in (*COUNTS, "fields_missing", "with_fields_missing", "rejections")
+    }
     return finish(
         {**result, "refused": False, "file_id": file_id}, [acknowledged, investigation, typeset]
     )

@@ -29,7 +29,9 @@ def cases_list(
     attention: Annotated[
         bool,
         typer.Option(
-            "--attention", help="Only cases a step failed on (needs attention), with the reason."
+            "--attention",
+            help="Only cases that need attention (a step failed on them, or the child's date "
+            "of birth is not known), with the reason.",
         ),
     ] = False,
     as_json: JsonOption = False,
@@ -83,10 +85,15 @@ def case_show(
             f"  NEEDS ATTENTION ({flag['category']}, since {flag['since']}, "
             f"{flag['attempts']} runs): {flag['reason']}"
         )
-    typer.echo(f"  child: {child['forename']} {child['surname']}, born {child['date_of_birth']}")
-    typer.echo(f"  year group: {child['year_group']}  UPN: {child['upn'] or '-'}")
+    born = child["date_of_birth"] or "not known"
+    typer.echo(f"  child: {child['forename']} {child['surname']}, born {born}")
+    year = child["year_group"]
+    typer.echo(f"  year group: {'not known' if year is None else year}  UPN: {child['upn'] or '-'}")
     csa = child["compulsory_school_age"]
-    typer.echo(f"  compulsory school age: {csa['starts']} to {csa['ends']}")
+    if csa["starts"] is None:
+        typer.echo("  compulsory school age: not known until the date of birth is recorded")
+    else:
+        typer.echo(f"  compulsory school age: {csa['starts']} to {csa['ends']}")
     typer.echo(f"  deadline: {details['deadline'] or '-'} ({details['deadline_step'] or '-'})")
     if details["outcome"]:
         typer.echo(f"  outcome: {details['outcome']} on {details['closed_on']}")

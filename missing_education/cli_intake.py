@@ -41,6 +41,16 @@ def ingest(
         f"{report.get('out_of_area', 0)} handed to the council where the child lives, "
         f"{report['rejected']} rejected."
     )
+    if without := report.get("without_date_of_birth", 0):
+        typer.echo(
+            f"{without} notification{'s' if without != 1 else ''} taken without a date of birth: "
+            "their cases need one recorded (cme cases --attention)."
+        )
+    for blanks, rows in report.get("with_fields_missing", {}).items():
+        typer.echo(
+            f"{rows} taken and scored with {blanks} field{'s' if blanks != '1' else ''} "
+            "missing (forename, surname, date of birth)."
+        )
     for warning in report.get("warnings", []):
         typer.echo(f"warning: {warning}")
     for rejection in report["rejections"]:

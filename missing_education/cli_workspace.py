@@ -107,7 +107,8 @@ def case_correct(
     """Correct a child's, parent's or school's detail; kept in the history with who and why.
 
     A corrected date of birth recomputes compulsory school age; a child it puts outside
-    compulsory school age today has the case closed (with the closure letters).
+    compulsory school age today has the case closed (with the closure letters). Recording a
+    date of birth the notification did not give clears the case's "needs attention" flag.
     """
     settings = settings_or_exit()
     try:

@@ -205,9 +205,9 @@ def synthetic_notifications(count: int, *, seed: int, referral_date: date) -> li
         )
         rows.append(too_old)  # past compulsory school age: opened and closed as not CME
         rows.append({**rows[3], "date_of_birth": "2016-02-30", "forename": "Misdated"})
-        # A blank name no longer refuses a row (matching treats it as missing); a blank date of
-        # birth still does, since compulsory school age decides the procedure.
-        rows.append({**rows[4], "date_of_birth": "", "forename": "Undated"})
+        # A blank name or date of birth no longer refuses a row (the case is worked and the
+        # blank weighs nothing in matching); a row with nothing that identifies the child does.
+        rows.append({**rows[4], "forename": "", "surname": "", "date_of_birth": "", "upn": ""})
     return rows
 
 

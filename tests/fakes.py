@@ -26,7 +26,12 @@ from missing_education.domain import (
     Notification,
     Status,
 )
-from missing_education.domain.attention import REASON_LIMIT, Attention
+from missing_education.domain.attention import (
+    DATE_OF_BIRTH,
+    REASON_LIMIT,
+    Attention,
+    date_of_birth_not_known,
+)
 from missing_education.domain.check import DatabaseCheck, SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
@@ -60,7 +65,9 @@ def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _identity(forename: str, surname: str, date_of_birth: date) -> tuple[str, str, date]:
+def _identity(forename: str, surname: str, date_of_birth: date | None) -> object:
+    if date_of_birth is None:
+        return object()  # a name without a birthday identifies nobody: equal to nothing
     return (_fold(forename), _fold(surname), date_of_birth)
 
 
@@ -120,7 +127,8 @@ class FakeCaseRepository:
                 )
                 if other.is_open and same:
                     raise WriteConflict("unique index: the child already has an open case")
-        school_age = school_age or compulsory_school_age(n.date_of_birth)
+        if school_age is None and n.date_of_birth is not None:
+            school_age = compulsory_school_age(n.date_of_birth)
         case = Case(
             id=self.store.next_case_id,
             status=status,
@@ -140,12 +148,12 @@ class FakeCaseRepository:
             school_urn=n.school_urn,
             school_name=n.school_name,
             parent_name=n.parent_name,
-            csa_ends=school_age.ends,
+            csa_ends=school_age.ends if school_age else None,
             date_last_attended=n.date_last_attended,
             reason=n.reason,
             vulnerabilities=n.vulnerabilities,
             safeguarding=n.safeguarding,
-            csa_needs_review=school_age.needs_review,
+            csa_needs_review=school_age.needs_review if school_age else False,
         )
         case.history = list(history)
         self.store.next_case_id += 1
@@ -717,7 +725,21 @@ class FakeAttentionRepository:
         return made
 
     def clear(self, case_id: int) -> None:
-        self.store.attention.pop(case_id, None)
+        found = self.store.attention.pop(case_id, None)
+        case = self.store.cases.get(case_id)
+        if found is None or found.category == DATE_OF_BIRTH:
+            if found is not None:
+                self.store.attention[case_id] = found  # only recording the date clears it
+            return
+        if case is not None and case.child.date_of_birth is None and case.is_open:
+            self.store.attention[case_id] = Attention(
+                case_id, DATE_OF_BIRTH, date_of_birth_not_known(case_id), case.opened_on
+            )
+
+    def resolve(self, case_id: int, category: str) -> None:
+        found = self.store.attention.get(case_id)
+        if found is not None and found.category == category:
+            del self.store.attention[case_id]
 
     def get(self, case_id: int) -> Attention | None:
         return self.store.attention.get(case_id)

@@ -10,6 +10,19 @@ LETTER = "letter"
 RULE = "rule"
 DATA = "data"
 UNEXPECTED = "unexpected"
+# Not a failure: the notification gave no date of birth. The flag stays through the steps that
+# work without one, and goes when the date of birth is recorded (services.corrections).
+DATE_OF_BIRTH = "date_of_birth"
+
+
+def date_of_birth_not_known(case_id: int) -> str:
+    """The reason kept on a case taken in without a date of birth: what to do about it."""
+    return (
+        "date of birth not known: compulsory school age cannot be checked; record it with "
+        f"`cme case correct {case_id} date_of_birth YYYY-MM-DD --by NAME --reason WHY` "
+        "or in the workspace"
+    )
+
 
 REASON_LIMIT = 300
 

@@ -54,7 +54,9 @@ class Child:
 
     forename: str
     surname: str
-    date_of_birth: date
+    # None when the notification did not give it: the case is worked, but nothing that needs
+    # compulsory school age (domain.preconditions) may be done until it is recorded.
+    date_of_birth: date | None
     sex: str = ""
     upn: str = ""
     address_line1: str = ""

@@ -44,11 +44,14 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "referral_date",
     "referrer_organisation",
 )
-# Of the required columns, these may not be blank in a row. A name may be: a child notified
-# with one name or none still becomes a case a person can work, and a blank weighs nothing
-# when the databases are searched. The date of birth may not: whether the child is of
-# compulsory school age (Education Act 1996 s8) decides the whole procedure.
-REQUIRED_VALUES: tuple[str, ...] = ("date_of_birth", "referral_date", "referrer_organisation")
+# Of the required columns, these may not be blank in a row. A name or the date of birth may
+# be: a child notified with one name, or no date of birth, still becomes a case a person can
+# work (finding the child is how the missing details are found), and a blank weighs nothing
+# when the databases are searched. Something must identify the child, though (IDENTIFIERS).
+REQUIRED_VALUES: tuple[str, ...] = ("referral_date", "referrer_organisation")
+# At least one of these must be given: with none, nobody could be looked for.
+IDENTIFIERS: tuple[str, ...] = ("forename", "surname", "date_of_birth", "upn")
+NOTHING_IDENTIFIES = "nothing identifies the child: give a name, a date of birth or a UPN"
 NAME_FIELDS = frozenset({"forename", "surname", "parent_name", "referrer_name"})
 MAX_NAME_LENGTH = 100
 MAX_FIELD_LENGTH = 2000
@@ -69,7 +72,7 @@ class Notification:
 
     forename: str
     surname: str
-    date_of_birth: date
+    date_of_birth: date | None
     referral_date: date
     referrer_organisation: str
     sex: str = ""
@@ -102,13 +105,25 @@ class Notification:
         return bool(self.forename.strip() and self.surname.strip())
 
     @property
-    def identity_key(self) -> tuple[str, str, date]:
+    def fields_missing(self) -> tuple[str, ...]:
+        """The identifying fields left blank (the child is still looked for on the others)."""
+        given = {
+            "forename": self.forename.strip(),
+            "surname": self.surname.strip(),
+            "date_of_birth": self.date_of_birth,
+        }
+        return tuple(name for name, value in given.items() if not value)
+
+    @property
+    def identity_key(self) -> tuple[str, str, date | None]:
         """Name and date of birth folded for comparison: the same child when no UPN links them.
 
-        A notification without both names is identified by its own fingerprint instead, so
-        that two children notified without a name on the same birthday never share a case.
+        A notification without both names, or without a date of birth, is identified by its
+        own fingerprint instead: two children notified without a name on the same birthday,
+        or with the same name and no birthday, never share a case (only a UPN links them, and
+        matching puts a likely pair to a person).
         """
-        if not self.named:
+        if not self.named or self.date_of_birth is None:
             return ("", self.fingerprint, self.date_of_birth)
         return (_fold(self.forename), _fold(self.surname), self.date_of_birth)
 
@@ -118,7 +133,7 @@ class Notification:
         parts = [
             self.forename,
             self.surname,
-            self.date_of_birth.isoformat(),
+            self.date_of_birth.isoformat() if self.date_of_birth else "",
             self.referral_date.isoformat(),
             self.referrer_organisation,
             self.upn,
@@ -177,15 +192,17 @@ def parse_notification(row: Mapping[str, str], *, today: date) -> Notification:
     for name in REQUIRED_VALUES:
         if not values[name]:
             raise InvalidNotification(name, "is required but empty")
-    date_of_birth = _date_field(values, "date_of_birth", required=True)
+    if not any(values[name] for name in IDENTIFIERS):
+        raise InvalidNotification("child", NOTHING_IDENTIFIES)
+    date_of_birth = _date_field(values, "date_of_birth", required=False)
     referral_date = _date_field(values, "referral_date", required=True)
     last_attended = _date_field(values, "date_last_attended", required=False)
-    assert date_of_birth is not None and referral_date is not None
-    if date_of_birth > today:
+    assert referral_date is not None
+    if date_of_birth is not None and date_of_birth > today:
         raise InvalidNotification("date_of_birth", "is in the future")
     if referral_date > today:
         raise InvalidNotification("referral_date", "is in the future")
-    if date_of_birth >= referral_date:
+    if date_of_birth is not None and date_of_birth >= referral_date:
         raise InvalidNotification("date_of_birth", "is not before the referral date")
     if last_attended is not None and last_attended > referral_date:
         raise InvalidNotification("date_last_attended", "is after the referral date")

@@ -2,8 +2,9 @@
 
 `TRANSITIONS` (states.py) says which moves exist; `PRECONDITIONS` says, for the moves the law
 conditions, what the case record must show first (a notice served, its period over, a recorded
-decision, the child of compulsory school age). `Case.move_to` refuses such a move, with every
-unmet reason, unless it is given the facts and they hold: no door can take it otherwise.
+decision, the child's date of birth known and the child of compulsory school age).
+`Case.move_to` refuses such a move, with every unmet reason, unless it is given the facts and
+they hold: no door can take it otherwise.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class CaseFacts:
 
     today: date
     csa_ends: date | None = None
+    # False when the notification gave no date of birth and none has been recorded since.
+    date_of_birth_known: bool = True
     # Letter type -> the day its current letter was served (posted and deemed delivered).
     served: Mapping[str, date] = field(default_factory=dict)
     # Step -> the last day allowed by its latest deadline.
@@ -33,6 +36,16 @@ class CaseFacts:
 
 def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
+
+
+def _date_of_birth_known(f: CaseFacts) -> str | None:
+    if not f.date_of_birth_known:
+        return (
+            "the child's date of birth is not known, so compulsory school age (Education Act "
+            "1996 s8) and the year group cannot be checked: record it first (cme case correct "
+            "ID date_of_birth YYYY-MM-DD, or in the workspace)"
+        )
+    return None
 
 
 def _of_school_age(f: CaseFacts) -> str | None:
@@ -87,6 +100,7 @@ class Precondition(StrEnum):
         member.words = words
         return member
 
+    DATE_OF_BIRTH_KNOWN = "date_of_birth_known", "the child's date of birth is known"
     OF_SCHOOL_AGE = "of_school_age", "the child is of compulsory school age"
     S437_SERVED = "s437_served", "the s437(1) notice has been served"
     S437_PERIOD_OVER = "s437_period_over", "the s437(1) period (from service) is over"
@@ -98,6 +112,7 @@ class Precondition(StrEnum):
 
 
 CHECKS: dict[Precondition, Callable[[CaseFacts], str | None]] = {
+    Precondition.DATE_OF_BIRTH_KNOWN: _date_of_birth_known,
     Precondition.OF_SCHOOL_AGE: _of_school_age,
     Precondition.S437_SERVED: _served("s437_notice", "s437(1) notice"),
     Precondition.S437_PERIOD_OVER: _period_over(
@@ -119,25 +134,35 @@ CHECKS: dict[Precondition, Callable[[CaseFacts], str | None]] = {
 }
 
 # The moves the law conditions, and on what. A move not listed has no precondition beyond the
-# transition table itself.
+# transition table itself. Every step that rests on compulsory school age, and every referral
+# for a school place (a place needs a year group), first needs the date of birth.
+_KNOWN_AGE = (Precondition.DATE_OF_BIRTH_KNOWN, Precondition.OF_SCHOOL_AGE)
+_PLACE = (Precondition.DATE_OF_BIRTH_KNOWN,)
 PRECONDITIONS: dict[tuple[Status, Status], tuple[Precondition, ...]] = {
-    (Status.INVESTIGATING, Status.S437_ISSUED): (Precondition.OF_SCHOOL_AGE,),
-    (Status.LOCATED, Status.S437_ISSUED): (Precondition.OF_SCHOOL_AGE,),
+    (Status.INVESTIGATING, Status.S437_ISSUED): _KNOWN_AGE,
+    (Status.LOCATED, Status.S437_ISSUED): _KNOWN_AGE,
     (Status.S437_ISSUED, Status.S438_ISSUED): (
-        Precondition.OF_SCHOOL_AGE,
+        *_KNOWN_AGE,
         Precondition.S437_SERVED,
         Precondition.S437_PERIOD_OVER,
         Precondition.ORDER_EXPEDIENT,
     ),
     (Status.S438_ISSUED, Status.ATTENDANCE_ORDER): (
-        Precondition.OF_SCHOOL_AGE,
+        *_KNOWN_AGE,
         Precondition.S438_SERVED,
         Precondition.S438_PERIOD_OVER,
     ),
     (Status.ATTENDANCE_ORDER, Status.PROSECUTION): (
+        Precondition.DATE_OF_BIRTH_KNOWN,
         Precondition.ORDER_SERVED,
         Precondition.COMPLIANCE_DATE_PASSED,
     ),
+    (Status.INVESTIGATING, Status.AWAITING_ADMISSION): _PLACE,
+    (Status.LOCATED, Status.AWAITING_ADMISSION): _PLACE,
+    (Status.S437_ISSUED, Status.AWAITING_ADMISSION): _PLACE,
+    (Status.ESCALATED, Status.AWAITING_ADMISSION): _PLACE,
+    (Status.MONITORING, Status.AWAITING_ADMISSION): _PLACE,
+    (Status.AWAITING_ADMISSION, Status.FAIR_ACCESS): _PLACE,
 }
 
 

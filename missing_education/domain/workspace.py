@@ -107,7 +107,7 @@ class CaseloadRow:
     status: str
     forename: str
     surname: str
-    date_of_birth: date
+    date_of_birth: date | None  # None: not known
     school_name: str
     safeguarding: bool
     deadline: date | None

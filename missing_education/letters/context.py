@@ -34,7 +34,7 @@ class Child(TypedDict):
 
     forename: str
     surname: str
-    date_of_birth: date
+    date_of_birth: NotRequired[date]  # absent when not known: the letter says "not known"
     upn: NotRequired[str]
     year_group: NotRequired[int]  # 0 is Reception
 
@@ -96,7 +96,6 @@ COMMON_REQUIRED: tuple[Key, ...] = (
     Key("recipient.address_lines", TEXT_LIST, "postal address, one line each (may be empty)"),
     Key("child.forename", TEXT, "child's legal forename(s)"),
     Key("child.surname", TEXT, "child's legal surname"),
-    Key("child.date_of_birth", DATE, "child's date of birth"),
     Key("officer.name", TEXT, "officer to contact"),
     Key("officer.phone", TEXT, "officer's phone number"),
     Key("officer.email", TEXT, "officer's email address"),
@@ -105,6 +104,7 @@ COMMON_REQUIRED: tuple[Key, ...] = (
 COMMON_OPTIONAL: tuple[Key, ...] = (
     Key("recipient.organisation", TEXT, "organisation line under the addressee"),
     Key("recipient.salutation", TEXT, "who 'Dear ...' greets, e.g. 'Headteacher' (else name)"),
+    Key("child.date_of_birth", DATE, "child's date of birth (the letter says 'not known')"),
     Key("child.upn", TEXT, "unique pupil number"),
     Key("child.year_group", WHOLE_NUMBER, "national curriculum year, 0 = Reception"),
     Key("replaces", TEXT, "reference of the letter this one corrects"),

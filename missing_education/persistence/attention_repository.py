@@ -1,14 +1,21 @@
-"""SQL repository of cases that need attention: one row per case a step failed on."""
+"""SQL repository of cases that need attention: one row per case a step failed on (or that
+was taken in without a date of birth)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, literal, select, update
 
-from missing_education.domain.attention import REASON_LIMIT, Attention
-from missing_education.persistence.tables import case_attention
+from missing_education.domain.attention import (
+    DATE_OF_BIRTH,
+    REASON_LIMIT,
+    Attention,
+    date_of_birth_not_known,
+)
+from missing_education.domain.states import Status
+from missing_education.persistence.tables import case_attention, cases
 
 
 def _attention(row: Any) -> Attention:
@@ -48,8 +55,39 @@ class SqlAttentionRepository:
         return flagged
 
     def clear(self, case_id: int) -> None:
-        """A step on the case worked: it no longer needs attention."""
-        self.connection.execute(delete(case_attention).where(case_attention.c.case_id == case_id))
+        """A step on the case worked: it no longer needs attention, unless its child's date of
+        birth is still not known (only recording it clears that: `resolve`).
+        """
+        gone = self.connection.execute(
+            delete(case_attention).where(
+                case_attention.c.case_id == case_id, case_attention.c.category != DATE_OF_BIRTH
+            )
+        ).rowcount
+        if gone:  # a failure had taken the place of the date-of-birth flag: put it back
+            self.connection.execute(
+                insert(case_attention).from_select(
+                    ["case_id", "category", "reason", "since", "attempts"],
+                    select(
+                        cases.c.id,
+                        literal(DATE_OF_BIRTH),
+                        literal(date_of_birth_not_known(case_id)),
+                        cases.c.opened_on,
+                        literal(1),
+                    ).where(
+                        cases.c.id == case_id,
+                        cases.c.date_of_birth.is_(None),
+                        cases.c.status != Status.CLOSED.value,
+                    ),
+                )
+            )
+
+    def resolve(self, case_id: int, category: str) -> None:
+        """What the case was flagged for has been put right (a date of birth recorded)."""
+        self.connection.execute(
+            delete(case_attention).where(
+                case_attention.c.case_id == case_id, case_attention.c.category == category
+            )
+        )
 
     def get(self, case_id: int) -> Attention | None:
         """The case's flag, if it has one."""

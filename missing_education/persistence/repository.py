@@ -84,12 +84,17 @@ _OPEN_BY_UPN_OR_IDENTITY = (
 )
 
 
-def identity_key(forename: str, surname: str, date_of_birth: date, fingerprint: str = "") -> str:
+def identity_key(
+    forename: str, surname: str, date_of_birth: date | None, fingerprint: str = ""
+) -> str:
     """The folded name and birth date used to find a child's open case.
 
-    Without both names, name and birthday identify nobody: the notification's own
-    fingerprint stands in, so only the same notification taken in again finds the case.
+    Without both names, name and birthday identify nobody; nor does a name without a
+    birthday (children share names): the notification's own fingerprint stands in, so only
+    the same notification taken in again finds the case (or its UPN).
     """
+    if date_of_birth is None:
+        return f"no-date-of-birth|{fingerprint}"
     if not (forename.strip() and surname.strip()):
         return f"unnamed|{fingerprint}|{date_of_birth.isoformat()}"
     key = f"{_fold(forename)}|{_fold(surname)}|{date_of_birth.isoformat()}"
@@ -118,7 +123,8 @@ def _case_values(
     n: Notification, status: Status, opened_on: date, school_age: SchoolAge | None
 ) -> dict[str, Any]:
     """A new case's row for the child in a notification."""
-    school_age = school_age or compulsory_school_age(n.date_of_birth)
+    if school_age is None and n.date_of_birth is not None:
+        school_age = compulsory_school_age(n.date_of_birth)
     values: dict[str, Any] = {
         "status": status.value,
         "forename": n.forename,
@@ -145,9 +151,10 @@ def _case_values(
         "identity_key": identity_key(n.forename, n.surname, n.date_of_birth, n.fingerprint),
         "referral_date": n.referral_date,
         "opened_on": opened_on,
-        "csa_starts": school_age.starts,
-        "csa_ends": school_age.ends,
-        "csa_needs_review": school_age.needs_review,
+        # Not known without a date of birth (recorded later: services.corrections).
+        "csa_starts": school_age.starts if school_age else None,
+        "csa_ends": school_age.ends if school_age else None,
+        "csa_needs_review": school_age.needs_review if school_age else False,
         "notes": n.notes,
         "created_at": now(),
     }

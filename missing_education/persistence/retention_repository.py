@@ -76,20 +76,21 @@ class SqlRetentionRepository:
 
     def anonymise(self, case_id: int, entry: HistoryEntry, on: date) -> Anonymised:
         """Remove the case's personal data in this transaction; return its files to delete."""
-        born = self.connection.execute(
+        found = self.connection.execute(
             select(cases.c.date_of_birth)
             .where(cases.c.id == case_id, cases.c.anonymised_on.is_(None))
             .with_for_update()
-        ).scalar()
-        if born is None:
+        ).first()
+        if found is None:
             return Anonymised(case_id, [], [])  # done already, by another run
+        born = found.date_of_birth
         self.connection.execute(
             update(cases)
             .where(cases.c.id == case_id)
             .values(
                 **dict.fromkeys(_CASE_TEXT, REMOVED),
                 **dict.fromkeys(_CASE_BLANK, ""),
-                date_of_birth=school_year_cohort(born),
+                date_of_birth=school_year_cohort(born) if born else None,
                 anonymised_on=on,
             )
         )

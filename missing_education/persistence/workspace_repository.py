@@ -382,13 +382,12 @@ class SqlWorkspaceRepository:
     def correct(self, case_id: int, values: dict[str, Any], school_age: dict[str, Any]) -> None:
         """Write corrected fields, the identity key and compulsory school age dates."""
         merged = {**self.case_fields(case_id), **values}
-        new = {
-            **values,
-            **school_age,
-            "identity_key": identity_key(
+        new = {**values, **school_age}
+        if merged["forename"] and merged["surname"] and merged["date_of_birth"]:
+            # Otherwise the key stays the notification's own fingerprint (repository.identity_key)
+            new["identity_key"] = identity_key(
                 merged["forename"], merged["surname"], merged["date_of_birth"]
-            ),
-        }
+            )
         try:
             with self.connection.begin_nested():
                 self.connection.execute(update(cases).where(cases.c.id == case_id).values(new))

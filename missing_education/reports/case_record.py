@@ -128,18 +128,28 @@ def case_record(
 ) -> CaseRecord:
     """Everything done on the case, in order, with dates and who."""
     child = case.child
-    span = compulsory_school_age(child.date_of_birth)
+    span = compulsory_school_age(child.date_of_birth) if child.date_of_birth else None
     address = ", ".join(
         x for x in (child.address_line1, child.address_line2, child.town, child.postcode) if x
     )
     facts = (
         ("Child", f"{child.forename} {child.surname}"),
-        ("Date of birth", _day(child.date_of_birth)),
+        ("Date of birth", _day(child.date_of_birth) or "not known"),
         ("Sex", child.sex or "not recorded"),
         ("Unique pupil number", child.upn or "not recorded"),
-        ("Year group (on the date prepared)", str(year_group(child.date_of_birth, prepared_on))),
+        (
+            "Year group (on the date prepared)",
+            str(year_group(child.date_of_birth, prepared_on))
+            if child.date_of_birth
+            else "not known",
+        ),
         # The leaving date as worked out at intake, on the term calendar.
-        ("Compulsory school age", f"{_day(span.starts)} to {_day(case.csa_ends or span.ends)}"),
+        (
+            "Compulsory school age",
+            f"{_day(span.starts)} to {_day(case.csa_ends or span.ends)}"
+            if span
+            else "not known (no date of birth)",
+        ),
         ("Last known address", address or "not known"),
         ("Parent or carer", case.parent_name or "not recorded"),
         (

@@ -59,9 +59,10 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         visits = uow.directory.visits(case_id)
         checks = [match_summary(check) for check in uow.sources.checks(case_id)]
         attention = uow.attention.get(case_id)
-    school_age = compulsory_school_age(case.child.date_of_birth)
+    born = case.child.date_of_birth
+    school_age = compulsory_school_age(born) if born else None
     # The leaving date as intake worked it out on the term calendar (docs/domain.md section 2).
-    csa_ends = case.csa_ends or school_age.ends
+    csa_ends = case.csa_ends or (school_age.ends if school_age else None)
     open_deadlines = [d for d in deadlines if d.is_open]
     child = case.child
     return {
@@ -74,7 +75,7 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
         "child": {
             "forename": child.forename,
             "surname": child.surname,
-            "date_of_birth": child.date_of_birth.isoformat(),
+            "date_of_birth": born.isoformat() if born else None,
             "sex": child.sex,
             "upn": child.upn,
             "address": [
@@ -82,10 +83,11 @@ def case_details(uow: UnitOfWork, case_id: int, *, today: date) -> dict[str, Any
                 for x in (child.address_line1, child.address_line2, child.town, child.postcode)
                 if x
             ],
-            "year_group": year_group(child.date_of_birth, today),
+            "year_group": year_group(born, today) if born else None,
+            # Not known without a date of birth: nothing that needs it may be done yet.
             "compulsory_school_age": {
-                "starts": school_age.starts.isoformat(),
-                "ends": csa_ends.isoformat(),
+                "starts": school_age.starts.isoformat() if school_age else None,
+                "ends": csa_ends.isoformat() if csa_ends else None,
                 "needs_review": case.csa_needs_review,
             },
         },

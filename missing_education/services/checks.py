@@ -142,7 +142,8 @@ def person(case: Case) -> dict[str, Any]:
         "ref": case.reference,
         "forename": child.forename,
         "surname": child.surname,
-        "date_of_birth": child.date_of_birth.isoformat(),
+        # Not known: a blank, which weighs nothing for or against a record.
+        "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else "",
         "sex": child.sex,
         "upn": child.upn,
         "address_line1": child.address_line1,
@@ -163,10 +164,9 @@ def check_databases(
             for c in uow.sources.checks(case.id)
         ):
             continue
+        searched = person(case)
         found = (
-            _matcher(uow, source, thresholds).candidates(person(case), limit=5)
-            if source.rows
-            else []
+            _matcher(uow, source, thresholds).candidates(searched, limit=5) if source.rows else []
         )
         best = found[0] if found else None
         check = DatabaseCheck(
@@ -174,7 +174,8 @@ def check_databases(
             source_name=source.name,
             source_sha256=source.file_sha256,
             checked_at=now(),
-            fields_searched=FIELDS_SEARCHED,
+            # Evidence of reasonable enquiries: only what the record had to search with.
+            fields_searched=tuple(f for f in FIELDS_SEARCHED if searched[f]),
             decision=best.decision if best else "none",
             best_ref=best.register_ref if best and best.decision != "none" else "",
             best_score=round(best.score, 4) if best else 0.0,

@@ -19,6 +19,7 @@ from missing_education.domain import (
     Outcome,
     case_reference,
 )
+from missing_education.domain.attention import DATE_OF_BIRTH
 from missing_education.domain.deadline import Step, due_date
 from missing_education.domain.letter import Channel, Delivery
 from missing_education.domain.workspace import CORRECTABLE
@@ -85,6 +86,8 @@ def _value(field: str, raw: str) -> Any:
 
 
 def _shown(value: Any) -> str:
+    if value is None:
+        return "not known"
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
@@ -101,7 +104,8 @@ def correct_case(
 ) -> dict[str, Any]:
     """Correct one detail of a child, parent or school; a new date of birth re-checks CSA.
 
-    A corrected date of birth that puts the child outside compulsory school age today closes
+    Recording a date of birth that was not known clears the case's "date of birth not known"
+    flag. A corrected date of birth that puts the child outside compulsory school age today closes
     an open case (Education Act 1996 s8: a child outside CSA is not missing education).
     """
     if field not in CORRECTABLE:
@@ -142,6 +146,8 @@ def correct_case(
             # The school's reply is counted in its own school days (its calendar may differ).
             result["deadlines_moved"] = _recount_school_deadlines(uow, case_id, old, new)
         uow.cases.save(case)
+        if school_age:  # the date of birth is known now: what waited for it may go ahead
+            uow.attention.resolve(case_id, DATE_OF_BIRTH)
         if school_age and case.is_open and not (school_age["csa_starts"] <= today):
             outcome, why = Outcome.NOT_CME, "not yet of compulsory school age (corrected DOB)"
         elif school_age and case.is_open and today > school_age["csa_ends"]:

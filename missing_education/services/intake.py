@@ -26,6 +26,7 @@ from missing_education.domain import (
     Status,
     parse_notification,
 )
+from missing_education.domain.attention import DATE_OF_BIRTH, date_of_birth_not_known
 from missing_education.domain.deadline import Step, new_deadline
 from missing_education.domain.directory import postcode_district
 from missing_education.domain.errors import InputFileRefused
@@ -83,6 +84,25 @@ class IntakeReport:
     # before the letters leaves these to be acknowledged (and, if never begun, investigated).
     taken_in_case_ids: list[int] = field(default_factory=list)
     resume_case_ids: list[int] = field(default_factory=list)
+    # Rows taken in (opened or linked) with identifying fields blank: by field, and by how many
+    # were blank ("scored with N fields missing"). Counts only.
+    fields_missing: dict[str, int] = field(default_factory=dict)
+    with_fields_missing: dict[int, int] = field(default_factory=dict)
+
+    def count_missing(self, notification: Notification) -> None:
+        """Count a row taken in with a name or the date of birth blank."""
+        missing = notification.fields_missing
+        if missing:
+            for name in missing:
+                self.fields_missing[name] = self.fields_missing.get(name, 0) + 1
+            self.with_fields_missing[len(missing)] = (
+                self.with_fields_missing.get(len(missing), 0) + 1
+            )
+
+    @property
+    def without_date_of_birth(self) -> int:
+        """Rows taken in without a date of birth: their cases need one recorded."""
+        return self.fields_missing.get("date_of_birth", 0)
 
     @property
     def to_acknowledge(self) -> list[int]:
@@ -108,6 +128,9 @@ class IntakeReport:
             "not_cme": self.not_cme,
             "out_of_area": self.out_of_area,
             "rejected": self.rejected,
+            "without_date_of_birth": self.without_date_of_birth,
+            "fields_missing": dict(sorted(self.fields_missing.items())),
+            "with_fields_missing": {str(n): c for n, c in sorted(self.with_fields_missing.items())},
             "rejections": [{"row": r.row, "reason": r.reason} for r in self.rejections],
             "warnings": self.warnings,
             "opened_case_ids": self.opened_case_ids,
@@ -129,6 +152,10 @@ class IntakeReport:
         self.taken_in_case_ids += [
             i for i in other.taken_in_case_ids if i not in self.taken_in_case_ids
         ]
+        for name, count in other.fields_missing.items():
+            self.fields_missing[name] = self.fields_missing.get(name, 0) + count
+        for blanks, count in other.with_fields_missing.items():
+            self.with_fields_missing[blanks] = self.with_fields_missing.get(blanks, 0) + count
 
 
 @dataclass
@@ -224,7 +251,7 @@ def _ingest_batch(
     # Each row's case: an id, or ("new", index into new_cases) until the batch is written.
     placed: list[tuple[int, Notification, int | None, int | None, str]] = []
     by_upn: dict[str, int] = {}  # cases this batch opens, by UPN and by name and birthday
-    by_identity: dict[tuple[str, str, date], int] = {}
+    by_identity: dict[tuple[str, str, date | None], int] = {}
     seen: dict[str, tuple[int | None, int | None]] = {}
     for row_number, notification in rows:
         fingerprint = notification.fingerprint
@@ -241,6 +268,7 @@ def _ingest_batch(
             placed.append((row_number, notification, *target, "linked"))
             seen[fingerprint] = target
             done.linked += 1
+            done.count_missing(notification)
             continue
         index = len(new_cases)
         new_cases.append(
@@ -252,6 +280,7 @@ def _ingest_batch(
         placed.append((row_number, notification, None, index, "opened"))
         seen[fingerprint] = (None, index)
         done.opened += 1
+        done.count_missing(notification)
     opened_ids = uow.cases.add_many(new_cases)
 
     def case_of(existing: int | None, index: int | None) -> int:
@@ -287,7 +316,11 @@ def _ingest_batch(
         case_id = case_of(in_database_id, new_index)
         if disposition == "opened":
             done.opened_case_ids.append(case_id)
-            outcome = new_cases[new_index or 0].outcome
+            made = new_cases[new_index or 0]
+            if notification.date_of_birth is None and made.status is Status.INVESTIGATING:
+                reason = date_of_birth_not_known(case_id)
+                uow.attention.flag(case_id, DATE_OF_BIRTH, reason, today)
+            outcome = made.outcome
             if outcome is Outcome.NOT_CME:
                 done.not_cme += 1
             elif outcome is Outcome.OUT_OF_AREA:
@@ -316,7 +349,11 @@ def _new_case(
 ) -> NewCase:
     """The case a notification opens: received, or (with `in_area`) triaged at once."""
     # The leaving date depends on the autumn term's first day (docs/domain.md, 2).
-    school_age = compulsory_school_age(notification.date_of_birth, calendar.autumn_term_start)
+    school_age = (
+        compulsory_school_age(notification.date_of_birth, calendar.autumn_term_start)
+        if notification.date_of_birth is not None
+        else None
+    )
     opened = _opened_entry(source, row_number, today)
     if in_area is None:
         return NewCase(
@@ -329,7 +366,7 @@ def _new_case(
         child=Child(n.forename, n.surname, n.date_of_birth, postcode=n.postcode),
         opened_on=today,
         referral_date=n.referral_date,
-        csa_ends=school_age.ends,
+        csa_ends=school_age.ends if school_age is not None else None,
         history=[opened],
     )
     _triaged(case, calendar, today=today, in_area=in_area)
@@ -348,7 +385,7 @@ def _open_case_of(
     notification: Notification,
     in_database: tuple[int, bool] | None,
     by_upn: dict[str, int],
-    by_identity: dict[tuple[str, str, date], int],
+    by_identity: dict[tuple[str, str, date | None], int],
 ) -> tuple[int | None, int | None] | None:
     """The child's open case, as a row-by-row look would find it with this batch's cases in.
 
@@ -518,7 +555,14 @@ def _triage_one(
     if outcome is not None:
         uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
     uow.cases.save(case)
+    _flag_unknown_date_of_birth(uow, case, today)
     return outcome
+
+
+def _flag_unknown_date_of_birth(uow: UnitOfWork, case: Case, today: date) -> None:
+    """An open case whose child's date of birth is not known needs a person to record it."""
+    if case.child.date_of_birth is None and case.status is Status.INVESTIGATING:
+        uow.attention.flag(case.id, DATE_OF_BIRTH, date_of_birth_not_known(case.id), today)
 
 
 def _triaged(
@@ -528,8 +572,9 @@ def _triaged(
     memory); the outcome it was closed with.
     """
     outcome: Outcome | None = None
-    if not is_of_compulsory_school_age(
-        case.child.date_of_birth, case.referral_date, calendar.autumn_term_start
+    born = case.child.date_of_birth
+    if born is not None and not is_of_compulsory_school_age(
+        born, case.referral_date, calendar.autumn_term_start
     ):
         outcome = Outcome.NOT_CME
         case.close(
@@ -550,6 +595,17 @@ def _triaged(
             who=SYSTEM,
             why="lives outside the council's area (postcode "
             f"{postcode_district(case.child.postcode)}): handed to the council there",
+        )
+    elif born is None:
+        # Finding the child is how the date of birth is found: the search goes ahead, and
+        # whatever needs compulsory school age waits for it (domain.preconditions). The
+        # caller flags the case once it has an id (flag_unknown_dates_of_birth).
+        case.move_to(
+            Status.INVESTIGATING,
+            at=moment(today),
+            who=SYSTEM,
+            why="date of birth not known: investigation starts; compulsory school age is "
+            "checked once it is recorded",
         )
     else:
         case.move_to(

@@ -65,9 +65,10 @@ def letter_context(request: LetterRequest, settings: Settings, today: date) -> d
     child: dict[str, Any] = {
         "forename": case.child.forename or "(forename not given)",
         "surname": case.child.surname or "(surname not given)",
-        "date_of_birth": case.child.date_of_birth,
-        "year_group": year_group(case.child.date_of_birth, today),
     }
+    if case.child.date_of_birth is not None:  # not known: the letter says so (base.typ.j2)
+        child["date_of_birth"] = case.child.date_of_birth
+        child["year_group"] = year_group(case.child.date_of_birth, today)
     if case.child.upn and recipient.role != "parent":
         # The UPN is for schools and councils; it is not shown to families (DfE guidance).
         child["upn"] = case.child.upn

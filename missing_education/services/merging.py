@@ -124,12 +124,15 @@ def not_the_same_child(one: Case, other: Case) -> str:
 
     A matching UPN is enough and different UPNs are too many; otherwise the date of birth
     must agree (or have its day and month swapped, a common typing slip) and so must the
-    forename or the surname.
+    forename or the surname. A date of birth not known on either case is no evidence either way.
     """
     a, b = one.child, other.child
     if a.upn and b.upn:
         return "" if a.upn == b.upn else "different UPNs"
-    born = a.date_of_birth in (b.date_of_birth, _swapped(b.date_of_birth))
+    if a.date_of_birth is None or b.date_of_birth is None:
+        born = True
+    else:
+        born = a.date_of_birth in (b.date_of_birth, _swapped(b.date_of_birth))
     if not born:
         return "different dates of birth"
     if _name(a.forename) != _name(b.forename) and _name(a.surname) != _name(b.surname):

@@ -122,11 +122,14 @@ def case_facts(case: Case) -> CaseFacts:
 def child_key(case: Case) -> str:
     """One key per child across cases, with nothing readable in it: counted once in a year."""
     child = case.child
+    if not child.upn and child.date_of_birth is None:
+        # A name alone identifies nobody: two such children are never counted as one.
+        return hashlib.sha256(f"case|{case.id}".encode()).hexdigest()
     identity = child.upn or "|".join(
         (
             " ".join(child.forename.casefold().split()),
             " ".join(child.surname.casefold().split()),
-            child.date_of_birth.isoformat(),
+            child.date_of_birth.isoformat() if child.date_of_birth else "",
         )
     )
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()

@@ -177,7 +177,7 @@ def test_watch_inbox_takes_each_file_in_once_and_writes_its_rejects(
         rows = list(csv.reader(handle))
     assert rows[0] == ["row", "reason"]
     assert [row[0] for row in rows[1:]] == ["15", "16"]
-    assert "is not a real date" in rows[1][1] and "date_of_birth: is required" in rows[2][1]
+    assert "is not a real date" in rows[1][1] and "nothing identifies the child" in rows[2][1]
     counts = case_counts()
     assert counts[0] >= 10
 

@@ -22,7 +22,7 @@ NOTIFICATIONS = """forename,surname,date_of_birth,upn,referral_date,referrer_org
 Amira,Khan,2015-03-04,A123456789012,2026-11-20,Matlock Primary
 Tom,Baker,2015-02-30,,2026-11-20,Matlock Primary
 Old,Enough,2009-06-01,,2026-11-20,Housing
-Ann,Jones,,,2026-11-20,Housing
+,,,,2026-11-20,Housing
 """
 
 
@@ -67,14 +67,16 @@ def test_ingest_prints_what_happened_to_every_row_and_exits_0(tmp_path: Path) ->
     assert report["not_cme"] == 1
     assert [r["row"] for r in report["rejections"]] == [3, 5]
     assert report["rejections"][0]["reason"].startswith("date_of_birth:")
-    assert report["rejections"][1]["reason"] == "date_of_birth: is required but empty"
+    assert report["rejections"][1]["reason"] == (
+        "child: nothing identifies the child: give a name, a date of birth or a UPN"
+    )
 
 
 def test_ingest_without_json_speaks_plainly(tmp_path: Path) -> None:
     result = cme("ingest", notification_file(tmp_path))
     assert result.exit_code == 0
     assert "4 received, 2 opened" in result.stdout
-    assert "row 5: date_of_birth: is required but empty" in result.stdout
+    assert "row 5: child: nothing identifies the child" in result.stdout
 
 
 def test_ingesting_the_same_file_again_links_and_opens_nothing(tmp_path: Path) -> None:
@@ -316,3 +318,23 @@ def test_every_file_a_command_refuses_whole_is_said_as_error_lines_by_the_root_c
     )
     assert all(issubclass(error, InputFileRefused) for error in refused)
     assert CalendarFileError(["row 2: a", "row 3: b"]).lines() == ["row 2: a", "row 3: b"]
+
+
+def test_ingest_takes_a_row_without_a_date_of_birth_and_says_its_case_needs_one(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "forename,surname,date_of_birth,upn,referral_date,referrer_organisation\n"
+        "Ann,Jones,,,2026-11-20,Housing\n"
+    )
+    result = cme("ingest", notification_file(tmp_path, text))
+    assert result.exit_code == 0, result.output
+    assert "1 received, 1 opened" in result.stdout
+    assert "1 notification taken without a date of birth: their cases need one recorded" in (
+        result.stdout
+    )
+    listed = cme_json("cases")
+    assert listed[0]["needs_attention"]["category"] == "date_of_birth"
+    shown = cme("case", "show", str(listed[0]["case_id"]))
+    assert "born not known" in shown.stdout
+    assert "compulsory school age: not known until the date of birth is recorded" in shown.stdout

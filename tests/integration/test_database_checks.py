@@ -259,3 +259,24 @@ def test_a_load_that_rejects_every_row_or_too_many_keeps_the_old_source(
         SqlUnitOfWork(database_url), "school_census", half_bad, max_rejected_share=0.5
     )
     assert allowed.rejections == [(3, "ref is blank")]
+
+
+def test_a_case_without_a_date_of_birth_is_searched_for_with_the_blank_weighing_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    uow = SqlUnitOfWork(database_url)
+    pupil = {"forename": "Amira", "surname": "Khan", "sex": "F", "postcode": "DE4 3AG"}
+    roll = [
+        {"ref": "R1", **pupil, "date_of_birth": "2015-03-04"},
+        {"ref": "R2", "forename": "Leo", "surname": "Jones", "date_of_birth": "2016-01-01"},
+    ]
+    checks.load_source(uow, "school_census", _register(tmp_path / "roll.csv", roll))
+    case_id = _case(database_url, tmp_path, **pupil)
+    with uow:
+        Procedure(uow, load_settings(), TODAY).investigate(case_id)
+        uow.commit()
+        made = uow.sources.checks(case_id)
+    assert len(made) == 1
+    # Found for a person to confirm (the birthday it would confirm with is not known).
+    assert made[0].best_ref == "R1" and made[0].decision in ("match", "possible")
+    assert "date_of_birth" not in made[0].fields_searched

@@ -51,7 +51,7 @@ GOOD_NAMES = [
 HOSTILE_ROWS = [
     "Tom{n},Baker,2015-02-30,2026-11-16,Matlock Primary,,,",  # no such date
     "Tom{n},Baker,２０１５-０３-０４,2026-11-16,Matlock Primary,,,",  # full-width digits
-    "Tom{n},Baker,,2026-11-16,Matlock Primary,,,",  # no date of birth (a blank name is scored)
+    ",,,2026-11-16,Matlock Primary,,,",  # nothing identifies the child (one blank is scored)
     'Tom{n},Baker,2015-03-04,2026-11-16,Matlock Primary,"a@x.example, b@y.example",,',
     'Tom{n},Baker,2015-03-04,2026-11-16,Matlock Primary,"a@x.example\r\nBcc: c@z.example",,',
     '"Tom{n},Baker,2015-03-04,2026-11-16,Matlock Primary,,,',  # a quote never closed

@@ -341,3 +341,19 @@ def test_an_upload_left_held_past_its_days_is_dropped_and_an_inbox_file_in_fligh
     with pytest.raises(intake_files.HeldFileError):
         intake_files.held(open_uow(settings), settings, upload)
     assert intake_files.held(open_uow(settings), settings, inbox).name == "refused.csv"
+
+
+def test_a_case_whose_date_of_birth_was_never_known_is_anonymised_after_closure_all_the_same(
+    council: Council,
+) -> None:
+    # No 25th birthday to wait for: the after-closure rule alone applies.
+    case_id = council.open_case(date_of_birth="")
+    council.close(case_id, date(2019, 5, 1))
+
+    report = apply_retention(council.uow(), settings=council.settings, today=date(2026, 5, 1))
+
+    assert report.anonymised == 1
+    with council.uow() as uow:
+        case = uow.cases.get(case_id)
+        assert case.child.forename == "[removed]" and case.child.date_of_birth is None
+        assert uow.attention.get(case_id) is None

@@ -701,3 +701,18 @@ def test_sessions_that_have_ended_and_old_wrong_passwords_are_deleted_at_the_nex
         assert uow.workspace.login_failures("ewo1", nine - timedelta(minutes=1)) == 0
     assert accounts.current_session(council.uow(), ended.token, web=web, at=later) is None
     assert accounts.current_session(council.uow(), live.token, web=web, at=later) is not None
+
+
+def test_a_case_without_a_date_of_birth_shows_not_known_and_is_in_the_attention_filter(
+    council: Council,
+) -> None:
+    case_id = council.open_case(date_of_birth="")
+    client = client_for(council)
+    sign_in(client, "coord")
+
+    page = client.get(f"/cases/CME-{case_id:06d}").text
+    assert 'id="child-dob">not known<' in page
+    assert "not known until the date of birth is recorded" in page
+    assert "(date_of_birth): date of birth not known" in page
+    listed = client.get("/caseload?attention=yes").text
+    assert f"CME-{case_id:06d}" in listed and "not known" in listed

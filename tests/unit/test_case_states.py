@@ -156,7 +156,9 @@ def test_a_move_the_law_conditions_is_refused_without_the_facts_and_says_why(
     case = a_case(from_status)
     with pytest.raises(PreconditionUnmet, match="facts were not given"):
         case.move_to(to_status, at=AT, who="j.smith", why="no facts")
-    nothing = CaseFacts(today=date(2032, 1, 1), csa_ends=date(2031, 6, 27))
+    nothing = CaseFacts(
+        today=date(2032, 1, 1), csa_ends=date(2031, 6, 27), date_of_birth_known=False
+    )
     with pytest.raises(PreconditionUnmet) as raised:
         case.move_to(to_status, at=AT, who="j.smith", why="nothing done", facts=nothing)
     assert len(raised.value.reasons) == len(PRECONDITIONS[(from_status, to_status)])

@@ -11,6 +11,7 @@ from missing_education.domain import (
     HistoryEntry,
     Outcome,
 )
+from missing_education.domain.attention import DATE_OF_BIRTH
 from missing_education.domain.words import (
     parent_next_steps,
 )
@@ -96,6 +97,8 @@ class Closing(ProcedureContext):
                 raise DecisionRefused(refused)
         case.close(outcome, on=self.today, at=now(), who=who, why=why)
         self.uow.cases.save(case)
+        if case.child.date_of_birth is None:  # a closed case waits for nothing
+            self.uow.attention.resolve(case.id, DATE_OF_BIRTH)
         for deadline in self.uow.deadlines.for_case(case.id):
             if deadline.is_open:
                 self.uow.deadlines.meet(case.id, deadline.step, self.today)

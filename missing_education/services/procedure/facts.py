@@ -42,4 +42,11 @@ def case_facts(uow: UnitOfWork, case: Case, today: date) -> CaseFacts:
     answers = frozenset(
         (d.kind, d.answer) for d in uow.decisions.for_case(case.id) if d.answer is not None
     )
-    return CaseFacts(today=today, csa_ends=case.csa_ends, served=served, due=due, answers=answers)
+    return CaseFacts(
+        today=today,
+        csa_ends=case.csa_ends,
+        date_of_birth_known=case.child.date_of_birth is not None,
+        served=served,
+        due=due,
+        answers=answers,
+    )

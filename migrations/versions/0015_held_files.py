@@ -1,7 +1,7 @@
 """held_files: notification files waiting for intake, in the case database
 
-Revision ID: 0014_held_files
-Revises: 0013_i14a_attendance_order
+Revision ID: 0015_held_files
+Revises: 0014_i17_date_of_birth_not_known
 Create Date: 2026-11-30 16:40:00.000000
 
 A file held by `cme upload` or taken from the inbox was kept under CME_HOME/intake on the host
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0014_held_files'
-down_revision = '0013_i14a_attendance_order'
+revision = '0015_held_files'
+down_revision = '0014_i17_date_of_birth_not_known'
 branch_labels = None
 depends_on = None
 
