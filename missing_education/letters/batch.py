@@ -10,9 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import repeat
 from types import TracebackType
 from typing import Self
 
@@ -23,6 +22,9 @@ from missing_education.letters.rendering import RenderedLetter, render_letter
 
 # Fewer letters than this are typeset in the calling process: starting workers costs more.
 POOL_FROM = 16
+# Letters per chunk sent to a worker at most: small enough that the work shares out evenly and
+# the caller can take chunks back, big enough that sending them costs little.
+CHUNK = 4
 
 
 @dataclass(frozen=True)
@@ -66,17 +68,53 @@ def typeset_here(jobs: Sequence[TypesetJob], letterhead: Letterhead) -> list[Typ
     return results
 
 
+class Typesetting:
+    """A batch handed to the pool: its chunks are being typeset; `results()` waits for them."""
+
+    def __init__(
+        self,
+        chunks: list[list[TypesetJob]],
+        futures: list[Future[list[TypesetResult]]],
+        letterhead: Letterhead,
+    ) -> None:
+        self._chunks = chunks
+        self._futures = futures
+        self._letterhead = letterhead
+
+    def results(self) -> list[TypesetResult]:
+        """Every letter's result, in the order given.
+
+        While it waits, the calling process typesets its share: one at a time, it takes back the
+        last chunk no worker has started (a cancelled future) and typesets it itself, so no core
+        waits while work is left and the caller is not idle either.
+        """
+        done: dict[int, list[TypesetResult]] = {}
+        while True:
+            pending = [n for n in range(len(self._futures)) if n not in done]
+            taken = next((n for n in reversed(pending) if self._futures[n].cancel()), None)
+            if taken is None:
+                break
+            done[taken] = typeset_here(self._chunks[taken], self._letterhead)
+        results: list[TypesetResult] = []
+        for number, future in enumerate(self._futures):
+            results.extend(done[number] if number in done else future.result())
+        return results
+
+
 class TypesettingPool:
     """`with TypesettingPool(workers) as pool: pool.typeset(jobs, letterhead)`.
 
     Worker processes start on the first batch big enough to need them and serve every later
     batch, each keeping its fonts and compiler warm. They are started fresh (spawn), never
-    forked from a process that runs threads (Prefect's, a web server's).
+    forked from a process that runs threads (Prefect's, a web server's). `start` hands a batch
+    over and returns at once, so the caller can write the previous batch's results (and read
+    the next batch) while the workers typeset this one; the caller typesets its share as it
+    waits for the results.
     """
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers or usable_cores()
-        self._executor: Executor | None = None
+        self._executor: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -91,18 +129,25 @@ class TypesettingPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
+    def start(self, jobs: Sequence[TypesetJob], letterhead: Letterhead) -> Typesetting:
+        """Hand a batch to the workers; `.results()` on what it returns gives the letters."""
+        size = max(1, min(CHUNK, -(-len(jobs) // (self.workers * 4))))
+        chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        if self.workers <= 1 or len(jobs) < POOL_FROM:
+            return Typesetting(chunks, [_waiting() for _ in chunks], letterhead)
+        if self._executor is None:
+            # This process typesets its share too (see Typesetting.results): one fewer worker.
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers - 1, mp_context=multiprocessing.get_context("spawn")
+            )
+        futures = [self._executor.submit(typeset_here, chunk, letterhead) for chunk in chunks]
+        return Typesetting(chunks, futures, letterhead)
+
     def typeset(self, jobs: Sequence[TypesetJob], letterhead: Letterhead) -> list[TypesetResult]:
         """Typeset a batch, in the order given, on every worker."""
-        if self.workers <= 1 or len(jobs) < POOL_FROM:
-            return typeset_here(jobs, letterhead)
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        # A few chunks per worker: an even share of the work, and little to send back and forth.
-        size = max(1, -(-len(jobs) // (self.workers * 4)))
-        chunks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
-        results: list[TypesetResult] = []
-        for done in self._executor.map(typeset_here, chunks, repeat(letterhead)):
-            results.extend(done)
-        return results
+        return self.start(jobs, letterhead).results()
+
+
+def _waiting() -> Future[list[TypesetResult]]:
+    """A future nobody will run: the caller cancels it and typesets its chunk itself."""
+    return Future()
