@@ -15,7 +15,7 @@ from missing_education.clock import now
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.domain.workspace import Role
 from missing_education.letters import render_letter
-from missing_education.letters.batch import TypesetResult, Typesetting
+from missing_education.letters.batch import POOL_FROM, TypesetResult, Typesetting
 from missing_education.letters.context_json import loads_context
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
@@ -80,21 +80,36 @@ def test_a_step_records_its_letter_and_the_renderer_makes_the_pdf_it_would_have_
 def test_a_batch_is_typeset_on_every_core_each_pdf_kept_once_with_its_hash(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = acknowledged(database_url, tmp_path, 18)
+    settings = acknowledged(database_url, tmp_path, 40)
+    with SqlUnitOfWork(database_url) as uow:
+        queued = uow.letters.untypeset(limit=100)
+    head = letterhead(settings)
+    alone = {q.id: render_letter(q.letter_type, loads_context(q.context), head) for q in queued}
+    assert len(queued) >= 2 * POOL_FROM  # two batches, each big enough for the worker
 
     report = typeset_letters(
-        SqlUnitOfWork(database_url), settings=settings, today=REFERRAL, workers=2, batch_size=10
+        SqlUnitOfWork(database_url),
+        settings=settings,
+        today=REFERRAL,
+        workers=2,
+        batch_size=POOL_FROM,
     )
 
     with SqlUnitOfWork(database_url) as uow:
         letters = uow.letters.outbox()
         pdfs = {x.id: uow.documents.read(x.id) for x in letters}
-    assert report.typeset == len(letters) >= 18
+    assert report.typeset == len(letters) == len(queued)
     assert report.pages == sum(x.pages for x in letters)
     for letter in letters:
         pdf = pdfs[letter.id]
         assert pdf is not None and pdf.startswith(b"%PDF")
         assert hashlib.sha256(pdf).hexdigest() == letter.sha256
+        # The same bytes as the letter typeset on its own, whichever process typeset it.
+        assert (pdf, letter.sha256, letter.pages) == (
+            alone[letter.id].pdf,
+            alone[letter.id].sha256,
+            alone[letter.id].pages,
+        )
 
 
 def test_a_letter_another_renderer_recorded_first_is_kept_once_and_the_rest_of_its_batch_still_is(
