@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pypdf
 import typst
 
 from missing_education.letters.errors import LetterError
@@ -190,7 +189,11 @@ def shared_typesetter(folders: tuple[Path, ...]) -> Typesetter:
 def count_pages(pdf: bytes) -> int:
     """The number of pages in a PDF: read from Typst's page tree, else by pypdf."""
     counted = _typst_page_count(pdf)
-    return counted if counted is not None else len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    if counted is not None:
+        return counted
+    import pypdf  # here, not above: a typesetting worker starts faster without it
+
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
 _STARTXREF = re.compile(rb"startxref\r?\n(\d+)\r?\n%%EOF\r?\n?\Z")
