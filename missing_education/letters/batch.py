@@ -24,7 +24,7 @@ from missing_education.letters.rendering import RenderedLetter, render_letter
 POOL_FROM = 16
 # Letters per chunk sent to a worker at most: small enough that the work shares out evenly and
 # the caller can take chunks back, big enough that sending them costs little.
-CHUNK = 4
+CHUNK = 2
 
 
 @dataclass(frozen=True)
