@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     Result,
     Row,
     create_postgres_database,
@@ -31,7 +31,7 @@ from common import (  # noqa: E402
     profiled,
     scratch_folder,
 )
-from sweep import SEED, TODAY, build_caseload, copy_database, run_sweep, set_up_council, use  # noqa: E402
+from sweep import SEED, TODAY, build_caseload, run_sweep, set_up_council, use
 
 
 def _cpu() -> float:
@@ -94,7 +94,9 @@ def measure(database: str, arguments: argparse.Namespace, folder: Path) -> dict[
             if arguments.profile and label == "one_core":
                 kept: dict[str, Any] = {}
 
-                def work(ids: list[int] = ids, home: Path = home) -> None:
+                def work(
+                    ids: list[int] = ids, home: Path = home, kept: dict[str, Any] = kept
+                ) -> None:
                     kept.update(typeset_run(built, home, ids, 1))
 
                 figures["profile"] = profiled(work, arguments.profile)
