@@ -127,14 +127,20 @@ def typeset(details: dict[str, Any]) -> str:
     """Typesetting queued letters below 300 pages a second."""
     figures = details["sqlite"].get(str(details["cases"]), {}).get("typeset", {})
     one, every = figures.get("one_core", {}), figures.get("all_cores", {})
+    pages = every.get("pages", 0)
+    cpu = every.get("cpu_seconds", 0.0)
+    per_cpu = f", {pages / cpu:.0f} pages per CPU second" if cpu else ""
     return f"""
-Why: {every.get("pages_per_second", 0.0):.0f} pages/s with {figures.get("cores")} worker
-processes against {one.get("pages_per_second", 0.0):.0f} pages/s on one core. Typst compiles each
-letter on its own (so its hash does not depend on the batch), about 5 ms of CPU a page; the
-workers also pickle each PDF back and the parent writes it to the database.
+Why: {every.get("pages_per_second", 0.0):.0f} pages/s with {figures.get("cores")} typesetting
+processes{per_cpu}, against {one.get("pages_per_second", 0.0):.0f} pages/s on one core. Typst
+compiles each letter on its own (so its hash does not depend on the batch): that compile is 95 %
+of the renderer's time (bench/typeset.py --profile), about 4 to 5 ms of CPU a page. The renderer
+writes a batch with one statement for its hashes and one for its PDFs while the worker typesets
+the next batch, and typesets its own share; a worker's start (imports, fonts, each letter type's
+first compile) costs about a second of CPU.
 
-What would close it: an idle machine (the figure is wall time on a shared 2-core machine), or
-more cores; the work itself is Typst's compile.
+What would close it: an idle machine (the figure is wall time; on a shared 2-core machine
+compare CPU seconds), or more cores; the work left is Typst's compile.
 """
 
 
@@ -225,11 +231,12 @@ METHOD = """
   created and dropped by the benchmark, analysed after loading as autovacuum would. On
   PostgreSQL, two sweeper processes are also started at the same moment on another copy; the
   row says how many cases both acted on (none, if it is right). On SQLite, the letters the sweep
-  queued are then typeset by the renderer into the database: alternate letters on one worker and
-  on one worker per core, so both runs typeset the same mix. SQL statements and commits are
-  counted with SQLAlchemy events. The SQLite sweep is then profiled on a fresh copy
-  (pyinstrument when it is installed in the virtual environment, otherwise cProfile; the report
-  is in bench-data/).
+  queued are then typeset by the renderer into the database: alternate letters on one process and
+  on one process per core (the renderer's own and workers), so both runs typeset the same mix;
+  CPU seconds include the workers'. `bench/typeset.py` times the renderer alone the same way.
+  SQL statements and commits are counted with SQLAlchemy events. The SQLite sweep is then
+  profiled on a fresh copy (pyinstrument when it is installed in the virtual environment,
+  otherwise cProfile; the report is in bench-data/).
 * **Letters**: `bench/letters.py` as documented in docs/letters.md (300 letters of all 15 types,
   pinned to one core; WeasyPrint on 40 of them, one call per letter, from equivalent HTML).
 * **Matching**: `bench/matching.py --splink` at full size: accuracy on four sets (our

@@ -444,6 +444,16 @@ def run_sweep(url: str, home: Path) -> dict[str, Any]:
     }
 
 
+def _cpu_with_workers() -> float:
+    """CPU seconds of this process and of its child processes that have ended."""
+    import resource
+
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_typesetting(url: str, home: Path, letters: int) -> dict[str, Any]:
     """Typeset queued letters the sweep made: one core against every core, same mix of letters.
 
@@ -463,6 +473,7 @@ def run_typesetting(url: str, home: Path, letters: int) -> dict[str, Any]:
         ("all_cores", queued[1::2], 0),
     ):
         started = time.perf_counter()
+        cpu = _cpu_with_workers()
         report = typeset_letters(
             SqlUnitOfWork(url), settings=settings, today=TODAY, letter_ids=ids, workers=workers
         )
@@ -472,6 +483,9 @@ def run_typesetting(url: str, home: Path, letters: int) -> dict[str, Any]:
             "pages": report.pages,
             "failed": report.failed,
             "seconds": elapsed,
+            # This process and its typesetting workers: steadier than wall time on a busy machine.
+            "cpu_seconds": _cpu_with_workers() - cpu,
+            "load_average": os.getloadavg()[0],
             "pages_per_second": report.pages / elapsed if elapsed else 0.0,
         }
     return figures
@@ -701,9 +715,12 @@ def _rows(details: dict[str, Any], arguments: argparse.Namespace) -> list[Row]:
                     ratio=f"{every['pages_per_second'] / max(one['pages_per_second'], 1):.2f}x",
                     met=every["pages_per_second"] >= 300 and not every["failed"],
                     note=(
-                        f"{typeset['cores']} worker processes; {every['pages']:,} pages in "
-                        f"{seconds(every['seconds'])}; one core: {one['letters']:,} other letters "
-                        f"of the same mix, {one['pages']:,} pages in {seconds(one['seconds'])}"
+                        f"{typeset['cores']} typesetting processes; {every['pages']:,} pages in "
+                        f"{seconds(every['seconds'])}, CPU {seconds(every['cpu_seconds'])}; one "
+                        f"core: {one['letters']:,} other letters of the same mix, "
+                        f"{one['pages']:,} pages in {seconds(one['seconds'])}, CPU "
+                        f"{seconds(one['cpu_seconds'])}; load average "
+                        f"{every['load_average']:.1f}"
                     ),
                 )
             )

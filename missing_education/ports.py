@@ -188,10 +188,21 @@ class HeldFileStore(Protocol):
     def remove_uploads_held_before(self, moment: datetime) -> int: ...
 
 
+@dataclass(frozen=True)
+class TypesetLetter:
+    """A queued letter typeset: what its evidence records (the PDF itself goes to the store)."""
+
+    id: int
+    sha256: str
+    pages: int
+    template_version: str
+
+
 class LetterStore(Protocol):
     """Where letters' PDFs are kept: one document per letter, read back as it was written."""
 
     def put(self, letter_id: int, pdf: bytes) -> None: ...
+    def put_all(self, documents: Sequence[tuple[int, bytes]]) -> None: ...
     def read(self, letter_id: int) -> bytes | None: ...
     def chunks(self, letter_id: int, size: int = 65536) -> Iterator[bytes]: ...
     def delete_for_case(self, case_id: int) -> int: ...
@@ -216,6 +227,7 @@ class LetterRepository(Protocol):
     def record_typeset(
         self, letter_id: int, *, sha256: str, pages: int, template_version: str, at: datetime
     ) -> bool: ...
+    def record_typeset_all(self, typeset: Sequence[TypesetLetter], *, at: datetime) -> int: ...
 
 
 class DirectoryRepository(Protocol):

@@ -161,7 +161,8 @@ class Settings:
     # Days an uploaded file refused whole (or never taken in) stays held before retention drops it.
     held_file_days: int = 30
     intake_batch_size: int = 500
-    # The renderer: letters typeset per commit, and worker processes (0: one per usable core).
+    # The renderer: letters typeset per commit, and typesetting processes, its own included
+    # (0: one per usable core).
     typeset_batch_size: int = 200
     typeset_workers: int = 0
     # The daily sweep: overdue cases claimed and acted on per commit.

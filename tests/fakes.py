@@ -54,6 +54,7 @@ from missing_education.ports import (
     NotificationRepository,
     QueuedLetter,
     SourceRepository,
+    TypesetLetter,
     UnitOfWork,
     WriteConflict,
 )
@@ -419,6 +420,14 @@ class FakeLetterRepository:
         self.store.letter_contexts[letter_id] = "{}"
         return True
 
+    def record_typeset_all(self, typeset: Sequence[TypesetLetter], *, at: datetime) -> int:
+        return sum(
+            self.record_typeset(
+                x.id, sha256=x.sha256, pages=x.pages, template_version=x.template_version, at=at
+            )
+            for x in typeset
+        )
+
     def get(self, letter_id: int) -> LetterRecord:
         return self.store.letters[letter_id]
 
@@ -484,6 +493,10 @@ class FakeLetterStore:
 
     def put(self, letter_id: int, pdf: bytes) -> None:
         self.store.documents.setdefault(letter_id, pdf)
+
+    def put_all(self, documents: Sequence[tuple[int, bytes]]) -> None:
+        for letter_id, pdf in documents:
+            self.put(letter_id, pdf)
 
     def read(self, letter_id: int) -> bytes | None:
         return self.store.documents.get(letter_id)

@@ -31,6 +31,15 @@ _REMOVED = dict.fromkeys(
 )
 _LINE_BREAKS = {"\r\n": "\n", "\r": "\n", "\u0085": "\n", "\u2028": "\n", "\u2029": "\n"}
 _TYPST_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
+# All three in one table for str.translate (a CRLF pair is made one newline first): line
+# breaks become an escaped newline, removed characters go, the rest are escaped.
+_LITERAL = str.maketrans(
+    {
+        **_REMOVED,
+        **{ord(old): _TYPST_ESCAPES["\n"] for old in _LINE_BREAKS if len(old) == 1},
+        **{ord(char): escaped for char, escaped in _TYPST_ESCAPES.items()},
+    }
+)
 
 _MONTHS = (
     "January",
@@ -62,10 +71,7 @@ def typst_string(value: Any) -> str:
         text = long_date(value)
     else:
         text = str(value)
-    for old, new in _LINE_BREAKS.items():
-        text = text.replace(old, new)
-    text = text.translate(_REMOVED)
-    return '"' + "".join(_TYPST_ESCAPES.get(char, char) for char in text) + '"'
+    return '"' + text.replace("\r\n", "\n").translate(_LITERAL) + '"'
 
 
 def long_date(value: date) -> str:

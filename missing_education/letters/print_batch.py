@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-import pypdf
-
 from missing_education.letters.errors import LetterError
 
 
@@ -14,6 +12,8 @@ def merge_pdfs(pdfs: Sequence[bytes], *, double_sided: bool = True) -> bytes:
     """Join PDFs into one, in the order given, each letter starting on a new sheet."""
     if not pdfs:
         raise LetterError("there are no letters to merge")
+    import pypdf  # here, not above: typesetting workers import this package and never merge
+
     writer = pypdf.PdfWriter()
     for pdf in pdfs:
         writer.append(pypdf.PdfReader(io.BytesIO(pdf)))

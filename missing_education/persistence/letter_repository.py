@@ -15,7 +15,7 @@ from missing_education.persistence.tables import (
     letters,
     print_batches,
 )
-from missing_education.ports import QueuedLetter, WriteConflict
+from missing_education.ports import QueuedLetter, TypesetLetter, WriteConflict
 
 
 def _letter(row: RowMapping) -> LetterRecord:
@@ -207,6 +207,28 @@ class SqlLetterRepository:
             },
         )
         return result.rowcount == 1
+
+    def record_typeset_all(self, typeset: Sequence[TypesetLetter], *, at: datetime) -> int:
+        """Record many letters' hashes in one statement; how many were recorded by this call.
+
+        A letter another renderer recorded first is left as it is and not counted.
+        """
+        if not typeset:
+            return 0
+        result = self.connection.execute(
+            _RECORD_TYPESET,
+            [
+                {
+                    "letter_id": letter.id,
+                    "new_sha256": letter.sha256,
+                    "new_pages": letter.pages,
+                    "new_template_version": letter.template_version,
+                    "at": at,
+                }
+                for letter in typeset
+            ],
+        )
+        return int(result.rowcount)
 
     def confirm_print_batch(self, batch_id: int, at: datetime) -> int:
         """Mark a batch printed and its letters posted; returns how many letters moved."""

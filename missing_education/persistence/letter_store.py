@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Connection, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,6 +28,16 @@ class SqlLetterStore:
         self.connection.execute(
             dialect.insert(letter_documents).on_conflict_do_nothing(),
             {"letter_id": letter_id, "size": len(pdf), "pdf": pdf},
+        )
+
+    def put_all(self, documents: Sequence[tuple[int, bytes]]) -> None:
+        """Keep many letters' PDFs in one statement (letter id, PDF); as `put` for each."""
+        if not documents:
+            return
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        self.connection.execute(
+            dialect.insert(letter_documents).on_conflict_do_nothing(),
+            [{"letter_id": i, "size": len(pdf), "pdf": pdf} for i, pdf in documents],
         )
 
     def read(self, letter_id: int) -> bytes | None:

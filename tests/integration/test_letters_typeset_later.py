@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from missing_education.clock import now
 from missing_education.domain import NOTIFICATION_COLUMNS
 from missing_education.domain.workspace import Role
 from missing_education.letters import render_letter
+from missing_education.letters.batch import POOL_FROM, TypesetResult, Typesetting
 from missing_education.letters.context_json import loads_context
 from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.database import ensure_schema
@@ -78,21 +80,73 @@ def test_a_step_records_its_letter_and_the_renderer_makes_the_pdf_it_would_have_
 def test_a_batch_is_typeset_on_every_core_each_pdf_kept_once_with_its_hash(
     database_url: str, tmp_path: Path
 ) -> None:
-    settings = acknowledged(database_url, tmp_path, 18)
+    settings = acknowledged(database_url, tmp_path, 40)
+    with SqlUnitOfWork(database_url) as uow:
+        queued = uow.letters.untypeset(limit=100)
+    head = letterhead(settings)
+    alone = {q.id: render_letter(q.letter_type, loads_context(q.context), head) for q in queued}
+    assert len(queued) >= 2 * POOL_FROM  # two batches, each big enough for the worker
 
     report = typeset_letters(
-        SqlUnitOfWork(database_url), settings=settings, today=REFERRAL, workers=2, batch_size=10
+        SqlUnitOfWork(database_url),
+        settings=settings,
+        today=REFERRAL,
+        workers=2,
+        batch_size=POOL_FROM,
     )
 
     with SqlUnitOfWork(database_url) as uow:
         letters = uow.letters.outbox()
         pdfs = {x.id: uow.documents.read(x.id) for x in letters}
-    assert report.typeset == len(letters) >= 18
+    assert report.typeset == len(letters) == len(queued)
     assert report.pages == sum(x.pages for x in letters)
     for letter in letters:
         pdf = pdfs[letter.id]
         assert pdf is not None and pdf.startswith(b"%PDF")
         assert hashlib.sha256(pdf).hexdigest() == letter.sha256
+        # The same bytes as the letter typeset on its own, whichever process typeset it.
+        assert (pdf, letter.sha256, letter.pages) == (
+            alone[letter.id].pdf,
+            alone[letter.id].sha256,
+            alone[letter.id].pages,
+        )
+
+
+def test_a_letter_another_renderer_recorded_first_is_kept_once_and_the_rest_of_its_batch_still_is(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = acknowledged(database_url, tmp_path, 4)
+    with SqlUnitOfWork(database_url) as uow:
+        first = uow.letters.untypeset(limit=1)[0]
+    theirs = render_letter(first.letter_type, loads_context(first.context), letterhead(settings))
+    real_results = Typesetting.results
+
+    def another_renderer_gets_there_first(typesetting: Typesetting) -> list[TypesetResult]:
+        # Between this renderer reading the batch and writing it, another one records a letter.
+        with SqlUnitOfWork(database_url) as other:
+            other.letters.record_typeset(
+                first.id,
+                sha256=theirs.sha256,
+                pages=theirs.pages,
+                template_version=theirs.template_version,
+                at=now(),
+            )
+            other.documents.put(first.id, theirs.pdf)
+            other.commit()
+        return real_results(typesetting)
+
+    monkeypatch.setattr(Typesetting, "results", another_renderer_gets_there_first)
+    report = typeset_letters(SqlUnitOfWork(database_url), settings=settings, today=REFERRAL)
+
+    with SqlUnitOfWork(database_url) as uow:
+        letters = uow.letters.outbox()
+        pdfs = {x.id: uow.documents.read(x.id) for x in letters}
+        assert uow.letters.untypeset(limit=10) == []
+    assert (report.typeset, report.failed) == (len(letters) - 1, 0)  # theirs is not counted
+    assert pdfs[first.id] == theirs.pdf
+    for letter in letters:
+        pdf = pdfs[letter.id]
+        assert pdf is not None and hashlib.sha256(pdf).hexdigest() == letter.sha256
 
 
 def test_a_letter_that_cannot_be_typeset_flags_its_case_stays_queued_and_the_others_go_on(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from missing_education.letters import (
     sample_letterhead,
     template_version,
 )
+from missing_education.letters.batch import POOL_FROM, TypesetJob, TypesettingPool
 from missing_education.letters.context import required_keys
+from missing_education.letters.context_json import dumps_context
 from missing_education.letters.typesetting import redacted
 
 REPOSITORY_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
@@ -119,3 +122,22 @@ def test_the_template_version_changes_when_the_stylesheet_changes(
     with (changed / "stylesheet.typ").open("a") as stylesheet:
         stylesheet.write("\n// changed\n")
     assert template_version("school_enquiry") != before
+
+
+def test_a_typesetting_worker_that_dies_fails_the_batch_and_never_leaves_it_waiting() -> None:
+    types = LETTER_TYPES[:8]
+    jobs = [
+        TypesetJob(n, types[n % len(types)], dumps_context(sample_context(types[n % len(types)])))
+        for n in range(3 * POOL_FROM)
+    ]
+    with TypesettingPool(2) as pool:
+        first = pool.start(jobs[: POOL_FROM * 2], sample_letterhead())
+        second = pool.start(jobs[POOL_FROM * 2 :], sample_letterhead())
+        executor = pool._executor
+        assert executor is not None
+        # The worker is killed (the machine ran out of memory, say) before it is done.
+        for process in list(executor._processes.values()):
+            process.kill()
+        with pytest.raises(BrokenProcessPool):
+            first.results()
+            second.results()

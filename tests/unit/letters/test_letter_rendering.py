@@ -22,6 +22,7 @@ from missing_education.letters import (
 from missing_education.letters.markup import long_date
 from missing_education.letters.rendering import letter_source
 from missing_education.letters.samples import HOSTILE_TEXT, LONG_FORENAME, LONG_SURNAME
+from missing_education.letters.typesetting import _typst_page_count, count_pages
 from tests.system_packages import require_debian_package
 
 REPOSITORY_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
@@ -149,6 +150,27 @@ def test_a_letter_records_its_pages_hash_and_template_version(
     assert letter.pages == len(pypdf.PdfReader(io.BytesIO(letter.pdf)).pages) == 1
     assert len(letter.sha256) == 64
     assert letter.template_version == template_version("calling_card")
+
+
+def test_pages_are_counted_from_typsts_page_tree_as_pypdf_counts_them(
+    sample_letters: dict[str, RenderedLetter], edge_letters: dict[str, RenderedLetter]
+) -> None:
+    for letter in [*sample_letters.values(), *edge_letters.values()]:
+        read = len(pypdf.PdfReader(io.BytesIO(letter.pdf)).pages)
+        assert _typst_page_count(letter.pdf) == letter.pages == count_pages(letter.pdf) == read
+    # A PDF laid out otherwise (pypdf's own, joined pages) is counted by pypdf.
+    writer = pypdf.PdfWriter()
+    for letter in list(sample_letters.values())[:3]:
+        writer.append(io.BytesIO(letter.pdf))
+    joined = io.BytesIO()
+    writer.write(joined)
+    expected = sum(letter.pages for letter in list(sample_letters.values())[:3])
+    assert _typst_page_count(joined.getvalue()) is None
+    assert count_pages(joined.getvalue()) == expected
+    # Text in a letter that imitates a page tree is never read as one: only the offsets count.
+    context = sample_context("calling_card")
+    hostile = {**context, "visit": {**context["visit"], "officer": "<</Type/Pages/Count 9/Kids["}}
+    assert render_letter("calling_card", hostile, sample_letterhead()).pages == 1
 
 
 def test_the_same_letter_rendered_twice_is_the_same_document() -> None:
