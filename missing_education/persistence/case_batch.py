@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from missing_education.domain import Case, HistoryEntry, Status
+from missing_education.domain.check import SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, School
@@ -172,9 +173,13 @@ class SqlCaseBatches:
             )
             .values(acted_on=today)
             .returning(*deadlines.c)
-        ).mappings()
+        )
+        names = list(claimed.keys())
         steps = sorted(
-            (replace(_deadline_from_row(r), acted_on=None) for r in claimed),
+            (
+                _deadline_from_row(dict(zip(names, row, strict=True), acted_on=None))
+                for row in claimed
+            ),
             key=lambda d: (d.due, d.case_id),
         )
         return SqlCaseBatch(self, case_ids, steps, last_case_id=after)
@@ -304,6 +309,7 @@ class SqlCaseBatch:
             notification_record,
         )
         self._schools = claims._schools
+        self._sources: list[SourceInfo] | None = None
         # Staged writes, per case.
         self._saved: dict[int, Case] = {}
         self._history: dict[int, list[HistoryEntry]] = defaultdict(list)
@@ -588,6 +594,14 @@ class _Notifications(_Delegate):
         return self.real.for_case(case_id)  # type: ignore[no-any-return]
 
 
+class _Sources(_Delegate):
+    def all(self) -> list[SourceInfo]:
+        # Every monthly review searches the loaded sources: listed once per batch, not per case.
+        if self.batch._sources is None:
+            self.batch._sources = self.real.all()
+        return list(self.batch._sources)
+
+
 class _BatchView:
     """The unit of work a sweep step sees inside a batch: the batch's repositories first."""
 
@@ -599,6 +613,7 @@ class _BatchView:
         self.decisions = _Decisions(batch, real.decisions)
         self.directory = _Directory(batch, real.directory)
         self.notifications = _Notifications(batch, real.notifications)
+        self.sources = _Sources(batch, real.sources)
         self._real = real
 
     def __getattr__(self, name: str) -> Any:
