@@ -13,6 +13,7 @@ of batch from cases named by id (intake's triage and acknowledgements), locked i
 from __future__ import annotations
 
 import bisect
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -496,7 +497,9 @@ class _Delegate:
     """A repository of the batch: what it does not answer from memory goes to the real one."""
 
     def __init__(self, batch: SqlCaseBatch, real: Any) -> None:
-        self.batch = batch
+        # Weak: the batch holds its view (batch.uow), so a strong reference back would make a
+        # cycle, and a finished batch's records would wait for the garbage collector to go.
+        self.batch: SqlCaseBatch = cast(SqlCaseBatch, weakref.proxy(batch))
         self.real = real
 
     def __getattr__(self, name: str) -> Any:
