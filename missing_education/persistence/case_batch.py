@@ -1,10 +1,11 @@
 """Cases in batches: claimed (the sweep) or named (intake), read in bulk, written in bulk.
 
-`claim_batch` locks the next cases with an overdue step (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
-so two sweepers split the cases instead of waiting) and claims their overdue deadlines with one
-`UPDATE ... RETURNING`: the case before its deadline, as every step locks them. It then loads
-the batch's cases, histories, deadlines, letters, decisions, visits and notifications with one
-query each. The batch's repositories answer the procedure from memory and stage its writes per
+`claim_batch` takes the next cases from the sweep's list of cases with an overdue step (read
+once), locks them (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two sweepers split the cases
+instead of waiting) and claims their overdue deadlines with one `UPDATE ... RETURNING`: the
+case before its deadline, as every step locks them. It then loads the batch's cases and
+histories with one query each, and its deadlines, letters, decisions, visits and notifications
+with one query per table when a step first needs that table. The batch's repositories answer the procedure from memory and stage its writes per
 case; `discard` drops what one case staged (a step that failed on it), and `flush` writes the
 rest with one statement per table, in the caller's transaction. `load` makes the same kind
 of batch from cases named by id (intake's triage and acknowledgements), locked in id order.
@@ -18,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
 
@@ -60,6 +62,8 @@ from missing_education.persistence.tables import (
 from missing_education.ports import CaseBatch, NotificationRecord, UnitOfWork
 
 T = TypeVar("T")
+_BY_DUE = (deadlines.c.due, deadlines.c.id)
+_BY_ROUND = (home_visits.c.case_id, home_visits.c.round)
 
 _OPEN = and_(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
 _MEET = (
@@ -109,21 +113,27 @@ def _visit(row: StoredRow) -> HomeVisit:
 
 
 class _PerCase(Generic[T]):
-    """A table's rows for the batch's cases, made into records case by case when first asked.
+    """A table's rows for the batch's cases: read with one query when a step first needs the
+    table (a batch whose steps never ask reads nothing), made into records case by case.
 
     Indexing gives the case's list itself (the batch appends to it, as a defaultdict did).
     """
 
-    def __init__(self, rows: list[dict[str, Any]], make: Callable[[StoredRow], T]) -> None:
+    def __init__(
+        self, read: Callable[[], list[dict[str, Any]]], make: Callable[[StoredRow], T]
+    ) -> None:
+        self._read: Callable[[], list[dict[str, Any]]] | None = read
         self._rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            self._rows[row["case_id"]].append(row)
         self._made: dict[int, list[T]] = {}
         self._make = make
 
     def __getitem__(self, case_id: int) -> list[T]:
         made = self._made.get(case_id)
         if made is None:
+            if self._read is not None:
+                for row in self._read():
+                    self._rows[row["case_id"]].append(row)
+                self._read = None
             # A row that cannot be read fails the step of its own case, each time it is asked.
             made = self._made[case_id] = [self._make(r) for r in self._rows.get(case_id, ())]
             self._rows.pop(case_id, None)
@@ -274,38 +284,31 @@ class SqlCaseBatch:
             )
         # Each case's other records are made from their rows when a step first asks for them.
         self._deadlines = _PerCase(
-            _rows(
-                connection,
-                select(deadlines),
-                deadlines.c.case_id,
-                ids,
-                deadlines.c.due,
-                deadlines.c.id,
-            ),
+            partial(_rows, connection, select(deadlines), deadlines.c.case_id, ids, *_BY_DUE),
             _deadline_from_row,
         )
         self._letters = _PerCase(
-            _rows(connection, select(*_LETTER_COLUMNS), letters.c.case_id, ids, letters.c.id),
+            partial(
+                _rows, connection, select(*_LETTER_COLUMNS), letters.c.case_id, ids, letters.c.id
+            ),
             _letter,
         )
         self._decisions = _PerCase(
-            _rows(connection, select(decisions), decisions.c.case_id, ids, decisions.c.id),
+            partial(_rows, connection, select(decisions), decisions.c.case_id, ids, decisions.c.id),
             _decision,
         )
         self._visits = _PerCase(
-            _rows(
-                connection,
-                select(home_visits),
-                home_visits.c.case_id,
-                ids,
-                home_visits.c.case_id,
-                home_visits.c.round,
-            ),
+            partial(_rows, connection, select(home_visits), home_visits.c.case_id, ids, *_BY_ROUND),
             _visit,
         )
         self._notifications = _PerCase(
-            _rows(
-                connection, select(notifications), notifications.c.case_id, ids, notifications.c.id
+            partial(
+                _rows,
+                connection,
+                select(notifications),
+                notifications.c.case_id,
+                ids,
+                notifications.c.id,
             ),
             notification_record,
         )
