@@ -5,10 +5,11 @@ once), locks them (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two sweepers split
 instead of waiting) and claims their overdue deadlines with one `UPDATE ... RETURNING`: the
 case before its deadline, as every step locks them. It then loads the batch's cases and
 histories with one query each, and its deadlines, letters, decisions, visits and notifications
-with one query per table when a step first needs that table. The batch's repositories answer the procedure from memory and stage its writes per
-case; `discard` drops what one case staged (a step that failed on it), and `flush` writes the
-rest with one statement per table, in the caller's transaction. `load` makes the same kind
-of batch from cases named by id (intake's triage and acknowledgements), locked in id order.
+with one query per table when a step first needs that table. The batch's repositories answer
+the procedure from memory and stage its writes per case; `discard` drops what one case staged
+(a step that failed on it), and `flush` writes the rest with one statement per table, in the
+caller's transaction (a case's row only if it changed). `load` makes the same kind of batch
+from cases named by id (intake's triage and acknowledgements), locked in id order.
 """
 
 from __future__ import annotations
@@ -106,6 +107,18 @@ def _rows(
     result = connection.execute(query.where(_among(connection, key, ids)).order_by(*order))
     names = list(result.keys())
     return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def _saved_values(case: Case) -> dict[str, Any]:
+    """What saving a case writes to its row (`_SAVE`)."""
+    return {
+        "case_id": case.id,
+        "new_status": case.status.value,
+        "new_outcome": case.outcome.value if case.outcome else None,
+        "new_closed_on": case.closed_on,
+        "new_vulnerabilities": ";".join(case.vulnerabilities),
+        "new_safeguarding": case.safeguarding,
+    }
 
 
 def _visit(row: StoredRow) -> HomeVisit:
@@ -268,6 +281,7 @@ class SqlCaseBatch:
                     self._cases[case_id] = SqlCaseRepository._case_from_row(one.mappings().one())
                 except (ValueError, TypeError, KeyError, OverflowError) as error:
                     self.unreadable[case_id] = error
+        self._as_read = {case.id: _saved_values(case) for case in self._cases.values()}
         for h in _rows(
             connection, select(case_history), case_history.c.case_id, ids, case_history.c.id
         ):
@@ -344,21 +358,15 @@ class SqlCaseBatch:
     def flush(self) -> None:
         """Write every staged change with one statement per table; release discarded claims."""
         run = self.connection.execute
-        if self._saved:
-            run(
-                _SAVE,
-                [
-                    {
-                        "case_id": case.id,
-                        "new_status": case.status.value,
-                        "new_outcome": case.outcome.value if case.outcome else None,
-                        "new_closed_on": case.closed_on,
-                        "new_vulnerabilities": ";".join(case.vulnerabilities),
-                        "new_safeguarding": case.safeguarding,
-                    }
-                    for case in self._saved.values()
-                ],
-            )
+        # Only a case whose row changes is written: most steps add a letter or a deadline and
+        # history, and on PostgreSQL every rewritten row costs an entry in each of its indexes.
+        changed = [
+            values
+            for case in self._saved.values()
+            if (values := _saved_values(case)) != self._as_read.get(case.id)
+        ]
+        if changed:
+            run(_SAVE, changed)
         history = [
             {
                 "case_id": case_id,
