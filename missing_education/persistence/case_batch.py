@@ -215,8 +215,8 @@ class SqlCaseBatches:
         for "the next 200 after" each time walks the deadlines from the start. A case acted on
         since is left out when the batch is locked; at the list's end the database is asked again.
         """
-        if self._overdue_on != today:
-            self._overdue, self._overdue_on = [], today
+        if self._overdue_on != today or after == 0:
+            self._overdue, self._overdue_on = [], today  # a new sweep lists them afresh
         start = bisect.bisect_right(self._overdue, after)
         if start >= len(self._overdue):
             self._overdue = list(
