@@ -8,6 +8,7 @@ shapes are plain mappings, described here as TypedDicts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -245,21 +246,35 @@ def known_type(letter_type: str) -> None:
 
 def check_context(letter_type: str, context: Mapping[str, Any]) -> None:
     """Raise LetterError naming the first required key that is missing, blank or mistyped."""
-    for key in required_keys(letter_type):
-        found, value = _look_up(context, key.path)
+    required, optional = _checks(letter_type)
+    for key, parts in required:
+        found, value = _look_up(context, parts)
         if not found or value is None:
             raise LetterError(f"{letter_type}: context key {key.path!r} is missing")
         _check_kind(letter_type, key, value)
-    for key in optional_keys(letter_type):
-        found, value = _look_up(context, key.path)
+    for key, parts in optional:
+        found, value = _look_up(context, parts)
         if found and value is not None:
             _check_kind(letter_type, key, value)
 
 
-def _look_up(context: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+_Checks = tuple[tuple[Key, tuple[str, ...]], ...]
+
+
+@functools.cache
+def _checks(letter_type: str) -> tuple[_Checks, _Checks]:
+    # Worked out once per type: the sweep checks thousands of contexts of a handful of types.
+    return (
+        tuple((key, tuple(key.path.split("."))) for key in required_keys(letter_type)),
+        tuple((key, tuple(key.path.split("."))) for key in optional_keys(letter_type)),
+    )
+
+
+def _look_up(context: Mapping[str, Any], parts: tuple[str, ...]) -> tuple[bool, Any]:
     value: Any = context
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+    for part in parts:
+        # A plain dict first: the ABC check is the slow path, for other mappings.
+        if not (type(value) is dict or isinstance(value, Mapping)) or part not in value:
             return False, None
         value = value[part]
     return True, value

@@ -43,7 +43,36 @@ def _untagged(value: dict[str, Any]) -> Any:
 
 def dumps_context(context: Mapping[str, Any]) -> str:
     """The context as JSON text (LetterError for a value JSON cannot hold)."""
-    return json.dumps(_tagged(context), ensure_ascii=False, separators=(",", ":"))
+    try:
+        # The encoder walks the context itself and asks `_tag` only for what JSON has no
+        # word for (dates, other mappings); plain text keys give the same text as `_tagged`.
+        if isinstance(context, dict) and _text_keys(context):
+            return json.dumps(context, **_FORMAT, default=_tag)
+    except (TypeError, ValueError):
+        pass  # a key JSON cannot hold as is, or a loop: the careful walk says what is wrong
+    return json.dumps(_tagged(context), **_FORMAT)
+
+
+_FORMAT: dict[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
+
+
+def _text_keys(value: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> bool:
+    # JSON writes True and None keys as "true" and "null", `_tagged` as "True" and "None".
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is not str or (isinstance(item, _NESTED) and not _text_keys(item)):
+                return False
+        return True
+    return all(_text_keys(item) for item in value if isinstance(item, _NESTED))
+
+
+_NESTED = (dict, list, tuple)
+
+
+def _tag(value: Any) -> Any:
+    if isinstance(value, datetime | date | Mapping):
+        return _tagged(value)
+    raise LetterError(f"a letter's context cannot hold a {type(value).__name__}")
 
 
 def loads_context(text: str) -> dict[str, Any]:

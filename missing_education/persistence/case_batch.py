@@ -1,41 +1,50 @@
 """Cases in batches: claimed (the sweep) or named (intake), read in bulk, written in bulk.
 
-`claim_batch` locks the next cases with an overdue step (on PostgreSQL `FOR UPDATE SKIP LOCKED`,
-so two sweepers split the cases instead of waiting) and claims their overdue deadlines with one
-`UPDATE ... RETURNING`: the case before its deadline, as every step locks them. It then loads
-the batch's cases, histories, deadlines, letters, decisions, visits and notifications with one
-query each. The batch's repositories answer the procedure from memory and stage its writes per
-case; `discard` drops what one case staged (a step that failed on it), and `flush` writes the
-rest with one statement per table, in the caller's transaction. `load` makes the same kind
-of batch from cases named by id (intake's triage and acknowledgements), locked in id order.
+`claim_batch` takes the next cases from the sweep's list of cases with an overdue step (read
+once), locks them (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so two sweepers split the cases
+instead of waiting) and claims their overdue deadlines with one `UPDATE ... RETURNING`: the
+case before its deadline, as every step locks them. It then loads the batch's cases and
+histories with one query each, and its deadlines, letters, decisions, visits and notifications
+with one query per table when a step first needs that table. The batch's repositories answer
+the procedure from memory and stage its writes per case; `discard` drops what one case staged
+(a step that failed on it), and `flush` writes the rest with one statement per table, in the
+caller's transaction (a case's row only if it changed). `load` makes the same kind of batch
+from cases named by id (intake's triage and acknowledgements), locked in id order.
 """
 
 from __future__ import annotations
 
+import bisect
+import weakref
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Generic, Self, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Select,
     and_,
     any_,
     bindparam,
+    exists,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from missing_education.domain import Case, HistoryEntry, Status
+from missing_education.domain.check import SourceInfo
 from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, School
 from missing_education.domain.letter import Channel, Delivery, LetterRecord
+from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.columns import aware as _aware
 from missing_education.persistence.deadline_repository import _deadline_from_row
 from missing_education.persistence.decision_repository import _decision
@@ -55,6 +64,10 @@ from missing_education.persistence.tables import (
     notifications,
 )
 from missing_education.ports import CaseBatch, NotificationRecord, UnitOfWork
+
+T = TypeVar("T")
+_BY_DUE = (deadlines.c.due, deadlines.c.id)
+_BY_ROUND = (home_visits.c.case_id, home_visits.c.round)
 
 _OPEN = and_(deadlines.c.met_on.is_(None), deadlines.c.acted_on.is_(None))
 _MEET = (
@@ -90,6 +103,59 @@ def _key(deadline: Deadline) -> tuple[int, str, int]:
     return (deadline.case_id, deadline.step.value, deadline.round)
 
 
+def _rows(
+    connection: Connection, query: Select[Any], key: Any, ids: Sequence[int], *order: Any
+) -> list[dict[str, Any]]:
+    """The rows of `query` whose `key` is among `ids`, as plain dicts (quicker than RowMapping)."""
+    result = connection.execute(query.where(_among(connection, key, ids)).order_by(*order))
+    names = list(result.keys())
+    return [dict(zip(names, row, strict=True)) for row in result]
+
+
+def _saved_values(case: Case) -> dict[str, Any]:
+    """What saving a case writes to its row (`_SAVE`)."""
+    return {
+        "case_id": case.id,
+        "new_status": case.status.value,
+        "new_outcome": case.outcome.value if case.outcome else None,
+        "new_closed_on": case.closed_on,
+        "new_vulnerabilities": ";".join(case.vulnerabilities),
+        "new_safeguarding": case.safeguarding,
+    }
+
+
+def _visit(row: StoredRow) -> HomeVisit:
+    return HomeVisit(**{k: v for k, v in row.items() if k != "id"})
+
+
+class _PerCase(Generic[T]):
+    """A table's rows for the batch's cases: read with one query when a step first needs the
+    table (a batch whose steps never ask reads nothing), made into records case by case.
+
+    Indexing gives the case's list itself (the batch appends to it, as a defaultdict did).
+    """
+
+    def __init__(
+        self, read: Callable[[], list[dict[str, Any]]], make: Callable[[StoredRow], T]
+    ) -> None:
+        self._read: Callable[[], list[dict[str, Any]]] | None = read
+        self._rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self._made: dict[int, list[T]] = {}
+        self._make = make
+
+    def __getitem__(self, case_id: int) -> list[T]:
+        made = self._made.get(case_id)
+        if made is None:
+            if self._read is not None:
+                for row in self._read():
+                    self._rows[row["case_id"]].append(row)
+                self._read = None
+            # A row that cannot be read fails the step of its own case, each time it is asked.
+            made = self._made[case_id] = [self._make(r) for r in self._rows.get(case_id, ())]
+            self._rows.pop(case_id, None)
+        return made
+
+
 class SqlCaseBatches:
     """Claims the next batch of overdue cases for a sweep (see the module docstring)."""
 
@@ -97,22 +163,34 @@ class SqlCaseBatches:
         self.connection = connection
         self.uow = uow
         self._schools: dict[str, School | None] = {}  # kept across the sweep's batches
+        self._overdue: list[int] = []  # the cases with a step overdue, listed once a sweep
+        self._overdue_on: date | None = None
 
     def claim_batch(self, today: date, *, after_case_id: int, limit: int) -> CaseBatch | None:
         """Lock up to `limit` cases after `after_case_id` with a step overdue; claim those steps."""
-        overdue = select(deadlines.c.case_id).where(_OPEN, deadlines.c.due < today)
-        query = (
-            select(cases.c.id)
-            .where(cases.c.id > after_case_id, cases.c.id.in_(overdue))
-            .order_by(cases.c.id)
-            .limit(limit)
-        )
-        if self.connection.dialect.name == "postgresql":
-            # Another sweeper's cases are skipped, not waited for: two sweepers split the work.
-            query = query.with_for_update(skip_locked=True)
-        case_ids = list(self.connection.execute(query).scalars())
-        if not case_ids:
-            return None
+        after = after_case_id
+        while True:
+            candidates = self._overdue_after(today, after, limit)
+            if not candidates:
+                return None
+            # Still overdue once locked: another sweeper may have acted on them meanwhile.
+            query = (
+                select(cases.c.id)
+                .where(
+                    _among(self.connection, cases.c.id, candidates),
+                    exists().where(
+                        deadlines.c.case_id == cases.c.id, _OPEN, deadlines.c.due < today
+                    ),
+                )
+                .order_by(cases.c.id)
+            )
+            if self.connection.dialect.name == "postgresql":
+                # Another sweeper's cases are skipped, not waited for: two sweepers split the work.
+                query = query.with_for_update(skip_locked=True, of=cases)
+            case_ids = list(self.connection.execute(query).scalars())
+            after = candidates[-1]
+            if case_ids:
+                break
         claimed = self.connection.execute(
             update(deadlines)
             .where(
@@ -122,12 +200,38 @@ class SqlCaseBatches:
             )
             .values(acted_on=today)
             .returning(*deadlines.c)
-        ).mappings()
+        )
+        names = list(claimed.keys())
         steps = sorted(
-            (replace(_deadline_from_row(r), acted_on=None) for r in claimed),
+            (
+                _deadline_from_row(dict(zip(names, row, strict=True), acted_on=None))
+                for row in claimed
+            ),
             key=lambda d: (d.due, d.case_id),
         )
-        return SqlCaseBatch(self, case_ids, steps)
+        return SqlCaseBatch(self, case_ids, steps, last_case_id=after)
+
+    def _overdue_after(self, today: date, after: int, limit: int) -> list[int]:
+        """The next `limit` cases after `after` with a step overdue, from one list per sweep.
+
+        Listing them once (by the open deadlines' index) is what keeps a batch's cost flat: asking
+        for "the next 200 after" each time walks the deadlines from the start. A case acted on
+        since is left out when the batch is locked; at the list's end the database is asked again.
+        """
+        if self._overdue_on != today or after == 0:
+            self._overdue, self._overdue_on = [], today  # a new sweep lists them afresh
+        start = bisect.bisect_right(self._overdue, after)
+        if start >= len(self._overdue):
+            self._overdue = list(
+                self.connection.execute(
+                    select(deadlines.c.case_id)
+                    .where(_OPEN, deadlines.c.due < today, deadlines.c.case_id > after)
+                    .distinct()
+                    .order_by(deadlines.c.case_id)
+                ).scalars()
+            )
+            start = 0
+        return self._overdue[start : start + limit]
 
     def load(self, case_ids: Sequence[int]) -> CaseBatch:
         """Lock these cases (in id order) and read their records: a batch with nothing claimed."""
@@ -146,11 +250,19 @@ class SqlCaseBatches:
 class SqlCaseBatch:
     """One batch's records in memory, its writes staged per case until `flush`."""
 
-    def __init__(self, claims: SqlCaseBatches, case_ids: list[int], claimed: list[Deadline]):
+    def __init__(
+        self,
+        claims: SqlCaseBatches,
+        case_ids: list[int],
+        claimed: list[Deadline],
+        *,
+        last_case_id: int | None = None,
+    ):
         self.connection = claims.connection
         self.real = claims.uow
         self.case_ids = case_ids
-        self.last_case_id = max(case_ids, default=0)
+        # Where the next batch starts: past cases another sweeper holds, too.
+        self.last_case_id = max(case_ids, default=0) if last_case_id is None else last_case_id
         # What was claimed, oldest due first (another sweeper may have claimed a case's steps
         # between the lock and the claim: such a case has none here and is left alone).
         self.claimed = claimed
@@ -163,26 +275,19 @@ class SqlCaseBatch:
         try:
             self._cases = {
                 row["id"]: SqlCaseRepository._case_from_row(row)
-                for row in connection.execute(
-                    select(cases).where(_among(self.connection, cases.c.id, ids))
-                ).mappings()
+                for row in _rows(connection, select(cases), cases.c.id, ids)
             }
         except (ValueError, TypeError, KeyError, OverflowError):
             for case_id in ids:  # one by one, to find the row that cannot be read
                 try:
-                    row = (
-                        connection.execute(select(cases).where(cases.c.id == case_id))
-                        .mappings()
-                        .one()
-                    )
-                    self._cases[case_id] = SqlCaseRepository._case_from_row(row)
+                    one = connection.execute(select(cases).where(cases.c.id == case_id))
+                    self._cases[case_id] = SqlCaseRepository._case_from_row(one.mappings().one())
                 except (ValueError, TypeError, KeyError, OverflowError) as error:
                     self.unreadable[case_id] = error
-        for h in connection.execute(
-            select(case_history)
-            .where(_among(self.connection, case_history.c.case_id, ids))
-            .order_by(case_history.c.id)
-        ).mappings():
+        self._as_read = {case.id: _saved_values(case) for case in self._cases.values()}
+        for h in _rows(
+            connection, select(case_history), case_history.c.case_id, ids, case_history.c.id
+        ):
             if h["case_id"] not in self._cases:
                 continue
             self._cases[h["case_id"]].history.append(
@@ -194,44 +299,38 @@ class SqlCaseBatch:
                     why=h["why"],
                 )
             )
-        self._deadlines: dict[int, list[Deadline]] = defaultdict(list)
-        for r in connection.execute(
-            select(deadlines)
-            .where(_among(self.connection, deadlines.c.case_id, ids))
-            .order_by(deadlines.c.due, deadlines.c.id)
-        ).mappings():
-            self._deadlines[r["case_id"]].append(_deadline_from_row(r))
-        self._letters: dict[int, list[LetterRecord]] = defaultdict(list)
-        for r in connection.execute(
-            select(*_LETTER_COLUMNS)
-            .where(_among(self.connection, letters.c.case_id, ids))
-            .order_by(letters.c.id)
-        ).mappings():
-            self._letters[r["case_id"]].append(_letter(r))
-        self._decisions: dict[int, list[DecisionRequest]] = defaultdict(list)
-        for r in connection.execute(
-            select(decisions)
-            .where(_among(self.connection, decisions.c.case_id, ids))
-            .order_by(decisions.c.id)
-        ).mappings():
-            self._decisions[r["case_id"]].append(_decision(r))
-        self._visits: dict[int, list[HomeVisit]] = defaultdict(list)
-        for r in connection.execute(
-            select(home_visits)
-            .where(_among(self.connection, home_visits.c.case_id, ids))
-            .order_by(home_visits.c.case_id, home_visits.c.round)
-        ).mappings():
-            self._visits[r["case_id"]].append(
-                HomeVisit(**{k: v for k, v in r.items() if k != "id"})
-            )
-        self._notifications: dict[int, list[NotificationRecord]] = defaultdict(list)
-        for r in connection.execute(
-            select(*NOTIFICATION_RECORD_COLUMNS)
-            .where(_among(self.connection, notifications.c.case_id, ids))
-            .order_by(notifications.c.id)
-        ).mappings():
-            self._notifications[r["case_id"]].append(notification_record(r))
+        # Each case's other records are made from their rows when a step first asks for them.
+        self._deadlines = _PerCase(
+            partial(_rows, connection, select(deadlines), deadlines.c.case_id, ids, *_BY_DUE),
+            _deadline_from_row,
+        )
+        self._letters = _PerCase(
+            partial(
+                _rows, connection, select(*_LETTER_COLUMNS), letters.c.case_id, ids, letters.c.id
+            ),
+            _letter,
+        )
+        self._decisions = _PerCase(
+            partial(_rows, connection, select(decisions), decisions.c.case_id, ids, decisions.c.id),
+            _decision,
+        )
+        self._visits = _PerCase(
+            partial(_rows, connection, select(home_visits), home_visits.c.case_id, ids, *_BY_ROUND),
+            _visit,
+        )
+        self._notifications = _PerCase(
+            partial(
+                _rows,
+                connection,
+                select(*NOTIFICATION_RECORD_COLUMNS),
+                notifications.c.case_id,
+                ids,
+                notifications.c.id,
+            ),
+            notification_record,
+        )
         self._schools = claims._schools
+        self._sources: list[SourceInfo] | None = None
         # Staged writes, per case.
         self._saved: dict[int, Case] = {}
         self._history: dict[int, list[HistoryEntry]] = defaultdict(list)
@@ -262,21 +361,15 @@ class SqlCaseBatch:
     def flush(self) -> None:
         """Write every staged change with one statement per table; release discarded claims."""
         run = self.connection.execute
-        if self._saved:
-            run(
-                _SAVE,
-                [
-                    {
-                        "case_id": case.id,
-                        "new_status": case.status.value,
-                        "new_outcome": case.outcome.value if case.outcome else None,
-                        "new_closed_on": case.closed_on,
-                        "new_vulnerabilities": ";".join(case.vulnerabilities),
-                        "new_safeguarding": case.safeguarding,
-                    }
-                    for case in self._saved.values()
-                ],
-            )
+        # Only a case whose row changes is written: most steps add a letter or a deadline and
+        # history, and on PostgreSQL every rewritten row costs an entry in each of its indexes.
+        changed = [
+            values
+            for case in self._saved.values()
+            if (values := _saved_values(case)) != self._as_read.get(case.id)
+        ]
+        if changed:
+            run(_SAVE, changed)
         history = [
             {
                 "case_id": case_id,
@@ -418,7 +511,9 @@ class _Delegate:
     """A repository of the batch: what it does not answer from memory goes to the real one."""
 
     def __init__(self, batch: SqlCaseBatch, real: Any) -> None:
-        self.batch = batch
+        # Weak: the batch holds its view (batch.uow), so a strong reference back would make a
+        # cycle, and a finished batch's records would wait for the garbage collector to go.
+        self.batch: SqlCaseBatch = cast(SqlCaseBatch, weakref.proxy(batch))
         self.real = real
 
     def __getattr__(self, name: str) -> Any:
@@ -516,6 +611,14 @@ class _Notifications(_Delegate):
         return self.real.for_case(case_id)  # type: ignore[no-any-return]
 
 
+class _Sources(_Delegate):
+    def all(self) -> list[SourceInfo]:
+        # Every monthly review searches the loaded sources: listed once per batch, not per case.
+        if self.batch._sources is None:
+            self.batch._sources = self.real.all()
+        return list(self.batch._sources)
+
+
 class _BatchView:
     """The unit of work a sweep step sees inside a batch: the batch's repositories first."""
 
@@ -527,6 +630,7 @@ class _BatchView:
         self.decisions = _Decisions(batch, real.decisions)
         self.directory = _Directory(batch, real.directory)
         self.notifications = _Notifications(batch, real.notifications)
+        self.sources = _Sources(batch, real.sources)
         self._real = real
 
     def __getattr__(self, name: str) -> Any:

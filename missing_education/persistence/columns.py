@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
+
+# A stored row as the mapping functions read it: SQLAlchemy's RowMapping, or a plain dict of
+# the row (the sweep's batches build those: cheaper to make and to read).
+StoredRow = Mapping[Any, Any]
 
 
 def aware(value: datetime) -> datetime:

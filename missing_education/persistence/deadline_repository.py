@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from missing_education.domain.deadline import Deadline, Step
+from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.tables import deadlines
 from missing_education.ports import WriteConflict
 
@@ -19,7 +20,7 @@ _DEADLINES_OF_CASE = (
 )
 
 
-def _deadline_from_row(row: RowMapping) -> Deadline:
+def _deadline_from_row(row: StoredRow) -> Deadline:
     return Deadline(
         case_id=row["case_id"],
         step=Step(row["step"]),

@@ -6,18 +6,18 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.states import Status
-from missing_education.persistence.columns import aware_or_none
+from missing_education.persistence.columns import StoredRow, aware_or_none
 from missing_education.persistence.tables import (
     cases,
     decisions,
 )
 
 
-def _decision(r: RowMapping) -> DecisionRequest:
+def _decision(r: StoredRow) -> DecisionRequest:
     return DecisionRequest(
         case_id=r["case_id"],
         kind=r["kind"],

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from missing_education.domain import DomainError
 from missing_education.domain.letter import Channel, Delivery, LetterRecord, PrintBatch
-from missing_education.persistence.columns import aware_or_none
+from missing_education.persistence.columns import StoredRow, aware_or_none
 from missing_education.persistence.tables import (
     letters,
     print_batches,
@@ -18,7 +18,7 @@ from missing_education.persistence.tables import (
 from missing_education.ports import QueuedLetter, TypesetLetter, WriteConflict
 
 
-def _letter(row: RowMapping) -> LetterRecord:
+def _letter(row: StoredRow) -> LetterRecord:
     created = aware_or_none(row["created_at"])
     assert created is not None
     return LetterRecord(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from missing_education.clock import now
 from missing_education.domain import Notification
+from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.tables import notifications
 from missing_education.ports import NotificationRecord
 
@@ -90,7 +91,7 @@ class SqlNotificationRepository:
         return [notification_record(r) for r in rows]
 
 
-def notification_record(r: RowMapping) -> NotificationRecord:
+def notification_record(r: StoredRow) -> NotificationRecord:
     """A stored notification as the services read it (the sweep's batches read it the same way)."""
     return NotificationRecord(
         id=r["id"],

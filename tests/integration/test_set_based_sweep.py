@@ -17,6 +17,7 @@ from missing_education.persistence import SqlUnitOfWork
 from missing_education.persistence.case_batch import SqlCaseBatch
 from missing_education.services.calendar import load_calendar
 from missing_education.services.intake import ingest_file
+from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import StepReport
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings, load_settings
@@ -110,3 +111,25 @@ def test_two_sweepers_at_once_act_on_each_case_once(database_url: str, tmp_path:
     assert acted == CASES
     assert set(escalations(database_url).values()) == {1}
     assert first.failed == second.failed == {}
+
+
+def test_a_sweeper_passes_over_cases_another_holds_and_goes_on_to_the_rest(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: no case is held while another sweeps")
+    settings, day = caseload(database_url, tmp_path)
+    with SqlUnitOfWork(database_url) as uow:
+        ids = sorted(s.case_id for s in uow.cases.summaries())
+    held = ids[:7]  # the whole first batch of five and part of the second
+
+    with SqlUnitOfWork(database_url) as holder:
+        lock_cases(holder, held)  # another process working on these cases
+        report = review_cases(SqlUnitOfWork(database_url), settings=settings, today=day)
+
+    assert sorted(report.case_ids) == ids[7:]
+    assert report.actions == {"escalated_not_located": CASES - 7}
+    # The held cases were left for the next sweep, which acts on them once.
+    rerun = review_cases(SqlUnitOfWork(database_url), settings=settings, today=day)
+    assert sorted(rerun.case_ids) == held
+    assert set(escalations(database_url).values()) == {1}

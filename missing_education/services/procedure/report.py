@@ -39,8 +39,10 @@ class StepReport:
         """Add another report's counts to this one (letters are counted by the caller)."""
         for action, number in other.actions.items():
             self.actions[action] = self.actions.get(action, 0) + number
+        seen = set(self.case_ids)  # a sweep merges thousands of cases: no list scan each
         for case_id in other.case_ids:
-            if case_id not in self.case_ids:
+            if case_id not in seen:
+                seen.add(case_id)
                 self.case_ids.append(case_id)
                 self.cases += 1
         self.attention.update(other.attention)
