@@ -12,6 +12,7 @@ import pytest
 from prefect.flow_runs import resume_flow_run
 
 from missing_education import services
+from missing_education.cli_support import open_uow
 from missing_education.services import intake_files
 from missing_education.settings import load_settings
 from tests.e2e.conftest import CHILDREN, E2E, FILE_CHILDREN, TODAY, write_notifications
@@ -82,7 +83,7 @@ def test_prefect_stores_no_personal_data_after_a_journey(e2e: E2E) -> None:
     first = FILE_CHILDREN["file-1"]
     file_name = f"{first['forename']}-{first['surname']}-referral.csv".lower()
     path = write_notifications(e2e.server.root / "incoming" / file_name, FILE_CHILDREN)
-    held = intake_files.hold(load_settings(), path)
+    held = intake_files.hold(open_uow(load_settings()), load_settings(), path)
     e2e.run("receive-notifications/file", timeout=180, file_id=held.id)
     opened = {}
     for summary in services.list_cases(e2e.cases.uow()):

@@ -256,9 +256,10 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
 
 
 def held(made: Production, path: Path) -> str:
-    """Hold a file in the workers' CME_HOME: the flow takes its id, never its path."""
+    """Hold a file as `cme upload` does, in the workers' case database: the flow takes its id."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CME_HOME", str(made.home))
+        patch.setenv("CME_HOME", str(made.root / "coordinator"))
+        patch.setenv("CME_DATABASE_URL", made.case_db)
         return intake_files.hold(open_uow(load_settings()), load_settings(), path).id
 
 

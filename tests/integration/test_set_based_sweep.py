@@ -22,6 +22,7 @@ from missing_education.services.procedure import StepReport
 from missing_education.services.sweep import review_cases
 from missing_education.settings import Settings, load_settings
 from synthetic.council import write_csv
+from tests.conftest import _truncate_postgres
 from tests.integration.test_one_bad_record import REFERRAL, rows, setup
 
 CASES = 23
@@ -113,11 +114,14 @@ def test_two_sweepers_at_once_act_on_each_case_once(database_url: str, tmp_path:
     assert first.failed == second.failed == {}
 
 
+@pytest.mark.postgres
 def test_a_sweeper_passes_over_cases_another_holds_and_goes_on_to_the_rest(
-    database_url: str, tmp_path: Path
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has one writer at a time: no case is held while another sweeps")
+    # PostgreSQL only: SQLite has one writer at a time, so no case is held while another sweeps.
+    _truncate_postgres(postgres_url)
+    monkeypatch.setenv("CME_DATABASE_URL", postgres_url)
+    database_url = postgres_url
     settings, day = caseload(database_url, tmp_path)
     with SqlUnitOfWork(database_url) as uow:
         ids = sorted(s.case_id for s in uow.cases.summaries())
