@@ -182,13 +182,15 @@ def run_direct(
     the rate, and on PostgreSQL it would take longer than the rest of the benchmark.
     """
     import tasks.intake as intake_tasks
+    from missing_education.cli_support import open_uow
     from missing_education.services import intake_files
     from missing_education.settings import load_settings
 
     url = fresh_council(home, database)
     timer = PhaseTimer()
     counted: dict[str, int] = {}
-    file_id = intake_files.hold(load_settings(), path).id  # the flow takes an id, not a path
+    settings = load_settings()
+    file_id = intake_files.hold(open_uow(settings), settings, path).id  # an id, not a path
     with rendering_stubbed(), timer.installed(prefect_calls=False):
         started, cpu = time.perf_counter(), time.process_time()
         with counting_statements(url) as counts:
@@ -215,12 +217,14 @@ def run_direct(
 def run_flow(home: Path, path: Path) -> dict[str, Any]:
     """The receive-notifications flow against the running Prefect server."""
     from flows.receive_notifications import receive_notifications
+    from missing_education.cli_support import open_uow
     from missing_education.services import intake_files
     from missing_education.settings import load_settings
 
     url = fresh_council(home)
     timer = PhaseTimer()
-    file_id = intake_files.hold(load_settings(), path).id  # the flow takes an id, not a path
+    settings = load_settings()
+    file_id = intake_files.hold(open_uow(settings), settings, path).id  # an id, not a path
     with rendering_stubbed(), timer.installed(prefect_calls=True):
         started, cpu = time.perf_counter(), time.process_time()
         report = receive_notifications(file_id)

@@ -434,9 +434,21 @@ class FakeLetterRepository:
     def for_case(self, case_id: int) -> list[LetterRecord]:
         return [x for _, x in sorted(self.store.letters.items()) if x.case_id == case_id]
 
-    def outbox(self, statuses: tuple[Delivery, ...] | None = None) -> list[LetterRecord]:
+    def outbox(
+        self,
+        statuses: tuple[Delivery, ...] | None = None,
+        *,
+        channel: Channel | None = None,
+        print_batch_id: int | None = None,
+        unbatched: bool = False,
+    ) -> list[LetterRecord]:
         return [
-            x for _, x in sorted(self.store.letters.items()) if not statuses or x.status in statuses
+            x
+            for _, x in sorted(self.store.letters.items())
+            if (not statuses or x.status in statuses)
+            and (channel is None or x.channel is channel)
+            and (print_batch_id is None or x.print_batch_id == print_batch_id)
+            and (not unbatched or x.print_batch_id is None)
         ]
 
     def claim(self, letter_id: int, from_status: Delivery, to_status: Delivery) -> bool:

@@ -116,11 +116,25 @@ class SqlLetterRepository:
         ).mappings()
         return [_letter(r) for r in rows]
 
-    def outbox(self, statuses: tuple[Delivery, ...] | None = None) -> list[LetterRecord]:
-        """Letters in the given delivery states (all when None), oldest first."""
+    def outbox(
+        self,
+        statuses: tuple[Delivery, ...] | None = None,
+        *,
+        channel: Channel | None = None,
+        print_batch_id: int | None = None,
+        unbatched: bool = False,
+    ) -> list[LetterRecord]:
+        """Letters in the given delivery states (all when None), oldest first; only one
+        channel's, one print batch's, or those in no print batch, when asked."""
         query = select(*_LETTER_COLUMNS).order_by(letters.c.id)
         if statuses:
             query = query.where(letters.c.status.in_([s.value for s in statuses]))
+        if channel is not None:
+            query = query.where(letters.c.channel == channel.value)
+        if print_batch_id is not None:
+            query = query.where(letters.c.print_batch_id == print_batch_id)
+        if unbatched:
+            query = query.where(letters.c.print_batch_id.is_(None))
         return [_letter(r) for r in self.connection.execute(query).mappings()]
 
     def claim(self, letter_id: int, from_status: Delivery, to_status: Delivery) -> bool:

@@ -121,7 +121,7 @@ def send_queued(
     started = at or now()
     typeset_letters(uow, settings=settings, today=started.date())  # nothing leaves untypeset
     with uow:
-        candidates = uow.letters.outbox((Delivery.QUEUED, Delivery.SENDING))
+        candidates = uow.letters.outbox((Delivery.QUEUED, Delivery.SENDING), channel=Channel.EMAIL)
         for letter in candidates:
             if letter.channel is not Channel.EMAIL:
                 continue
@@ -227,10 +227,10 @@ def _make_print_batch(uow: UnitOfWork, *, settings: Settings, today: date) -> Pr
     with uow:
         pending = [
             letter
-            for letter in uow.letters.outbox((Delivery.QUEUED,))
-            if letter.channel is Channel.POST
-            and letter.print_batch_id is None
-            and letter.is_typeset
+            for letter in uow.letters.outbox(
+                (Delivery.QUEUED,), channel=Channel.POST, unbatched=True
+            )
+            if letter.is_typeset
         ]
         if not pending:
             return None
@@ -291,9 +291,7 @@ def confirm_print_batch(
         uow.letters.print_batch(batch_id)
         # The batch's letters still waiting for the post (a second confirmation finds none).
         batched = [
-            letter.id
-            for letter in uow.letters.outbox((Delivery.QUEUED,))
-            if letter.print_batch_id == batch_id
+            letter.id for letter in uow.letters.outbox((Delivery.QUEUED,), print_batch_id=batch_id)
         ]
         moved = uow.letters.confirm_print_batch(batch_id, now())
         procedure = Procedure(uow, settings, posted)

@@ -65,11 +65,10 @@ def review_waiting_post(uow: UnitOfWork, *, settings: Settings, today: date) -> 
         procedure = Procedure(uow, settings, today)
         waiting = [
             letter
-            for letter in uow.letters.outbox((Delivery.QUEUED,))
-            if letter.channel is Channel.POST
-            and letter.print_batch_id is None
-            and letter.reply_by is not None
-            and letter.letter_type not in NOT_A_REPLY_BY
+            for letter in uow.letters.outbox(
+                (Delivery.QUEUED,), channel=Channel.POST, unbatched=True
+            )
+            if letter.reply_by is not None and letter.letter_type not in NOT_A_REPLY_BY
         ]
         for letter in waiting:
             if letter.reply_by is not None and letter.reply_by >= fair_reply_by(
