@@ -22,8 +22,10 @@ notifications over the time of the first two tasks' functions in the direct run.
 The tasks' functions are also timed on PostgreSQL (a throwaway database), for its rate.
 
 Letters are recorded and queued by the steps and typeset afterwards by the renderer; the flow
-runs the renderer at its end, and there (only) typesetting is replaced by a stub returning a
-fixed PDF, so both runs do the same work (bench/sweep.py and bench/letters.py time it).
+runs the renderer at its end (and then forgets the uploaded file), and so does the direct run
+with investigations, the renderer's task function called like the others. In both, typesetting
+itself is replaced by a stub returning a fixed PDF, so both runs do the same work (the
+renderer's reads and writes included; bench/sweep.py and bench/letters.py time typesetting).
 """
 
 from __future__ import annotations
@@ -182,6 +184,7 @@ def run_direct(
     the rate, and on PostgreSQL it would take longer than the rest of the benchmark.
     """
     import tasks.intake as intake_tasks
+    import tasks.letters as letter_tasks
     from missing_education.cli_support import open_uow
     from missing_education.services import intake_files
     from missing_education.settings import load_settings
@@ -199,6 +202,9 @@ def run_direct(
             counted = dict(counts)
         if investigate:
             intake_tasks.investigate_cases.fn(intake["to_investigate"])
+            # The rest of the flow: its renderer pass over the letters queued, and the release.
+            letter_tasks.typeset_queued_letters.fn()
+            intake_tasks.release_uploaded_file.fn(file_id)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "wall_seconds": wall,
