@@ -363,6 +363,22 @@ def test_a_sweep_killed_mid_run_on_a_worker_is_finished_by_the_next_sweep(
     def acted() -> int:
         return count(f"SELECT count(*) FROM deadlines WHERE acted_on = '{REVIEW_DAY}'")
 
+    # The kill must land mid-sweep, however fast the sweep is: the case the sweep reaches
+    # last was flagged earlier (the sweep clears its flag when its step works), and this
+    # test holds that flag's row, so the last batch waits on it while the others commit.
+    last = count(
+        "SELECT max(case_id) FROM deadlines WHERE met_on IS NULL AND acted_on IS NULL "
+        f"AND due < '{REVIEW_DAY}'"
+    )
+    holder = psycopg.connect(sql_url(production.case_db))
+    with holder.transaction():
+        holder.execute(
+            "INSERT INTO case_attention (case_id, category, reason, since, attempts) "
+            "VALUES (%s, 'letter', 'flagged by the test', %s, 1) ON CONFLICT DO NOTHING",
+            (last, REFERRAL),
+        )
+    holder.execute("SELECT 1 FROM case_attention WHERE case_id = %s FOR UPDATE", (last,))
+
     run = start_run(production, "daily-case-review/daily")
 
     def under_way() -> bool:
@@ -379,6 +395,8 @@ def test_a_sweep_killed_mid_run_on_a_worker_is_finished_by_the_next_sweep(
     ended = wait_until_final(production, run)
     assert ended.state is not None and ended.state.is_crashed(), ended.state
     assert 0 < acted() < overdue
+    holder.rollback()  # the killed sweep's transaction never commits: its client is gone
+    holder.close()
 
     completed(production, start_run(production, "daily-case-review/daily"))
 
