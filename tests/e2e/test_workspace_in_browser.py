@@ -51,7 +51,11 @@ def workspace(tmp_path: Path, isolated_home: Path) -> Iterator[tuple[Council, st
     log = Path(os.environ.get("WORKSPACE_TEST_LOG", str(tmp_path / "web.log")))
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "cme"), "web"], env=env, stdout=out, stderr=out
+            [str(Path(sys.executable).parent / "cme"), "web"],
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,  # its own group, which `stop` ends (it leaked before)
         )
     base = f"http://127.0.0.1:{port}"
     try:
