@@ -123,8 +123,6 @@ def send_queued(
     with uow:
         candidates = uow.letters.outbox((Delivery.QUEUED, Delivery.SENDING), channel=Channel.EMAIL)
         for letter in candidates:
-            if letter.channel is not Channel.EMAIL:
-                continue
             if not letter.is_typeset:
                 report.untypeset += 1  # its case is flagged; it goes once it typesets
                 continue

@@ -379,24 +379,25 @@ def test_a_sweep_killed_mid_run_on_a_worker_is_finished_by_the_next_sweep(
         )
     holder.execute("SELECT 1 FROM case_attention WHERE case_id = %s FOR UPDATE", (last,))
 
-    run = start_run(production, "daily-case-review/daily")
+    try:
+        run = start_run(production, "daily-case-review/daily")
 
-    def under_way() -> bool:
+        def under_way() -> bool:
+            with production.client_settings(), get_client(sync_client=True) as client:
+                state = client.read_flow_run(run.id).state
+            assert state is None or not state.is_final(), f"the sweep ended first: {state}"
+            return acted() >= 5
+
+        wait_for(under_way, timeout=120, what="the sweep to be under way", every=0.05)
         with production.client_settings(), get_client(sync_client=True) as client:
-            state = client.read_flow_run(run.id).state
-        assert state is None or not state.is_final(), f"the sweep ended first: {state}"
-        return acted() >= 5
-
-    wait_for(under_way, timeout=120, what="the sweep to be under way", every=0.05)
-    with production.client_settings(), get_client(sync_client=True) as client:
-        pid = client.read_flow_run(run.id).infrastructure_pid
-    assert pid, "the worker recorded no process id"
-    os.kill(int(str(pid).rsplit(":", 1)[-1]), signal.SIGKILL)  # the sweep's process dies
-    ended = wait_until_final(production, run)
-    assert ended.state is not None and ended.state.is_crashed(), ended.state
-    assert 0 < acted() < overdue
-    holder.rollback()  # the killed sweep's transaction never commits: its client is gone
-    holder.close()
+            pid = client.read_flow_run(run.id).infrastructure_pid
+        assert pid, "the worker recorded no process id"
+        os.kill(int(str(pid).rsplit(":", 1)[-1]), signal.SIGKILL)  # the sweep's process dies
+        ended = wait_until_final(production, run)
+        assert ended.state is not None and ended.state.is_crashed(), ended.state
+        assert 0 < acted() < overdue
+    finally:
+        holder.close()  # rolled back: the killed sweep's transaction never commits
 
     completed(production, start_run(production, "daily-case-review/daily"))
 
