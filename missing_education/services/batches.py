@@ -16,6 +16,7 @@ from missing_education.domain.attention import Attention
 from missing_education.domain.letter import LetterRecord
 from missing_education.ports import CaseBatch, UnitOfWork, WriteConflict
 from missing_education.services.attention import NOT_THE_CASE, classify
+from missing_education.services.collecting import fewer_collections
 from missing_education.services.procedure import Procedure, StepReport
 
 Step = Callable[[Procedure, int], StepReport]
@@ -27,6 +28,13 @@ def in_batches(
     procedure: Procedure, case_ids: Iterable[int], step: Step, *, size: int | None = None
 ) -> StepReport:
     """Run `step(batch_procedure, case_id)` on each case, a batch per commit (see module)."""
+    with fewer_collections():
+        return _in_batches(procedure, case_ids, step, size)
+
+
+def _in_batches(
+    procedure: Procedure, case_ids: Iterable[int], step: Step, size: int | None
+) -> StepReport:
     uow = procedure.uow
     report = StepReport()
     flagged = {attention.case_id for attention in uow.attention.all()}

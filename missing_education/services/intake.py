@@ -38,6 +38,7 @@ from missing_education.rules.school_age import (
     is_of_compulsory_school_age,
 )
 from missing_education.services.calendar import load_calendar
+from missing_education.services.collecting import fewer_collections
 from missing_education.services.safeguarding import RISK_MAPPING, merge_flags
 from missing_education.services.tabular import CsvFileError, CsvStream, open_csv
 from missing_education.settings import Settings
@@ -416,7 +417,7 @@ def _ingest(
     in_area: tuple[str, ...] | None = None,
 ) -> None:
     batch_size = max(1, settings.intake_batch_size)
-    with uow:
+    with uow, fewer_collections():
         calendar = load_calendar(uow)
         for batch in _batches(rows, batch_size):
             for attempt in range(1, CONFLICT_ATTEMPTS + 1):

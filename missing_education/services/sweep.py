@@ -13,6 +13,7 @@ from missing_education.ports import UnitOfWork, WriteConflict
 from missing_education.services import recipients
 from missing_education.services.attention import NOT_THE_CASE, classify, guarded
 from missing_education.services.batches import in_batches
+from missing_education.services.collecting import fewer_collections
 from missing_education.services.locks import lock_cases
 from missing_education.services.procedure import Procedure, StepReport
 from missing_education.services.typesetting import typeset_letters
@@ -35,7 +36,7 @@ def review_cases(uow: UnitOfWork, *, settings: Settings, today: date) -> StepRep
     batch of cases at a time, so a second sweep finds it claimed and a crash leaves it unclaimed.
     """
     report = StepReport()
-    with uow:
+    with uow, fewer_collections():
         procedure = Procedure(uow, settings, today)
         # Only cases flagged before need their flag cleared when a step on them works.
         flagged = {attention.case_id for attention in uow.attention.all()}
