@@ -69,5 +69,11 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
         k: intake[k] for k in (*COUNTS, "fields_missing", "with_fields_missing", "rejections")
     }
     return finish(
-        {**result, "refused": False, "file_id": file_id}, [acknowledged, investigation, typeset]
+        {
+            **result,
+            "refused": False,
+            "taken_in_already": bool(intake.get("taken_in_already")),
+            "file_id": file_id,
+        },
+        [acknowledged, investigation, typeset],
     )

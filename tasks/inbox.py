@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from prefect import get_run_logger
+
 from missing_education.domain.csv_safety import neutralise_formula
 from missing_education.private_files import make_private_dir, write_private
 from missing_education.services import intake_files
@@ -17,7 +19,16 @@ from tasks.policy import case_task, configured
 def next_inbox_file() -> str | None:
     """Hold the next file waiting in CME_HOME/inbox and return its id (None when empty)."""
     settings, uow = configured()
-    return intake_files.take_from_inbox(uow, settings)
+    unreadable: list[Path] = []
+    file_id = intake_files.take_from_inbox(uow, settings, unreadable=unreadable)
+    if unreadable:
+        # A count only: a file's name may be the child's.
+        get_run_logger().warning(
+            "%d file(s) in the inbox could not be read and were left there for a person to "
+            "look at (see CME_HOME/inbox)",
+            len(unreadable),
+        )
+    return file_id
 
 
 @case_task()

@@ -10,7 +10,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from missing_education.clock import today
 from missing_education.services import intake_files, receiving
 from missing_education.services.attention import step_summary
-from missing_education.services.intake import IntakeFileError, ingest_file
+from missing_education.services.intake import IntakeFileError, IntakeReport, ingest_file
 from tasks.policy import case_task, configured
 
 
@@ -22,7 +22,11 @@ def ingest_notification_file(file_id: str) -> dict[str, Any]:
     rejected/ folder): the reason may quote the file's name, so Prefect hears only "refused".
     """
     settings, uow = configured()
-    file = intake_files.held(uow, settings, file_id)
+    try:
+        file = intake_files.held(uow, settings, file_id)
+    except intake_files.TakenInAlready:
+        # A rerun of a run that finished its intake (and let the file go): nothing is new.
+        return {**IntakeReport().as_dict(), "refused": False, "taken_in_already": True}
     progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
     assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
 

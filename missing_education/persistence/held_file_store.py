@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from missing_education.persistence.tables import held_files
 from missing_education.ports import HeldFileRecord
@@ -15,6 +15,7 @@ _RECORD = (
     held_files.c.size,
     held_files.c.from_inbox,
     held_files.c.reason,
+    held_files.c.released_at,
 )
 
 
@@ -46,7 +47,9 @@ class SqlHeldFileStore:
         ).one_or_none()
         if row is None:
             return None
-        return HeldFileRecord(row.id, row.name, row.size, bool(row.from_inbox), row.reason)
+        return HeldFileRecord(
+            row.id, row.name, row.size, bool(row.from_inbox), row.reason, row.released_at
+        )
 
     def content(self, file_id: str) -> bytes | None:
         """The file's bytes, as they were held."""
@@ -67,11 +70,23 @@ class SqlHeldFileStore:
             self.connection.execute(delete(held_files).where(held_files.c.id == file_id)).rowcount
         )
 
+    def release(self, file_id: str, *, at: datetime) -> bool:
+        """Let a taken-in file go: its bytes and name dropped, the row kept to say so."""
+        return bool(
+            self.connection.execute(
+                update(held_files)
+                .where(held_files.c.id == file_id, held_files.c.released_at.is_(None))
+                .values(content=b"", name="", size=0, reason=None, released_at=at)
+            ).rowcount
+        )
+
     def remove_uploads_held_before(self, moment: datetime) -> int:
-        """Forget uploaded files held before `moment` (inbox files are in flight: kept)."""
+        """Forget files held before `moment`: uploads, and inbox files already let go (an inbox
+        file not yet filed away is in flight: kept)."""
         result = self.connection.execute(
             delete(held_files).where(
-                held_files.c.from_inbox.is_(False), held_files.c.held_at < moment
+                or_(held_files.c.from_inbox.is_(False), held_files.c.released_at.is_not(None)),
+                held_files.c.held_at < moment,
             )
         )
         return int(result.rowcount)
@@ -81,7 +96,7 @@ class SqlHeldFileStore:
         return list(
             self.connection.execute(
                 select(held_files.c.id)
-                .where(held_files.c.from_inbox.is_(True))
+                .where(held_files.c.from_inbox.is_(True), held_files.c.released_at.is_(None))
                 .order_by(held_files.c.held_at, held_files.c.id)
             ).scalars()
         )

@@ -250,6 +250,9 @@ held_files = Table(
     Column("from_inbox", Boolean, nullable=False, default=False),
     Column("reason", Text, nullable=True),
     Column("held_at", DateTime(timezone=True), nullable=False),
+    # Set when the file has been taken in: its bytes and name are dropped and the row kept, so
+    # a rerun of the run that took it in finds "taken in already" rather than no file at all.
+    Column("released_at", DateTime(timezone=True), nullable=True),
 )
 
 print_batches = Table(

@@ -30,7 +30,11 @@ INBOX_SUFFIXES = {".csv"}
 
 
 class HeldFileError(InputFileRefused):
-    """No held file has that id (or the id is not one)."""
+    """No held file has that id (or the id is not one), or a file could not be read."""
+
+
+class TakenInAlready(HeldFileError):
+    """The held file was taken in and let go: a rerun of its run has nothing left to do."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,15 @@ def hold(uow: UnitOfWork, settings: Settings, source: Path, *, move: bool = Fals
     found = os.lstat(source)
     if not stat.S_ISREG(found.st_mode):
         raise HeldFileError(f"{source.name} is not a regular file; nothing was taken in")
-    content = source.read_bytes()
+    try:
+        content = source.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:  # the message holds the path: the reason alone is passed on
+        raise HeldFileError(
+            f"{source.name} could not be read ({error.strerror or type(error).__name__}); "
+            "nothing was taken in"
+        ) from None
     file_id = f"f-{uuid.uuid4().hex[:16]}"
     record = HeldFileRecord(file_id, source.name[:255], len(content), move, None)
     with uow:
@@ -80,6 +92,11 @@ def held(uow: UnitOfWork, settings: Settings, file_id: str) -> HeldFile:
         if record is None:
             record = _adopt_local(uow, settings, file_id)
         content = uow.held_files.content(file_id) if record is not None else None
+    if record is not None and record.released_at is not None:
+        raise TakenInAlready(
+            f"file {file_id} was taken in already ({record.released_at:%Y-%m-%d %H:%M}): "
+            "nothing more to do"
+        )
     if record is None or content is None:
         raise HeldFileError(f"no file is held with id {file_id}")
     copy = _copy(settings, file_id)
@@ -123,9 +140,13 @@ def refusal(uow: UnitOfWork, file_id: str) -> str | None:
 
 
 def release(uow: UnitOfWork, settings: Settings, file_id: str) -> None:
-    """Forget a held file (the case database now has what it held), and this host's copy."""
+    """Let a held file go (the case database now has what it held), and this host's copy.
+
+    Its bytes and name are dropped; its id is kept, so that a rerun of the run that took it in
+    hears "taken in already" (retention forgets the id after CME_HELD_FILE_DAYS).
+    """
     with uow:
-        uow.held_files.remove(file_id)
+        uow.held_files.release(file_id, at=now())
         uow.commit()
     _copy(settings, file_id).unlink(missing_ok=True)
 
@@ -138,7 +159,7 @@ def release_upload(uow: UnitOfWork, settings: Settings, file_id: str) -> bool:
     """
     with uow:
         record = uow.held_files.get(file_id)
-    if record is None or record.from_inbox:
+    if record is None or record.from_inbox or record.released_at is not None:
         return False
     release(uow, settings, file_id)
     return True
@@ -155,7 +176,9 @@ def waiting_in_inbox(settings: Settings) -> list[Path]:
     return [entry for *_, entry in sorted(files)]
 
 
-def take_from_inbox(uow: UnitOfWork, settings: Settings) -> str | None:
+def take_from_inbox(
+    uow: UnitOfWork, settings: Settings, *, unreadable: list[Path] | None = None
+) -> str | None:
     """The id of the next inbox file: one held earlier and never finished, else the oldest."""
     with uow:
         unfinished = uow.held_files.from_inbox()
@@ -164,8 +187,14 @@ def take_from_inbox(uow: UnitOfWork, settings: Settings) -> str | None:
     for path in waiting_in_inbox(settings):
         try:
             return hold(uow, settings, path, move=True).id
-        except (FileNotFoundError, HeldFileError):
-            continue  # taken by another run meanwhile, or no longer a regular file
+        except FileNotFoundError:
+            continue  # taken by another run meanwhile
+        except HeldFileError:
+            # Not a regular file, or unreadable: left in the inbox for a person, and counted
+            # (its name is never passed on: it may be the child's).
+            if unreadable is not None:
+                unreadable.append(path)
+            continue
     return None
 
 

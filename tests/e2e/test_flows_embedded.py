@@ -128,6 +128,22 @@ def test_receive_notifications_opens_cases_and_queues_acknowledgements(
             assert all(x.status.value == "queued" for x in letters)
 
 
+def test_receive_notifications_run_again_after_it_finished_takes_in_nothing_new(
+    harness: None, tmp_path: Path
+) -> None:
+    file_id = held(notification_file(tmp_path / "n.csv", 4, seed=5))
+    first = receive_notifications(file_id)
+    with database() as uow:
+        cases = len(uow.cases.summaries())
+
+    again = receive_notifications(file_id)  # as a rerun from the Prefect UI would
+
+    assert first["opened"] >= 3 and not first["taken_in_already"]
+    assert again["taken_in_already"] and again["opened"] == again["received"] == 0
+    with database() as uow:
+        assert len(uow.cases.summaries()) == cases
+
+
 def held(path: Path) -> str:
     """Hold a file for intake: the flow takes its id, never its path."""
     return intake_files.hold(open_uow(load_settings()), load_settings(), path).id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,66 @@ def test_a_held_file_keeps_its_name_in_the_database_and_its_working_copy_is_owne
     assert source.exists()  # a copy: cme ingest leaves the coordinator's file alone
     intake_files.release(open_uow(settings), settings, held.id)
     assert not held.path.exists()
-    with pytest.raises(intake_files.HeldFileError, match="no file is held"):
+    with pytest.raises(intake_files.TakenInAlready, match="taken in already"):
         intake_files.held(open_uow(settings), settings, held.id)
+
+
+def test_a_file_let_go_keeps_its_id_but_neither_its_bytes_nor_its_name(tmp_path: Path) -> None:
+    settings = load_settings()
+    source = tmp_path / "amira-khan-referral.csv"
+    source.write_text("forename\nAmira\n", encoding="utf-8")
+    file_id = intake_files.hold(open_uow(settings), settings, source).id
+    intake_files.release(open_uow(settings), settings, file_id)
+    intake_files.release(open_uow(settings), settings, file_id)  # twice: nothing changes
+    with open_uow(settings) as uow:
+        record = uow.held_files.get(file_id)
+        assert record is not None and record.released_at is not None
+        assert (record.name, record.size, uow.held_files.content(file_id)) == ("", 0, b"")
+    assert intake_files.release_upload(open_uow(settings), settings, file_id) is False
+    # Retention forgets the id too, once CME_HELD_FILE_DAYS have passed.
+    with open_uow(settings) as uow:
+        later = record.released_at + timedelta(days=1)
+        assert uow.held_files.remove_uploads_held_before(later) == 1
+        uow.commit()
+        assert uow.held_files.get(file_id) is None
+
+
+def test_a_file_let_go_from_the_inbox_is_not_offered_again(tmp_path: Path) -> None:
+    settings = load_settings()
+    uow = open_uow(settings)
+    settings.inbox_dir.mkdir(parents=True)
+    (settings.inbox_dir / "a.csv").write_text("forename\n", encoding="utf-8")
+    file_id = intake_files.take_from_inbox(uow, settings)
+    assert file_id is not None
+    intake_files.finish_inbox_file(uow, settings, file_id)
+    assert intake_files.take_from_inbox(uow, settings) is None
+
+
+def test_an_inbox_file_that_cannot_be_read_is_left_there_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings()
+    uow = open_uow(settings)
+    settings.inbox_dir.mkdir(parents=True)
+    locked = settings.inbox_dir / "amira-khan.csv"
+    locked.write_text("forename\n", encoding="utf-8")
+    read_bytes = Path.read_bytes
+
+    def refuse_one(self: Path) -> bytes:
+        if self.name == locked.name:  # tests run as root: chmod cannot make it unreadable
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse_one)
+    unreadable: list[Path] = []
+    assert intake_files.take_from_inbox(uow, settings, unreadable=unreadable) is None
+    assert unreadable == [locked] and locked.exists()
+    with pytest.raises(intake_files.HeldFileError) as refused:
+        intake_files.hold(uow, settings, locked)
+    assert str(refused.value) == (
+        "amira-khan.csv could not be read (Permission denied); nothing was taken in"
+    )
+    assert str(settings.inbox_dir) not in str(refused.value)
 
 
 def test_a_file_held_on_one_host_is_read_on_another_with_no_folder_shared(
