@@ -177,6 +177,28 @@ def test_watch_inbox_takes_each_file_on_its_own_sets_refused_ones_aside_and_igno
     assert watch_inbox() == []
 
 
+def test_watch_inbox_leaves_an_unreadable_file_and_takes_in_the_others(
+    harness: None, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = isolated_home / "inbox"
+    locked = notification_file(inbox / "amira-khan.csv", 4, seed=3)
+    good = notification_file(inbox / "housing.csv", 4, seed=4)
+    read_bytes = Path.read_bytes
+
+    def refuse_one(self: Path) -> bytes:
+        if self.name == locked.name:  # tests run as root: chmod cannot make it unreadable
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse_one)
+
+    results = watch_inbox()
+
+    assert [r["refused"] for r in results] == [False]
+    assert locked.is_file() and (inbox / "processed" / good.name).is_file()
+    assert not (inbox / "rejected").exists()
+
+
 def test_watch_inbox_takes_each_file_in_once_and_writes_its_rejects(
     harness: None, isolated_home: Path
 ) -> None:
