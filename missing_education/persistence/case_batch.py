@@ -44,6 +44,7 @@ from missing_education.domain.deadline import Deadline, Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.directory import HomeVisit, School
 from missing_education.domain.letter import Channel, Delivery, LetterRecord
+from missing_education.persistence.bulk import insert_rows
 from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.columns import aware as _aware
 from missing_education.persistence.deadline_repository import _deadline_from_row
@@ -382,8 +383,7 @@ class SqlCaseBatch:
             for case_id, entries in self._history.items()
             for entry in entries
         ]
-        if history:
-            run(case_history.insert(), history)
+        insert_rows(self.connection, case_history, history)
         if self._new_deadlines:
             run(
                 self._insert(deadlines),
@@ -412,8 +412,7 @@ class SqlCaseBatch:
                 ],
             )
         new_letters = [values for rows in self._new_letters.values() for values in rows]
-        if new_letters:
-            run(letters.insert(), new_letters)
+        insert_rows(self.connection, letters, new_letters)
         new_decisions = [d for rows in self._new_decisions.values() for d in rows]
         if new_decisions:
             run(

@@ -90,6 +90,21 @@ def _translated(context: ExceptionContext) -> Exception | None:
     return None
 
 
+def translated_driver_error(original: BaseException) -> Exception | None:
+    """What a PostgreSQL driver error raised outside SQLAlchemy (a COPY) stands for, as
+    `_translated` would say: WriteConflict, DatabaseUnavailable, or None for anything else."""
+    state = getattr(original, "sqlstate", None) or ""
+    if state in _CONFLICT_STATES:
+        return WriteConflict(_first_line(original))
+    if state.startswith(_UNAVAILABLE_STATES):
+        return _unavailable(original)
+    import psycopg
+
+    if isinstance(original, psycopg.OperationalError | psycopg.InterfaceError) and not state:
+        return _unavailable(original)  # the connection went: not our statement
+    return None
+
+
 def _translate_errors(engine: Engine) -> None:
     """Raise WriteConflict and DatabaseUnavailable in place of the driver's errors for them."""
     event.listen(engine, "handle_error", _translated, retval=True)

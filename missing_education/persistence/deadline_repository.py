@@ -8,8 +8,10 @@ from datetime import date
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from missing_education.domain.deadline import Deadline, Step
+from missing_education.persistence.bulk import insert_rows
 from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.tables import deadlines
+from missing_education.persistence.tables import deadlines as deadlines_table
 from missing_education.ports import WriteConflict
 
 _INSERT_DEADLINE = insert(deadlines)
@@ -82,8 +84,9 @@ class SqlDeadlineRepository:
         """Record the first deadlines of cases opened in this transaction, with one statement."""
         if not deadlines:
             return
-        self.connection.execute(
-            _INSERT_DEADLINE,
+        insert_rows(
+            self.connection,
+            deadlines_table,
             [
                 {
                     "case_id": deadline.case_id,

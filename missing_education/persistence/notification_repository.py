@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, insert, select
 
 from missing_education.clock import now
 from missing_education.domain import Notification
+from missing_education.persistence.bulk import insert_rows
 from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.tables import notifications
 from missing_education.ports import NotificationRecord
@@ -64,8 +65,9 @@ class SqlNotificationRepository:
         if not rows:
             return
         received = now()
-        self.connection.execute(
-            _INSERT_NOTIFICATION,
+        insert_rows(
+            self.connection,
+            notifications,
             [
                 {
                     "case_id": case_id,

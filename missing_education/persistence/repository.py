@@ -32,6 +32,7 @@ from missing_education.domain import (
     Status,
     case_reference,
 )
+from missing_education.persistence.bulk import insert_rows
 from missing_education.persistence.columns import aware
 from missing_education.persistence.tables import (
     case_history,
@@ -291,7 +292,7 @@ class SqlCaseRepository:
             ]
             for row, case_id in zip(rows, ids, strict=True):
                 row["id"] = case_id
-            self.connection.execute(_INSERT_CASE, rows)
+            insert_rows(self.connection, cases, rows)
         else:
             ids = [
                 int(i)
@@ -304,8 +305,7 @@ class SqlCaseRepository:
             for case_id, made in zip(ids, new, strict=True)
             for entry in made.history
         ]
-        if history:
-            self.connection.execute(_INSERT_HISTORY, history)
+        insert_rows(self.connection, case_history, history)
         return ids
 
     def find_open_many(
