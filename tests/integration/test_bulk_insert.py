@@ -72,7 +72,9 @@ def test_the_rows_read_back_as_they_were_given_with_defaults_filled_in(
     with engine_for(table).begin() as connection:
         insert_rows(connection, sample, rows)
     with engine_for(table).connect() as connection:
-        stored = [dict(r._mapping) for r in connection.execute(select(sample).order_by(sample.c.id))]
+        stored = [
+            dict(r._mapping) for r in connection.execute(select(sample).order_by(sample.c.id))
+        ]
     for row in stored:
         row["at"] = row["at"].replace(tzinfo=UTC) if row["at"].tzinfo is None else row["at"]
         row["data"] = bytes(row["data"]) if row["data"] is not None else None
