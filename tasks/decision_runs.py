@@ -208,7 +208,8 @@ def queue_description(waiting: Sequence[AwaitingDecision], shown: int) -> str:
         else f"The {shown} most urgent are listed; `cme decisions` lists all {len(waiting):,}"
     )
     return (
-        f"{len(waiting):,} decisions waiting for a coordinator, {overdue:,} overdue, "
+        f"{len(waiting):,} {'decision' if len(waiting) == 1 else 'decisions'} waiting for a "
+        f"coordinator, {overdue:,} overdue, "
         f"{safeguarding:,} on safeguarding cases" + (f" ({kinds})" if kinds else "") + ". "
         f"{listed} (overdue first, then safeguarding, then the longest waiting); each waits "
         "in its Suspended run (Runs, tag `decision`), and each case_page opens the case in "
