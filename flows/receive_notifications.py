@@ -22,6 +22,7 @@ from tasks.intake import (
     release_uploaded_file,
 )
 from tasks.letters import typeset_queued_letters
+from tasks.policy import as_is
 
 COUNTS = (
     "received",
@@ -54,9 +55,10 @@ def receive_notifications(file_id: str) -> dict[str, Any] | State:
             data={"refused": True, "file_id": file_id},
         )
     # Rows an interrupted run took in are acknowledged, and investigated if never begun.
-    acknowledged = acknowledge_notifications(intake["to_acknowledge"])
-    investigation = investigate_cases(intake["to_investigate"])
-    sync_decision_runs(investigation["case_ids"])  # each decision asked gets its run
+    # as_is: lists of thousands of case ids, which Prefect need not search one by one.
+    acknowledged = acknowledge_notifications(as_is(intake["to_acknowledge"]))
+    investigation = investigate_cases(as_is(intake["to_investigate"]))
+    sync_decision_runs(as_is(investigation["case_ids"]))  # each decision asked gets its run
     typeset = typeset_queued_letters()  # the letters queued above, typeset on every core
     release_uploaded_file(file_id)  # the case database now has what the file held
     create_markdown_artifact(

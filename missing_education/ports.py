@@ -255,12 +255,22 @@ class DirectoryRepository(Protocol):
     def update_visit(self, case_id: int, round: int, **values: Any) -> None: ...
 
 
+@dataclass(frozen=True)
+class QueuedDecision:
+    """A decision waiting on an open case, with what the queue shows beside it."""
+
+    request: DecisionRequest
+    safeguarding: bool
+    open_due: dict[Step, date]  # the latest due date of each of the case's open steps
+
+
 class DecisionRepository(Protocol):
     """Decisions asked of coordinators and their answers."""
 
     def request(self, case_id: int, kind: str, requested_on: date) -> DecisionRequest: ...
     def open_for(self, case_id: int, kind: str) -> DecisionRequest | None: ...
     def waiting(self) -> list[DecisionRequest]: ...
+    def queue(self) -> list[QueuedDecision]: ...
     def for_case(self, case_id: int) -> list[DecisionRequest]: ...
     def answer(
         self, request: DecisionRequest, answer: str, details: dict[str, Any], who: str, at: datetime

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections import Counter
 from collections.abc import Sequence, Set
 from uuid import UUID
 
@@ -31,7 +32,11 @@ from prefect.utilities.context import get_task_and_flow_run_ids
 from missing_education.clock import today
 from missing_education.domain.decision import DecisionKind, DecisionRequest
 from missing_education.persistence import SqlUnitOfWork
-from missing_education.services.decisions import AwaitingDecision, awaiting_decisions
+from missing_education.services.decisions import (
+    AwaitingDecision,
+    awaiting_decisions,
+    most_urgent,
+)
 from missing_education.settings import load_settings
 from tasks.policy import case_task
 
@@ -39,6 +44,7 @@ log = logging.getLogger("cme.decisions")
 
 DECISION_TAG = "decision"
 ARTIFACT_KEY = "awaiting-decisions"
+ARTIFACT_ROWS = 50  # a screenful: the most urgent decisions; the counts cover them all
 LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 
 
@@ -73,7 +79,8 @@ def start_decision_runs(case_ids: Sequence[int] | None = None) -> dict[str, int]
     uow = _uow()
     waiting = awaiting_decisions(uow, today=today())
     counts = {"waiting": len(waiting), "started": 0, "running": 0, "no_deployment": 0}
-    wanted = [d for d in waiting if case_ids is None or d.case_id in set(case_ids)]
+    of_cases = None if case_ids is None else set(case_ids)  # once: thousands of ids each way
+    wanted = [d for d in waiting if of_cases is None or d.case_id in of_cases]
     with get_client(sync_client=True) as client:
         attached = [UUID(d.flow_run_id) for d in wanted if d.flow_run_id]
         live: set[str] = set()
@@ -160,13 +167,17 @@ def finish_stale_runs(
 
 
 def publish_awaiting_decisions(waiting: Sequence[AwaitingDecision] | None = None) -> None:
-    """The `awaiting-decisions` artifact: references, kinds, dates and flags only."""
+    """The `awaiting-decisions` artifact: counts, then the most urgent decisions by reference.
+
+    A coordinator reads a screenful, not thousands of rows: the full list is `cme decisions`
+    and the Suspended `decision` runs. References, kinds, dates and flags only.
+    """
     web = load_settings().web
+    waiting = waiting if waiting is not None else _waiting()
     rows = [
         {**d.as_row(), "case_page": web.case_url(d.reference)}
-        for d in (waiting if waiting is not None else _waiting())
+        for d in most_urgent(waiting, ARTIFACT_ROWS)
     ]
-    overdue = sum(1 for r in rows if r["overdue"] == "yes")
     empty = dict.fromkeys(
         ("case", "asked_on", "due_by", "overdue", "safeguarding", "case_page"), "-"
     )
@@ -178,12 +189,32 @@ def publish_awaiting_decisions(waiting: Sequence[AwaitingDecision] | None = None
                 key=ARTIFACT_KEY,
                 type="table",
                 data=json.dumps(rows or [{**empty, "decision": "none waiting"}]),
-                description=f"{len(rows)} decisions waiting for a coordinator, {overdue} "
-                f"overdue. Each case_page opens the case in the workspace.",
+                description=queue_description(waiting, len(rows)),
                 flow_run_id=flow_run_id,
                 task_run_id=task_run_id,
             )
         )
+
+
+def queue_description(waiting: Sequence[AwaitingDecision], shown: int) -> str:
+    """The artifact's description: how many wait, overdue, safeguarding, by kind; what is shown."""
+    overdue = sum(1 for d in waiting if d.overdue)
+    safeguarding = sum(1 for d in waiting if d.safeguarding)
+    by_kind = Counter(d.kind.spec.title for d in waiting)
+    kinds = "; ".join(f"{title}: {n:,}" for title, n in by_kind.most_common())
+    listed = (
+        "All are listed"
+        if shown == len(waiting)
+        else f"The {shown} most urgent are listed; `cme decisions` lists all {len(waiting):,}"
+    )
+    return (
+        f"{len(waiting):,} {'decision' if len(waiting) == 1 else 'decisions'} waiting for a "
+        f"coordinator, {overdue:,} overdue, "
+        f"{safeguarding:,} on safeguarding cases" + (f" ({kinds})" if kinds else "") + ". "
+        f"{listed} (overdue first, then safeguarding, then the longest waiting); each waits "
+        "in its Suspended run (Runs, tag `decision`), and each case_page opens the case in "
+        "the workspace."
+    )
 
 
 def _waiting() -> list[AwaitingDecision]:

@@ -13,6 +13,8 @@ from missing_education.services.attention import step_summary
 from missing_education.services.intake import IntakeFileError, IntakeReport, ingest_file
 from tasks.policy import case_task, configured
 
+PROGRESS_STEP = 10.0  # per cent of the file between updates of the progress artifact
+
 
 @case_task()
 def ingest_notification_file(file_id: str) -> dict[str, Any]:
@@ -30,8 +32,16 @@ def ingest_notification_file(file_id: str) -> dict[str, Any]:
     progress_id = create_progress_artifact(0.0, description="Notifications taken in (per cent)")
     assert isinstance(progress_id, UUID)  # the synchronous call returns the id itself
 
+    shown = 0.0
+
     def progress(done: int, total: int) -> None:
-        update_progress_artifact(progress_id, 100.0 * done / max(total, 1))
+        # Every tenth of the file, not every batch: a large file has hundreds of batches,
+        # and each update is a call to the server.
+        nonlocal shown
+        percent = 100.0 * done / max(total, 1)
+        if percent - shown >= PROGRESS_STEP or percent >= 100.0:
+            update_progress_artifact(progress_id, percent)
+            shown = percent
 
     try:
         report = ingest_file(

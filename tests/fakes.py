@@ -52,6 +52,7 @@ from missing_education.ports import (
     NewCase,
     NotificationRecord,
     NotificationRepository,
+    QueuedDecision,
     QueuedLetter,
     SourceRepository,
     TypesetLetter,
@@ -618,6 +619,16 @@ class FakeDecisionRepository:
         return [
             d for d in self.store.decisions if d.is_open and self.store.cases[d.case_id].is_open
         ]
+
+    def queue(self) -> list[QueuedDecision]:
+        queued = []
+        for d in self.waiting():
+            open_due: dict[Step, date] = {}
+            for x in self.store.deadlines:
+                if x.case_id == d.case_id and x.is_open:
+                    open_due[x.step] = max(x.due, open_due.get(x.step, x.due))
+            queued.append(QueuedDecision(d, self.store.cases[d.case_id].safeguarding, open_due))
+        return queued
 
     def for_case(self, case_id: int) -> list[DecisionRequest]:
         return [d for d in self.store.decisions if d.case_id == case_id]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from missing_education.domain.deadline import Step
 from missing_education.domain.decision import DecisionRequest
 from missing_education.domain.states import Status
 from missing_education.persistence.columns import StoredRow, aware_or_none
 from missing_education.persistence.tables import (
     cases,
+    deadlines,
     decisions,
 )
+from missing_education.ports import QueuedDecision
 
 
 def _decision(r: StoredRow) -> DecisionRequest:
@@ -81,6 +85,32 @@ class SqlDecisionRepository:
             .order_by(decisions.c.id)
         ).mappings()
         return [_decision(r) for r in rows]
+
+    def queue(self) -> list[QueuedDecision]:
+        """The waiting decisions with their cases' flags and open due dates, in two statements."""
+        rows = self.connection.execute(
+            select(decisions, cases.c.safeguarding)
+            .join(cases, cases.c.id == decisions.c.case_id)
+            .where(decisions.c.answer.is_(None), cases.c.status != Status.CLOSED.value)
+            .order_by(decisions.c.id)
+        ).mappings()
+        waiting = [(_decision(r), bool(r["safeguarding"])) for r in rows]
+        asked = select(decisions.c.case_id).where(decisions.c.answer.is_(None))
+        open_due: dict[int, dict[Step, date]] = defaultdict(dict)
+        for case_id, step, due in self.connection.execute(
+            select(deadlines.c.case_id, deadlines.c.step, func.max(deadlines.c.due))
+            .where(
+                deadlines.c.met_on.is_(None),
+                deadlines.c.acted_on.is_(None),
+                deadlines.c.case_id.in_(asked),
+            )
+            .group_by(deadlines.c.case_id, deadlines.c.step)
+        ):
+            open_due[case_id][Step(step)] = due
+        return [
+            QueuedDecision(d, safeguarding, dict(open_due.get(d.case_id, {})))
+            for d, safeguarding in waiting
+        ]
 
     def for_case(self, case_id: int) -> list[DecisionRequest]:
         """Every decision on a case."""

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from missing_education.domain import case_reference
+from missing_education.domain.deadline import Step
 from missing_education.domain.decision import DecisionKind, DecisionRequest, answer_of, kind_of
 from missing_education.ports import DecisionRuns, UnitOfWork
 from missing_education.services.locks import lock_cases
@@ -157,7 +158,17 @@ class AwaitingDecision:
 def awaiting_decisions(uow: UnitOfWork, *, today: date) -> list[AwaitingDecision]:
     """Every decision waiting on an open case, oldest first, with when it is due."""
     with uow:
-        return [_awaiting(uow, d, today) for d in uow.decisions.waiting()]
+        return [
+            _awaiting(q.request, q.safeguarding, q.open_due, today) for q in uow.decisions.queue()
+        ]
+
+
+def most_urgent(waiting: Sequence[AwaitingDecision], limit: int) -> list[AwaitingDecision]:
+    """The first `limit` decisions a coordinator should see: overdue, then safeguarding, then
+    the longest waiting."""
+    return sorted(
+        waiting, key=lambda d: (not d.overdue, not d.safeguarding, d.asked_on, d.case_id)
+    )[:limit]
 
 
 def pending_decision(
@@ -167,33 +178,30 @@ def pending_decision(
     decision = kind_of(kind)
     with uow:
         waiting = uow.decisions.open_for(case_id, decision.value)
-        if waiting is None or not uow.cases.get(case_id).is_open:
+        case = uow.cases.get(case_id)
+        if waiting is None or not case.is_open:
             return None
-        return _awaiting(uow, waiting, today)
+        open_due: dict[Step, date] = {}
+        for x in uow.deadlines.for_case(case_id):
+            if x.is_open:
+                open_due[x.step] = max(x.due, open_due.get(x.step, x.due))
+        return _awaiting(waiting, case.safeguarding, open_due, today)
 
 
-def _awaiting(uow: UnitOfWork, d: DecisionRequest, today: date) -> AwaitingDecision:
+def _awaiting(
+    d: DecisionRequest, safeguarding: bool, open_due: dict[Step, date], today: date
+) -> AwaitingDecision:
     kind = DecisionKind(d.kind)
-    case = uow.cases.get(d.case_id)
-    due = None
-    if kind.spec.due_step is not None:
-        due = max(
-            (
-                x.due
-                for x in uow.deadlines.for_case(d.case_id)
-                if x.step is kind.spec.due_step and x.is_open
-            ),
-            default=None,
-        )
+    due = open_due.get(kind.spec.due_step) if kind.spec.due_step is not None else None
     return AwaitingDecision(
         case_id=d.case_id,
-        reference=case.reference,
+        reference=case_reference(d.case_id),
         kind=kind,
         round=d.round,
         asked_on=d.requested_on,
         due_by=due,
         overdue=due is not None and due < today,
-        safeguarding=case.safeguarding,
+        safeguarding=safeguarding,
         flow_run_id=d.flow_run_id,
     )
 

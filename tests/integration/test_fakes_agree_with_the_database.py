@@ -239,6 +239,40 @@ def test_a_decision_waits_once_and_is_answered_once(uow: UnitOfWork) -> None:
         assert uow.decisions.waiting() == [again]
 
 
+def test_the_decision_queue_carries_each_case_flag_and_its_open_steps_latest_due_dates(
+    uow: UnitOfWork,
+) -> None:
+    with uow:
+        plain = uow.cases.add(child(), status=Status.INVESTIGATING, opened_on=TODAY)
+        flagged = uow.cases.add(
+            child(forename="Tom", vulnerabilities="child_protection"),
+            status=Status.INVESTIGATING,
+            opened_on=TODAY,
+        )
+        closed = uow.cases.add(child(forename="Ann"), status=Status.CLOSED, opened_on=TODAY)
+        visit = uow.decisions.request(plain.id, "home_visit", TODAY)
+        police = uow.decisions.request(flagged.id, "police_notification", TODAY)
+        answered = uow.decisions.request(flagged.id, "school_reply", TODAY)
+        assert uow.decisions.answer(answered, "no_information", {}, "j.smith", AT)
+        uow.decisions.request(closed.id, "home_visit", TODAY)
+        uow.deadlines.add(deadline(plain.id, Step.HOME_VISIT, date(2026, 12, 4)))
+        uow.deadlines.add(deadline(plain.id, Step.HOME_VISIT, date(2026, 12, 11), round=2))
+        uow.deadlines.add(deadline(plain.id, Step.LOCATE_CHILD, date(2026, 12, 18)))
+        uow.deadlines.add(deadline(flagged.id, Step.SCHOOL_REPLY, date(2026, 12, 2)))
+        uow.deadlines.meet(flagged.id, Step.SCHOOL_REPLY, TODAY)
+
+        queue = uow.decisions.queue()
+
+    assert [(q.request, q.safeguarding, q.open_due) for q in queue] == [
+        (
+            visit,
+            False,
+            {Step.HOME_VISIT: date(2026, 12, 11), Step.LOCATE_CHILD: date(2026, 12, 18)},
+        ),
+        (police, True, {}),
+    ]
+
+
 def test_officers_schools_and_visits(uow: UnitOfWork) -> None:
     with uow:
         case = uow.cases.add(child(), status=Status.INVESTIGATING, opened_on=TODAY)

@@ -10,7 +10,12 @@ import pytest
 from missing_education import services
 from missing_education.domain import DecisionRefused, Status, parse_notification
 from missing_education.domain.decision import DECISIONS, VOCABULARY, DecisionKind
-from missing_education.services.decisions import answer_decision, awaiting_decisions
+from missing_education.services.decisions import (
+    AwaitingDecision,
+    answer_decision,
+    awaiting_decisions,
+    most_urgent,
+)
 from missing_education.settings import Settings
 from tests.fakes import FakeStore, FakeUnitOfWork
 
@@ -261,6 +266,35 @@ def test_the_queue_shows_due_dates_overdue_and_the_safeguarding_flag() -> None:
         "overdue": "no",
         "safeguarding": "yes",
     }
+
+
+def test_the_most_urgent_come_first_overdue_then_safeguarding_then_longest_waiting() -> None:
+    def waiting(
+        case_id: int, asked_days_ago: int, *, overdue: bool, safeguarding: bool
+    ) -> AwaitingDecision:
+        return AwaitingDecision(
+            case_id=case_id,
+            reference=f"CME-{case_id:06d}",
+            kind=DecisionKind.HOME_VISIT,
+            round=1,
+            asked_on=TODAY - timedelta(days=asked_days_ago),
+            due_by=None,
+            overdue=overdue,
+            safeguarding=safeguarding,
+            flow_run_id=None,
+        )
+
+    queue = [
+        waiting(1, 30, overdue=False, safeguarding=False),
+        waiting(2, 2, overdue=False, safeguarding=True),
+        waiting(3, 5, overdue=True, safeguarding=False),
+        waiting(4, 1, overdue=True, safeguarding=True),
+        waiting(5, 9, overdue=False, safeguarding=True),
+        waiting(6, 40, overdue=False, safeguarding=False),
+    ]
+
+    assert [d.case_id for d in most_urgent(queue, 10)] == [4, 3, 5, 2, 6, 1]
+    assert [d.case_id for d in most_urgent(queue, 3)] == [4, 3, 5]
 
 
 def test_every_kind_has_a_title_question_and_labelled_answers() -> None:
