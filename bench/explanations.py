@@ -74,7 +74,7 @@ file: 0.85 s outside the tasks' functions with heartbeats, 0.19 s without). The 
 between two separate runs also carries the machine's noise, which on a shared 2-core machine
 can be several per cent either way: compare the CPU figures in the row's note.
 
-What would close it: heartbeats off (`PREFECT_FLOWS_HEARTBEAT_FREQUENCY`), which we keep on
+What would close it: flow-run heartbeats off (Prefect 3 sends them by default), which we keep on
 because they are how a crashed run is noticed; otherwise only a longer run, since the rest is
 a fixed cost per run (a larger share of a short file, a smaller one of a long file).
 """
