@@ -844,7 +844,7 @@ def _growth(per_size: dict[str, Any]) -> str:
     """Each size's sweep and its cost per overdue case; how the grown caseloads were made.
 
     "10,000 open: 325 ms (0.65 ms per overdue case, CPU 300 ms); 100,000: ...", then, for a
-    size grown in SQL, a sentence saying from what and in how long.
+    size grown in SQL, from what and in how long.
     """
     if len(per_size) < 2:
         return ""
@@ -864,10 +864,10 @@ def _growth(per_size: dict[str, Any]) -> str:
         if figures.get("grown_from"):
             grown.append(
                 f"the {int(size):,} caseload is {int(size) // figures['grown_from']} copies of "
-                f"the {figures['grown_from']:,} one made in SQL in "
+                f"the {figures['grown_from']:,} one, made in SQL in "
                 f"{seconds(figures['build_seconds'])}"
             )
-    return "; ".join(parts) + (f" ({'; '.join(grown)})" if grown else "")
+    return "; ".join([*parts, *grown])
 
 
 def _rows(details: dict[str, Any], arguments: argparse.Namespace) -> list[Row]:
