@@ -48,6 +48,7 @@ from common import (
     profiled,
     scratch_folder,
     seconds,
+    server_cpu,
 )
 
 from missing_education.domain import Status
@@ -591,7 +592,7 @@ def run_sweep(url: str, home: Path) -> dict[str, Any]:
     from missing_education.services.sweep import review_cases
 
     settings = use(url, home)
-    with counting_statements(url) as counts:
+    with counting_statements(url) as counts, server_cpu(url) as server:
         started = time.perf_counter()
         cpu = time.process_time()
         report = review_cases(SqlUnitOfWork(url), settings=settings, today=TODAY)
@@ -600,6 +601,8 @@ def run_sweep(url: str, home: Path) -> dict[str, Any]:
     return {
         "seconds": elapsed,
         "cpu_seconds": cpu,
+        # PostgreSQL's own processes (None on SQLite, whose work is in cpu_seconds).
+        "server_cpu_seconds": server.get("seconds"),
         "statements": counts["statements"],
         "commits": counts["commits"],
         "actions": dict(report.actions),
@@ -858,7 +861,13 @@ def _growth(per_size: dict[str, Any]) -> str:
         overdue = max(sum(figures["expected"].values()), 1)
         parts.append(
             f"{label}: {seconds(run['seconds'])} ({run['seconds'] / overdue * 1000:.2f} ms per "
-            f"overdue case, CPU {seconds(run['cpu_seconds'])})"
+            f"overdue case, CPU {seconds(run['cpu_seconds'])}"
+            + (
+                f" + server {seconds(run['server_cpu_seconds'])}"
+                if run.get("server_cpu_seconds") is not None
+                else ""
+            )
+            + ")"
             + (f", {run['problem']}" if run["problem"] else "")
         )
         if figures.get("grown_from"):
