@@ -198,6 +198,49 @@ def counting_statements(url: str) -> Iterator[Counter[str]]:
         event.remove(engine, "commit", commit)
 
 
+def _process_cpu(pid: int) -> float | None:
+    """CPU seconds (user and system) of a process on this machine, or None if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextlib.contextmanager
+def server_cpu(url: str) -> Iterator[dict[str, float]]:
+    """CPU seconds the PostgreSQL server processes serving this engine spent in the block.
+
+    Each connection taken from the pool names its backend process; /proc says what that process
+    used from then until the block ends (the server must run on this machine). The dict stays
+    empty on SQLite, whose work is in this process, and when /proc cannot tell.
+    """
+    from sqlalchemy import event
+
+    from missing_education.persistence.database import engine_for
+
+    engine = engine_for(url)
+    found: dict[str, float] = {}
+    if engine.dialect.name != "postgresql":
+        yield found
+        return
+    started: dict[int, float | None] = {}
+
+    def checkout(dbapi_connection: Any, *_: Any) -> None:
+        pid = dbapi_connection.info.backend_pid
+        if pid not in started:
+            started[pid] = _process_cpu(pid)
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "checkout", checkout)
+        used = [(_process_cpu(pid), before) for pid, before in started.items()]
+        if used and all(now is not None and before is not None for now, before in used):
+            found["seconds"] = sum(now - before for now, before in used)  # type: ignore[operator]
+
+
 # ---- letters: rendering left out ---------------------------------------------------------
 
 STUB_PDF = b"%PDF-1.7\n% benchmark stand-in: rendering is measured by bench/letters.py\n"

@@ -3,6 +3,7 @@
     .venv/bin/python bench/sweep.py                       # both databases, about 3 minutes
     .venv/bin/python bench/sweep.py --quick               # 10,000 cases, SQLite, seconds
     .venv/bin/python bench/sweep.py --json out.json --profile bench-data/sweep-profile.txt
+    .venv/bin/python bench/sweep.py --growth 10000,1000000  # and 1M: about 2 minutes more
 
 The caseload is written straight into the tables (SQLAlchemy Core through the persistence
 package: the intake benchmark measures the way cases normally arrive). Every overdue step
@@ -14,7 +15,10 @@ closure past compulsory school age. Each database is built once and copied for e
 The sweep records its letters and queues them; the renderer typesets them afterwards, in
 batches on every core, and that is timed here too on the letters this sweep queued (one core
 against all of them). At the main size PostgreSQL also runs two sweepers at once on one copy,
-and other sizes (--growth) show how the time grows with the caseload.
+and other sizes (--growth) show how the time grows with the caseload. A size that is a multiple
+of the main one (1,000,000) is grown from the main caseload in SQL, ten copies of it with their
+unique columns made distinct (grow_caseload): generating it case by case would take minutes per
+database.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from common import (
     profiled,
     scratch_folder,
     seconds,
+    server_cpu,
 )
 
 from missing_education.domain import Status
@@ -391,6 +396,168 @@ def build_caseload(url: str, cases: int, overdue_share: float, seed: int) -> Cou
     return expected
 
 
+def _suffixes(copies: int) -> list[tuple[str, str]]:
+    """A second surname for each copy after the first, and its folded form for identity keys.
+
+    A child of copy k is the child of the first with a double-barrelled surname; no surname so
+    made may be one of the first copy's or another copy's, so every identity key stays distinct.
+    """
+    from missing_education.persistence.repository import _fold
+    from synthetic.council import SURNAMES
+
+    plain = [s for s in SURNAMES if s.isalpha()]
+    made: set[str] = {_fold(s) for s in SURNAMES}
+    chosen: list[tuple[str, str]] = []
+    for suffix in plain:
+        if len(chosen) == copies - 1:
+            break
+        barrelled = {_fold(f"{surname}-{suffix}") for surname in SURNAMES}
+        if barrelled & made or len(barrelled) < len(SURNAMES):
+            continue
+        made |= barrelled
+        chosen.append((suffix, _fold(suffix)))
+    if len(chosen) < copies - 1:
+        raise ValueError(f"{copies} copies need more distinct second surnames than there are")
+    return chosen
+
+
+def most_copies() -> int:
+    """The most copies grow_caseload makes (one UPN letter and second surname each)."""
+    try:
+        return min(len(_suffixes(25)) + 1, 25)
+    except ValueError:
+        return 1
+
+
+def grow_caseload(url: str, cases: int, copies: int) -> dict[str, float]:
+    """Repeat the caseload of cases 1..cases until there are `copies` times as many, in SQL.
+
+    Copy k (from 1) is the first one's cases with their ids, and every record's case id, moved
+    up by k * cases: same statuses, steps, due dates, letters and decisions, so the sweep does
+    the same for each copy. What must stay unique differs: the surname is double-barrelled (so
+    the identity key, made the way intake makes it), the UPN's letter, the notification's
+    fingerprint. Written with INSERT ... SELECT, a table at a time in case order, far faster
+    than making the rows in Python; the planner's statistics are gathered afterwards. Returns
+    the seconds each table (and the statistics) took.
+    """
+    from sqlalchemy import Table, text
+
+    from missing_education.persistence.database import engine_for
+    from missing_education.persistence.tables import (
+        case_history,
+        deadlines,
+        decisions,
+        home_visits,
+        letters,
+        notifications,
+    )
+    from missing_education.persistence.tables import (
+        cases as cases_table,
+    )
+
+    engine = engine_for(url)
+    postgres = engine.dialect.name == "postgresql"
+    offset = f"r.k * {int(cases)}"
+
+    def padded(number: str) -> str:  # f"{number:06d}", as build_caseload names the letters
+        if postgres:
+            text6 = f"lpad(({number})::text, 6, '0')"
+            return f"CASE WHEN {number} < 1000000 THEN {text6} ELSE ({number})::text END"
+        return f"printf('%06d', {number})"
+
+    def copy(table: Table, changed: dict[str, str], with_id: bool = False) -> tuple[str, str]:
+        names = [c.name for c in table.columns if with_id or c.name != "id"]
+        values = [changed.get(name, f't."{name}"') for name in names]
+        columns = ", ".join(f'"{name}"' for name in names)
+        return table.name, (
+            f"INSERT INTO {table.name} ({columns}) SELECT {', '.join(values)} "
+            f"FROM growth_copies AS r CROSS JOIN {table.name} AS t ORDER BY r.k, t.id"
+        )
+
+    moved = {"case_id": f"t.case_id + {offset}"}
+    statements = [
+        copy(
+            cases_table,
+            {
+                "id": f"t.id + {offset}",
+                "surname": "t.surname || '-' || r.suffix",
+                "parent_name": "t.parent_name || '-' || r.suffix",
+                "upn": "CASE WHEN t.upn = '' THEN '' ELSE r.letter || substr(t.upn, 2) END",
+                # forename|surname|date of birth: the suffix goes before the date's 11 characters
+                "identity_key": "substr(t.identity_key, 1, length(t.identity_key) - 11) || '-' "
+                "|| r.folded || substr(t.identity_key, length(t.identity_key) - 10)",
+            },
+            with_id=True,
+        ),
+        copy(
+            notifications,
+            {
+                **moved,
+                "fingerprint": "substr(t.fingerprint, 1, 58) || r.tag",
+                "row_number": f"t.row_number + {offset}",
+            },
+        ),
+        copy(case_history, moved),
+        copy(deadlines, moved),
+        copy(
+            letters,
+            {
+                **moved,
+                "path": f"'/nonexistent/CME-' || {padded(f't.case_id + {offset}')} || '/' "
+                "|| t.step_key || '.pdf'",
+            },
+        ),
+        copy(decisions, moved),
+        copy(home_visits, moved),
+    ]
+    suffixes = _suffixes(copies)
+    took: dict[str, float] = {}
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TEMPORARY TABLE growth_copies (k INTEGER PRIMARY KEY, suffix "
+                "VARCHAR(100), folded VARCHAR(100), letter VARCHAR(1), tag VARCHAR(6))"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO growth_copies VALUES (:k, :suffix, :folded, :letter, :tag)"),
+            [
+                {
+                    "k": k,
+                    "suffix": suffix,
+                    "folded": folded,
+                    "letter": chr(ord("B") + k),
+                    "tag": f"-{k:05d}",
+                }
+                for k, (suffix, folded) in enumerate(suffixes, start=1)
+            ],
+        )
+        if postgres:
+            # The rows copied are consistent already: no foreign-key trigger per row.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            connection.execute(text("SET LOCAL work_mem = '256MB'"))
+        else:
+            connection.execute(text("PRAGMA cache_size = -400000"))  # 400 MB for the indexes
+        for table, statement in statements:
+            started = time.perf_counter()
+            connection.execute(text(statement))
+            took[table] = time.perf_counter() - started
+        connection.execute(text("DROP TABLE growth_copies"))
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        if postgres:
+            connection.execute(
+                text("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
+            )
+            connection.execute(text("ANALYZE"))
+        else:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            connection.execute(text("ANALYZE"))
+    took["analyze"] = time.perf_counter() - started
+    engine.dispose()
+    return took
+
+
 # ---- copies, runs, profile ----------------------------------------------------------------
 
 
@@ -425,7 +592,7 @@ def run_sweep(url: str, home: Path) -> dict[str, Any]:
     from missing_education.services.sweep import review_cases
 
     settings = use(url, home)
-    with counting_statements(url) as counts:
+    with counting_statements(url) as counts, server_cpu(url) as server:
         started = time.perf_counter()
         cpu = time.process_time()
         report = review_cases(SqlUnitOfWork(url), settings=settings, today=TODAY)
@@ -434,6 +601,8 @@ def run_sweep(url: str, home: Path) -> dict[str, Any]:
     return {
         "seconds": elapsed,
         "cpu_seconds": cpu,
+        # PostgreSQL's own processes (None on SQLite, whose work is in cpu_seconds).
+        "server_cpu_seconds": server.get("seconds"),
         "statements": counts["statements"],
         "commits": counts["commits"],
         "actions": dict(report.actions),
@@ -566,26 +735,61 @@ def _check(run: dict[str, Any], expected: Counter[str]) -> str:
     return f"actions {run['actions']} differ from the expected {dict(expected)}"
 
 
-def measure(
-    database: str, cases: int, folder: Path, arguments: argparse.Namespace, main_size: bool
-) -> dict[str, Any]:
-    """Build one caseload, time the sweep on copies of it (and, at the main size, the rest)."""
-    from missing_education.persistence.database import engine_for
+@dataclass(frozen=True)
+class Built:
+    """A caseload built and kept, to grow a larger one from: its database and what it expects."""
 
-    print(f"sweep: building {cases:,} cases on {database}", flush=True)
-    started = time.perf_counter()
-    if database == "sqlite":
-        built = f"sqlite:///{folder / f'built-{cases}.sqlite3'}"
-    else:
-        built = create_postgres_database()
+    url: str
+    cases: int
+    expected: Counter[str]
+
+
+def measure(
+    database: str,
+    cases: int,
+    folder: Path,
+    arguments: argparse.Namespace,
+    main_size: bool,
+    grow_from: Built | None = None,
+    keep: bool = False,
+) -> tuple[dict[str, Any], Built | None]:
+    """Build one caseload, time the sweep on copies of it (and, at the main size, the rest).
+
+    With `grow_from`, the caseload is that one's copy repeated (grow_caseload); with `keep`,
+    the built database is kept, and returned, for a larger size to grow from.
+    """
+    started, cpu = time.perf_counter(), time.process_time()
+    built = ""
     copies: list[str] = []
+    kept: Built | None = None
+    grow_seconds: dict[str, float] = {}
     try:
-        set_up_council(built, folder)
-        expected = build_caseload(built, cases, arguments.overdue, SEED)
+        if grow_from is not None:
+            times = cases // grow_from.cases
+            print(
+                f"sweep: growing {cases:,} cases on {database} from {times} copies of "
+                f"{grow_from.cases:,}",
+                flush=True,
+            )
+            built = copy_database(grow_from.url, folder, f"built-{cases}")
+            grow_seconds = grow_caseload(built, grow_from.cases, times)
+            expected = Counter({k: v * times for k, v in grow_from.expected.items()})
+        else:
+            print(f"sweep: building {cases:,} cases on {database}", flush=True)
+            if database == "sqlite":
+                built = f"sqlite:///{folder / f'built-{cases}.sqlite3'}"
+            else:
+                built = create_postgres_database()
+            set_up_council(built, folder)
+            expected = build_caseload(built, cases, arguments.overdue, SEED)
         figures: dict[str, Any] = {
             "build_seconds": time.perf_counter() - started,
+            "build_cpu_seconds": time.process_time() - cpu,  # SQLite: all of it
             "expected": dict(expected),
+            "grown_from": grow_from.cases if grow_from is not None else None,
+            "grow_seconds": grow_seconds,
         }
+        print(f"  built in {seconds(figures['build_seconds'])}", flush=True)
         copy = copy_database(built, folder, f"{database}-{cases}-queued")
         copies.append(copy)
         print(f"sweep: {database}, {cases:,} cases, letters queued", flush=True)
@@ -615,18 +819,64 @@ def measure(
             copies.append(copy)
             print("sweep: profiling the SQLite sweep", flush=True)
             figures["profile"] = profile_sweep(copy, folder / "home-profile", arguments.profile)
-        return figures
+        if keep:
+            kept = Built(built, cases, expected)
+        return figures, kept
     finally:
         for url in [*copies, built]:
-            engine_for(url).dispose()
-            if url.startswith("sqlite"):
-                Path(url.split("///", 1)[1]).unlink(missing_ok=True)
-            else:
-                drop_postgres_database(url)
+            if url and (kept is None or url != kept.url):
+                discard(url)
+
+
+def discard(url: str) -> None:
+    """Remove a database this benchmark made."""
+    from missing_education.persistence.database import engine_for
+
+    engine_for(url).dispose()
+    if url.startswith("sqlite"):
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
+    else:
+        drop_postgres_database(url)
 
 
 NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 TARGETS = {"sqlite": 2.0, "postgres": 3.0}
+
+
+def _growth(per_size: dict[str, Any]) -> str:
+    """Each size's sweep and its cost per overdue case; how the grown caseloads were made.
+
+    "10,000 open: 325 ms (0.65 ms per overdue case, CPU 300 ms); 100,000: ...", then, for a
+    size grown in SQL, from what and in how long.
+    """
+    if len(per_size) < 2:
+        return ""
+    parts, grown = [], []
+    for number, (size, figures) in enumerate(sorted(per_size.items(), key=lambda s: int(s[0]))):
+        label = f"{int(size):,}" + (" open" if number == 0 else "")
+        if "queued" not in figures:
+            parts.append(f"{label}: failed ({figures.get('error', 'not measured')})")
+            continue
+        run = figures["queued"]
+        overdue = max(sum(figures["expected"].values()), 1)
+        parts.append(
+            f"{label}: {seconds(run['seconds'])} ({run['seconds'] / overdue * 1000:.2f} ms per "
+            f"overdue case, CPU {seconds(run['cpu_seconds'])}"
+            + (
+                f" + server {seconds(run['server_cpu_seconds'])}"
+                if run.get("server_cpu_seconds") is not None
+                else ""
+            )
+            + ")"
+            + (f", {run['problem']}" if run["problem"] else "")
+        )
+        if figures.get("grown_from"):
+            grown.append(
+                f"the {int(size):,} caseload is {int(size) // figures['grown_from']} copies of "
+                f"the {figures['grown_from']:,} one, made in SQL in "
+                f"{seconds(figures['build_seconds'])}"
+            )
+    return "; ".join([*parts, *grown])
 
 
 def _rows(details: dict[str, Any], arguments: argparse.Namespace) -> list[Row]:
@@ -649,13 +899,7 @@ def _rows(details: dict[str, Any], arguments: argparse.Namespace) -> list[Row]:
             continue
         run = figures["queued"]
         overdue = sum(figures["expected"].values())
-        growth = [
-            f"{int(size):,} open: {seconds(f['queued']['seconds'])} "
-            f"({f['queued']['seconds'] / max(sum(f['expected'].values()), 1) * 1000:.2f} ms "
-            "per overdue case)"
-            for size, f in sorted(per_size.items(), key=lambda item: int(item[0]))
-            if "queued" in f
-        ]
+        growth = _growth(per_size)
         other = "postgres" if database == "sqlite" else "sqlite"
         other_run = details.get(other, {}).get(str(main), {}).get("queued")
         rows.append(
@@ -674,8 +918,8 @@ def _rows(details: dict[str, Any], arguments: argparse.Namespace) -> list[Row]:
                     f"{sum(run['actions'].values()):,} rules applied on {run['cases']:,} cases, "
                     f"{run['letters']:,} letters queued; {run['statements']:,} SQL statements "
                     f"and {run['commits']:,} commits; CPU {seconds(run['cpu_seconds'])}; "
-                    f"caseload built in {seconds(figures['build_seconds'])}; growth: "
-                    + "; ".join(growth)
+                    f"caseload built in {seconds(figures['build_seconds'])}"
+                    + (f"; growth: {growth}" if growth else "")
                     + (f"; {run['problem']}" if run["problem"] else "")
                 ),
             )
@@ -738,6 +982,12 @@ def main() -> None:
         default="10000",
         help="other sizes timed to show the growth (comma-separated, e.g. 10000,1000000)",
     )
+    parser.add_argument(
+        "--generate",
+        action="store_true",
+        help="generate every size case by case (slow); by default a multiple of --cases is "
+        "grown from that caseload in SQL",
+    )
     parser.add_argument("--overdue", type=float, default=0.05, help="share of cases overdue")
     parser.add_argument("--quick", action="store_true", help="10,000 cases, SQLite only")
     parser.add_argument(
@@ -754,22 +1004,44 @@ def main() -> None:
         arguments.typeset_letters = min(arguments.typeset_letters, 100)
     arguments.database_list = [d for d in arguments.databases.split(",") if d]
     sizes = [int(n) for n in arguments.growth.split(",") if n.strip()]
+    all_sizes = sorted({arguments.cases, *sizes})
+    # Larger sizes that are a multiple of the main one are grown from its caseload in SQL.
+    grown = {
+        size
+        for size in all_sizes
+        if not arguments.generate
+        and size > arguments.cases
+        and size % arguments.cases == 0
+        and size // arguments.cases <= most_copies()
+    }
     result = Result("sweep")
     details: dict[str, Any] = {"cases": arguments.cases, "overdue_share": arguments.overdue}
 
     with scratch_folder("sweep") as folder:
         for database in arguments.database_list:
             details[database] = {}
-            for size in sorted({arguments.cases, *sizes}):
-                try:
-                    details[database][str(size)] = measure(
-                        database, size, folder, arguments, size == arguments.cases
-                    )
-                except Exception as error:  # one database failing must not lose the other's
-                    print(f"sweep: {database} {size} failed: {error}", flush=True)
-                    details[database][str(size)] = {
-                        "error": f"{type(error).__name__}: {error}"[:400]
-                    }
+            main_built: Built | None = None
+            try:
+                for size in all_sizes:
+                    try:
+                        details[database][str(size)], kept = measure(
+                            database,
+                            size,
+                            folder,
+                            arguments,
+                            size == arguments.cases,
+                            grow_from=main_built if size in grown else None,
+                            keep=size == arguments.cases and bool(grown),
+                        )
+                        main_built = main_built or kept
+                    except Exception as error:  # one database failing must not lose the other's
+                        print(f"sweep: {database} {size} failed: {error}", flush=True)
+                        details[database][str(size)] = {
+                            "error": f"{type(error).__name__}: {error}"[:400]
+                        }
+            finally:
+                if main_built is not None:
+                    discard(main_built.url)
     result.rows = _rows(details, arguments)
     details["peak_rss_mb"] = peak_rss_mb()
     result.details = details
