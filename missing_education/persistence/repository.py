@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal_column,
     or_,
     select,
     text,
@@ -417,10 +418,12 @@ class SqlCaseRepository:
 
     def open_past_school_age(self, on: date) -> list[int]:
         """Ids of open cases whose child ceased to be of compulsory school age before `on`."""
-        return list(
+        # Written as the partial index's own condition, and sorted here rather than by the
+        # database: SQLite would otherwise walk every case in id order to save itself a sort.
+        return sorted(
             self.connection.execute(
-                select(cases.c.id)
-                .where(cases.c.status.in_(_OPEN), cases.c.csa_ends < on)
-                .order_by(cases.c.id)
+                select(cases.c.id).where(
+                    cases.c.status != literal_column("'closed'"), cases.c.csa_ends < on
+                )
             ).scalars()
         )

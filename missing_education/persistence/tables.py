@@ -87,6 +87,14 @@ Index(
     postgresql_where=_OPEN_CASE_WITH_UPN,
     sqlite_where=_OPEN_CASE_WITH_UPN,
 )
+# The daily review's first question, which open cases are past compulsory school age, read
+# from open cases alone (without it every case ever opened is read, closed ones too).
+Index(
+    "ix_cases_open_csa_ends",
+    cases.c.csa_ends,
+    postgresql_where=_OPEN_CASE,
+    sqlite_where=_OPEN_CASE,
+)
 
 notifications = Table(
     "notifications",
