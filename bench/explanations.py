@@ -221,7 +221,9 @@ METHOD = """
   against the noise between two runs on a shared machine, and the larger is reported. Both
   include the investigations the flow starts. A profile of intake and acknowledgements of the
   first 2,000 rows follows, untimed.
-* **Sweep** (`bench/sweep.py`): 100,000 open cases (and 10,000 to show growth) with their
+* **Sweep** (`bench/sweep.py`): 100,000 open cases (and 10,000 and 1,000,000 to show growth;
+  the 1,000,000 caseload is ten copies of the 100,000 one made in SQL, with surnames, identity
+  keys, UPNs and fingerprints made distinct) with their
   notifications, history, acknowledgement and school-enquiry letters, waiting decisions and
   deadlines, written in bulk with SQLAlchemy Core through the persistence package's tables; 5%
   have a step overdue, spread over every rule the sweep applies (not located, school reply and
@@ -229,7 +231,8 @@ METHOD = """
   past school age). Each database is built once and copied for each run; `review_cases` is
   timed (the schema check before it is not), its letters recorded and queued, and its actions
   are checked against the ones the caseload calls for. PostgreSQL runs on a throwaway database
-  created and dropped by the benchmark, analysed after loading as autovacuum would. On
+  created and dropped by the benchmark, vacuumed and analysed after loading as autovacuum would,
+  and checkpointed with no autovacuum at work before each timed run. On
   PostgreSQL, two sweeper processes are also started at the same moment on another copy; the
   row says how many cases both acted on (none, if it is right). On SQLite, the letters the sweep
   queued are then typeset by the renderer into the database: alternate letters on one process and
