@@ -232,7 +232,9 @@ def test_a_file_uploaded_is_taken_in_on_one_host_and_its_letters_sent_from_the_o
     # Host A took the file in, released it, and typeset every letter before host B's run
     # began; host B sent every email.
     with SqlUnitOfWork(postgres_url) as uow:
-        assert uow.held_files.get(file_id) is None
+        released = uow.held_files.get(file_id)  # only its id is kept: no bytes, no name
+        assert released is not None and released.released_at is not None
+        assert (released.name, uow.held_files.content(file_id)) == ("", b"")
         assert len(uow.cases.open_case_ids()) >= 10  # twelve children, a few triaged out
     emails = [x for x in typeset.values() if x.channel is Channel.EMAIL]
     assert len(typeset) >= 16 and emails
