@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from alembic import command
 from sqlalchemy import text
 
-from missing_education.persistence.database import _alembic_config, engine_for, upgrade
+from missing_education.persistence.database import engine_for, upgrade
+from tests.integration.test_date_of_birth_migration import _migrate
 
 BEFORE = "0015_held_files"
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-def _migrate(url: str, to: str, *, down: bool) -> None:
-    with engine_for(url).begin() as connection:
-        config = _alembic_config(url)
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, to)
 
 
 def test_a_held_file_survives_the_upgrade_and_a_let_go_one_is_dropped_going_back(
