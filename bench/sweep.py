@@ -169,7 +169,7 @@ def _kinds(cases: int, overdue_share: float, rng: random.Random) -> list[Overdue
 
 def build_caseload(url: str, cases: int, overdue_share: float, seed: int) -> Counter[str]:
     """Write the open cases and their records; return the actions the sweep should take."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from missing_education.persistence.database import engine_for, ensure_schema
     from missing_education.persistence.repository import identity_key
@@ -381,17 +381,7 @@ def build_caseload(url: str, cases: int, overdue_share: float, seed: int) -> Cou
             deadline(case_id, kind.step, due)
         flush()
     flush(final=True)
-    # Statistics for the planner, as autovacuum would gather after a load this size.
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(
-                text("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
-            )
-        settle_postgres(url)
-    elif engine.dialect.name == "sqlite":
-        with engine.begin() as connection:
-            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            connection.execute(text("ANALYZE"))
+    settle(url)  # statistics for the planner, as autovacuum would gather after a load this size
     engine.dispose()
     return expected
 
@@ -544,16 +534,7 @@ def grow_caseload(url: str, cases: int, copies: int) -> dict[str, float]:
             took[table] = time.perf_counter() - started
         connection.execute(text("DROP TABLE growth_copies"))
     started = time.perf_counter()
-    with engine.begin() as connection:
-        if postgres:
-            connection.execute(
-                text("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
-            )
-        else:
-            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            connection.execute(text("ANALYZE"))
-    if postgres:
-        settle_postgres(url)
+    settle(url)
     took["analyze"] = time.perf_counter() - started
     engine.dispose()
     return took
@@ -562,19 +543,30 @@ def grow_caseload(url: str, cases: int, copies: int) -> dict[str, float]:
 # ---- copies, runs, profile ----------------------------------------------------------------
 
 
-def settle_postgres(url: str) -> None:
-    """Leave a freshly loaded database as one in service is: vacuumed and analysed.
+def settle(url: str) -> None:
+    """Leave a freshly loaded database as one in service is: its case ids' sequence past the
+    cases written, its statistics gathered, and on PostgreSQL vacuumed.
 
-    A database in service has been vacuumed by autovacuum: rows' commit status is recorded on
-    their pages and the visibility map is set. Right after a bulk load neither is, so the first
-    statements to read each page would write it back (on a copy too): work of the load, not of
-    the sweep.
+    A PostgreSQL database in service has been vacuumed by autovacuum: rows' commit status is
+    recorded on their pages and the visibility map is set. Right after a bulk load neither is,
+    so the first statements to read each page would write it back (on a copy too): work of the
+    load, not of the sweep.
     """
     from sqlalchemy import text
 
     from missing_education.persistence.database import engine_for
 
-    with engine_for(url).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    engine = engine_for(url)
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            connection.execute(text("ANALYZE"))
+        return
+    with engine.begin() as connection:
+        connection.execute(
+            text("SELECT setval(pg_get_serial_sequence('cases', 'id'), max(id)) FROM cases")
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM (ANALYZE)"))
 
 

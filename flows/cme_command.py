@@ -32,8 +32,10 @@ class PrefectOrchestration:
         uow = open_uow(settings)
         try:
             file = intake_files.hold(uow, settings, path.resolve())
-        except (OSError, intake_files.HeldFileError) as error:
-            raise IntakeFileError(f"cannot read {path.name}: {error}") from None
+        except intake_files.HeldFileError as error:
+            raise IntakeFileError(str(error)) from None  # it names the file and says why
+        except OSError as error:
+            raise IntakeFileError(f"cannot read {path.name}: {error.strerror or error}") from None
         try:
             result = flow_result(receive_notifications(file.id, return_state=True))
             if result.get("refused"):

@@ -54,7 +54,7 @@ from missing_education.persistence.notification_repository import (
     NOTIFICATION_RECORD_COLUMNS,
     notification_record,
 )
-from missing_education.persistence.repository import _SAVE, SqlCaseRepository
+from missing_education.persistence.repository import _SAVE, SqlCaseRepository, saved_values
 from missing_education.persistence.tables import (
     case_history,
     cases,
@@ -111,18 +111,6 @@ def _rows(
     result = connection.execute(query.where(_among(connection, key, ids)).order_by(*order))
     names = list(result.keys())
     return [dict(zip(names, row, strict=True)) for row in result]
-
-
-def _saved_values(case: Case) -> dict[str, Any]:
-    """What saving a case writes to its row (`_SAVE`)."""
-    return {
-        "case_id": case.id,
-        "new_status": case.status.value,
-        "new_outcome": case.outcome.value if case.outcome else None,
-        "new_closed_on": case.closed_on,
-        "new_vulnerabilities": ";".join(case.vulnerabilities),
-        "new_safeguarding": case.safeguarding,
-    }
 
 
 def _visit(row: StoredRow) -> HomeVisit:
@@ -285,7 +273,7 @@ class SqlCaseBatch:
                     self._cases[case_id] = SqlCaseRepository._case_from_row(one.mappings().one())
                 except (ValueError, TypeError, KeyError, OverflowError) as error:
                     self.unreadable[case_id] = error
-        self._as_read = {case.id: _saved_values(case) for case in self._cases.values()}
+        self._as_read = {case.id: saved_values(case) for case in self._cases.values()}
         for h in _rows(
             connection, select(case_history), case_history.c.case_id, ids, case_history.c.id
         ):
@@ -367,7 +355,7 @@ class SqlCaseBatch:
         changed = [
             values
             for case in self._saved.values()
-            if (values := _saved_values(case)) != self._as_read.get(case.id)
+            if (values := saved_values(case)) != self._as_read.get(case.id)
         ]
         if changed:
             run(_SAVE, changed)

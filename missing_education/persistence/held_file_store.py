@@ -64,12 +64,6 @@ class SqlHeldFileStore:
             update(held_files).where(held_files.c.id == file_id).values(reason=reason)
         )
 
-    def remove(self, file_id: str) -> bool:
-        """Forget a held file; False when none was held under this id."""
-        return bool(
-            self.connection.execute(delete(held_files).where(held_files.c.id == file_id)).rowcount
-        )
-
     def release(self, file_id: str, *, at: datetime) -> bool:
         """Let a taken-in file go: its bytes and name dropped, the row kept to say so."""
         return bool(

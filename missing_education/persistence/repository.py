@@ -70,6 +70,20 @@ _SAVE = (
         safeguarding=bindparam("new_safeguarding"),
     )
 )
+
+
+def saved_values(case: Case) -> dict[str, Any]:
+    """What saving a case writes to its row (`_SAVE`'s parameters)."""
+    return {
+        "case_id": case.id,
+        "new_status": case.status.value,
+        "new_outcome": case.outcome.value if case.outcome else None,
+        "new_closed_on": case.closed_on,
+        "new_vulnerabilities": ";".join(case.vulnerabilities),
+        "new_safeguarding": case.safeguarding,
+    }
+
+
 _SAVE_MOVE = _SAVE.where(cases.c.status == bindparam("old_status"))
 _OPEN_BY_IDENTITY = (
     select(cases.c.id, cases.c.upn)
@@ -255,14 +269,7 @@ class SqlCaseRepository:
         A move is written only over the status it was made from: if another process moved the
         case since it was read, WriteConflict, and nothing is written (no second history entry).
         """
-        values: dict[str, Any] = {
-            "case_id": case.id,
-            "new_status": case.status.value,
-            "new_outcome": case.outcome.value if case.outcome else None,
-            "new_closed_on": case.closed_on,
-            "new_vulnerabilities": ";".join(case.vulnerabilities),
-            "new_safeguarding": case.safeguarding,
-        }
+        values = saved_values(case)
         query = _SAVE
         if case.new_history and case.new_history[0].from_status is not None:
             query = _SAVE_MOVE

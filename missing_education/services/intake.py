@@ -317,10 +317,11 @@ def _ingest_batch(
         case_id = case_of(in_database_id, new_index)
         if disposition == "opened":
             done.opened_case_ids.append(case_id)
-            made = new_cases[new_index or 0]
-            if notification.date_of_birth is None and made.status is Status.INVESTIGATING:
-                reason = date_of_birth_not_known(case_id)
-                uow.attention.flag(case_id, DATE_OF_BIRTH, reason, today)
+            assert new_index is not None  # an opened row's case is one of this batch's
+            made = new_cases[new_index]
+            _flag_unknown_date_of_birth(
+                uow, case_id, notification.date_of_birth, made.status, today
+            )
             outcome = made.outcome
             if outcome is Outcome.NOT_CME:
                 done.not_cme += 1
@@ -556,14 +557,17 @@ def _triage_one(
     if outcome is not None:
         uow.deadlines.meet(case_id, Step.LOCATE_CHILD, today)
     uow.cases.save(case)
-    _flag_unknown_date_of_birth(uow, case, today)
+    _flag_unknown_date_of_birth(uow, case.id, case.child.date_of_birth, case.status, today)
     return outcome
 
 
-def _flag_unknown_date_of_birth(uow: UnitOfWork, case: Case, today: date) -> None:
-    """An open case whose child's date of birth is not known needs a person to record it."""
-    if case.child.date_of_birth is None and case.status is Status.INVESTIGATING:
-        uow.attention.flag(case.id, DATE_OF_BIRTH, date_of_birth_not_known(case.id), today)
+def _flag_unknown_date_of_birth(
+    uow: UnitOfWork, case_id: int, born: date | None, status: Status, today: date
+) -> None:
+    """A case under investigation whose child's date of birth is not known needs a person to
+    record it."""
+    if born is None and status is Status.INVESTIGATING:
+        uow.attention.flag(case_id, DATE_OF_BIRTH, date_of_birth_not_known(case_id), today)
 
 
 def _triaged(
@@ -600,7 +604,7 @@ def _triaged(
     elif born is None:
         # Finding the child is how the date of birth is found: the search goes ahead, and
         # whatever needs compulsory school age waits for it (domain.preconditions). The
-        # caller flags the case once it has an id (flag_unknown_dates_of_birth).
+        # caller flags the case once it has an id (_flag_unknown_date_of_birth).
         case.move_to(
             Status.INVESTIGATING,
             at=moment(today),

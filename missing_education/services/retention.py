@@ -31,7 +31,9 @@ class RetentionReport:
     cutoff: date
     anonymised: int = 0
     files_deleted: int = 0
-    held_files_deleted: int = 0  # uploads refused whole or never taken in, past CME_HELD_FILE_DAYS
+    # Held files past CME_HELD_FILE_DAYS: uploads refused whole or never taken in, and the ids
+    # of files already taken in (their bytes and names went when they were taken in).
+    held_files_deleted: int = 0
     # Cases that could not be anonymised this time, by reason category: flagged, tried again.
     failed: dict[str, int] = field(default_factory=dict)
     attention: list[int] = field(default_factory=list)  # the flagged cases' ids
@@ -104,7 +106,8 @@ def apply_retention(uow: UnitOfWork, *, settings: Settings, today: date) -> Rete
             else:
                 report.anonymised += 1
                 report.files_deleted += outcome
-        # An upload refused whole, or never run, holds children's details: kept only so long.
+        # An upload refused whole, or never run, holds children's details: kept only so long
+        # (and a file taken in keeps only its id, which goes at the same time).
         # Held on day D: dropped from day D + CME_HELD_FILE_DAYS + 1 (London days).
         first_day_kept = today - timedelta(days=settings.held_file_days)
         report.held_files_deleted = uow.held_files.remove_uploads_held_before(

@@ -44,6 +44,7 @@ from missing_education.services import intake_files
 from missing_education.settings import load_settings
 from synthetic.council import synthetic_notifications, write_csv
 from tasks.decision_runs import ARTIFACT_ROWS
+from tests.integration.test_held_files import make_unreadable
 from tests.integration.test_one_bad_record import BrokenLetters
 
 pytestmark = pytest.mark.prefect
@@ -184,14 +185,7 @@ def test_watch_inbox_leaves_an_unreadable_file_and_takes_in_the_others(
     inbox = isolated_home / "inbox"
     locked = notification_file(inbox / "amira-khan.csv", 4, seed=3)
     good = notification_file(inbox / "housing.csv", 4, seed=4)
-    read_bytes = Path.read_bytes
-
-    def refuse_one(self: Path) -> bytes:
-        if self.name == locked.name:  # tests run as root: chmod cannot make it unreadable
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
-
-    monkeypatch.setattr(Path, "read_bytes", refuse_one)
+    make_unreadable(monkeypatch, locked.name)
 
     results = watch_inbox()
 

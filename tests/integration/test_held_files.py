@@ -16,6 +16,19 @@ from missing_education.services import intake_files
 from missing_education.settings import Settings, load_settings
 
 
+def make_unreadable(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Reading a file of this name fails as an unreadable file's would (the tests run as root,
+    so chmod cannot make one)."""
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == name:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+
+
 def hosts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, Settings]:
     """Two hosts' settings: each its own CME_HOME, one case database."""
     database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
@@ -86,14 +99,7 @@ def test_an_inbox_file_that_cannot_be_read_is_left_there_and_counted(
     settings.inbox_dir.mkdir(parents=True)
     locked = settings.inbox_dir / "amira-khan.csv"
     locked.write_text("forename\n", encoding="utf-8")
-    read_bytes = Path.read_bytes
-
-    def refuse_one(self: Path) -> bytes:
-        if self.name == locked.name:  # tests run as root: chmod cannot make it unreadable
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
-
-    monkeypatch.setattr(Path, "read_bytes", refuse_one)
+    make_unreadable(monkeypatch, locked.name)
     unreadable: list[Path] = []
     assert intake_files.take_from_inbox(uow, settings, unreadable=unreadable) is None
     assert unreadable == [locked] and locked.exists()
