@@ -14,7 +14,6 @@ from missing_education.persistence.tables import deadlines
 from missing_education.persistence.tables import deadlines as deadlines_table
 from missing_education.ports import WriteConflict
 
-_INSERT_DEADLINE = insert(deadlines)
 _DEADLINES_OF_CASE = (
     select(deadlines)
     .where(deadlines.c.case_id == bindparam("case_id"))

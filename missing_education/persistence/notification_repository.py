@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, select
 
 from missing_education.clock import now
 from missing_education.domain import Notification
@@ -14,7 +14,6 @@ from missing_education.persistence.columns import StoredRow
 from missing_education.persistence.tables import notifications
 from missing_education.ports import NotificationRecord
 
-_INSERT_NOTIFICATION = insert(notifications)
 # The columns a NotificationRecord holds: not the receipt time nor the extra columns, whose
 # conversion (a timestamp parsed per row on SQLite) was most of reading a batch's notifications.
 NOTIFICATION_RECORD_COLUMNS = (
